@@ -1,0 +1,93 @@
+# cgview: one entry point for everything. `make help` lists the targets.
+
+SHELL := /bin/bash
+BUILD := build
+PYTEST := /usr/bin/python3 -m pytest -p no:cacheprovider
+VM_RUN := tests/vm/run
+KERNEL := $(BUILD)/kernel-debug/arch/x86/boot/bzImage
+
+CC := gcc
+CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror
+LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+	-I$(BUILD)/views -Iviews
+
+VIEWS := $(patsubst views/%.bpf.c,%,$(wildcard views/*.bpf.c))
+CGVIEW_SRCS := $(filter-out %.bpf.c,$(wildcard views/*.c))
+SKELS := $(VIEWS:%=$(BUILD)/views/%.skel.h)
+
+.PHONY: all help deps kernel kernel-bench kernel-src kernel-patches checkpatch \
+	cgview test test-unit test-host test-vm demo clean
+.DELETE_ON_ERROR:
+
+all: cgview
+
+help:
+	@echo "make deps           install the Debian packages cgview needs"
+	@echo "make demo           boot the patched kernel and show a view being read"
+	@echo "make test           all tests: unit, host (stock kernel), vm (patched kernel)"
+	@echo "make test-unit|test-host|test-vm   one tier"
+	@echo "make cgview         build $(BUILD)/cgview"
+	@echo "make kernel         build the patched debug (test) kernel"
+	@echo "make kernel-bench   build the patched kernel without debug options"
+	@echo "make kernel-src     $(BUILD)/linux ready for editing (series as commits)"
+	@echo "make kernel-patches export $(BUILD)/linux's commits to kernel-patches/"
+	@echo "make checkpatch     scripts/checkpatch.pl --strict over the series"
+
+deps:
+	@scripts/deps.sh
+
+kernel: deps
+	@scripts/kernel-build.sh debug
+
+kernel-bench: deps
+	@scripts/kernel-build.sh bench
+
+kernel-src: deps
+	@scripts/kernel-tree.sh
+	@echo "kernel-src: edit and commit in $(BUILD)/linux (branch cgview), then 'make kernel-patches'"
+
+kernel-patches:
+	@scripts/kernel-patches.sh
+
+checkpatch: deps
+	@scripts/checkpatch.sh
+
+# Views and the cgview tool. vmlinux.h comes from the running kernel's BTF;
+# CO-RE relocations make the programs load on other kernels too.
+$(BUILD)/views/vmlinux.h: | deps
+	@mkdir -p $(@D)
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(BUILD)/views/%.bpf.o: views/%.bpf.c views/view.bpf.h $(BUILD)/views/vmlinux.h
+	clang $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/views/%.skel.h: $(BUILD)/views/%.bpf.o
+	bpftool gen skeleton $< name $* > $@
+
+$(BUILD)/cgview: $(CGVIEW_SRCS) views/cgview.h $(SKELS)
+	$(CC) $(CFLAGS) -I$(BUILD)/views -o $@ $(CGVIEW_SRCS) $(LIBBPF_LIBS)
+
+cgview: deps $(BUILD)/cgview
+
+# Each tier runs even when an earlier one failed; `make test` fails if any did.
+test:
+	@rc=0; for t in test-unit test-host test-vm; do \
+		$(MAKE) --no-print-directory $$t || { echo "*** $$t FAILED"; rc=1; }; \
+	done; exit $$rc
+
+test-unit: deps cgview
+	$(PYTEST) tests/unit
+
+test-host: deps cgview
+	$(PYTEST) tests/host
+
+test-vm: deps cgview kernel
+	$(VM_RUN) -- $(PYTEST) tests/vm/guest
+	$(PYTEST) tests/vm/selftest
+
+demo: deps cgview kernel
+	@$(VM_RUN) -- tests/vm/demo
+
+clean:
+	rm -rf $(BUILD)/views $(BUILD)/cgview $(BUILD)/vm

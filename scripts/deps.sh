@@ -1,0 +1,36 @@
+#!/bin/bash
+# Install the Debian packages cgview needs (idempotent; run as root).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+kernel_version=$(cat "$top/kernel-patches/base")
+
+packages=(
+	# kernel build
+	build-essential bc bison flex libelf-dev libssl-dev dwarves cpio git
+	"linux-source-6.12=$kernel_version"
+	# the test VM
+	qemu-system-x86 iproute2 util-linux
+	# views and the cgview tool
+	clang llvm bpftool libbpf-dev pkg-config
+	# tests
+	python3 python3-pytest
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	name=${p%%=*}
+	want=${p#*=}
+	have=$(dpkg-query -W -f='${db:Status-Status} ${Version}' "$name" 2>/dev/null || true)
+	if [ "${have%% *}" != installed ] || { [ "$want" != "$p" ] && [ "${have#* }" != "$want" ]; }; then
+		missing+=("$p")
+	fi
+done
+if [ ${#missing[@]} = 0 ]; then
+	echo "deps: all ${#packages[@]} packages are installed"
+	exit 0
+fi
+[ "$(id -u)" = 0 ] || { echo "deps: need root to install: ${missing[*]}" >&2; exit 1; }
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

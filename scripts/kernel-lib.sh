@@ -1,0 +1,47 @@
+# Shared settings for the kernel scripts. Sourced, not run.
+# shellcheck shell=bash
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+patches=${CGVIEW_PATCHES:-$top/kernel-patches}
+ksrc=${CGVIEW_KSRC:-$top/build/linux}
+base_version=$(cat "$patches/base")
+default_tarball=/usr/src/linux-source-6.12.tar.xz
+tarball=${CGVIEW_KERNEL_TARBALL:-$default_tarball}
+
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+# Lines of the series file that name patches, in order.
+series_patches() {
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' -e '/^$/d' "$patches/series"
+}
+
+# Hash of the series as applied: base version, then each patch in order.
+series_hash() {
+	{
+		echo "$base_version"
+		series_patches | while read -r p; do
+			echo "$p"
+			cat "$patches/$p"
+		done
+	} | sha256sum | cut -d' ' -f1
+}
+
+# True when the kernel tree holds exactly what the series says: HEAD is the
+# commit built from the current series and nothing is modified.
+tree_matches_series() {
+	[ -d "$ksrc/.git" ] || return 1
+	[ "$(git -C "$ksrc" config --get cgview.series || true)" = "$(series_hash)" ] || return 1
+	[ "$(git -C "$ksrc" rev-parse -q --verify HEAD)" = \
+	  "$(git -C "$ksrc" rev-parse -q --verify refs/cgview/applied)" ] || return 1
+	[ -z "$(git -C "$ksrc" status --porcelain --untracked-files=no)" ]
+}
+
+# True when build/linux has commits or edits that the series does not hold.
+has_local_work() {
+	[ "$(git -C "$ksrc" rev-parse HEAD)" != \
+	  "$(git -C "$ksrc" rev-parse refs/cgview/applied)" ] ||
+		[ -n "$(git -C "$ksrc" status --porcelain --untracked-files=no)" ]
+}

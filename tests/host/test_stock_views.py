@@ -1,0 +1,76 @@
+"""Stock mode on the running kernel: a view runs as a cgroup_iter pinned in
+a bpffs mirror of the cgroup tree, and `cat` of the pin prints the view."""
+
+import os
+
+from cgtest import cgroup, cgview, mirror_path, pins, read, rel
+from views_fixture import id_view  # noqa: F401 (fixture)
+
+
+def expected_id(cg, level):
+    return f"id {os.stat(cg).st_ino}\nlevel {level}\n"
+
+
+def test_exposed_view_prints_the_cgroups_id(id_view):
+    with cgroup() as cg:
+        r = cgview("expose", id_view, rel(cg))
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.strip() == mirror_path(cg, "id")
+        assert read(mirror_path(cg, "id")) == expected_id(cg, 1)
+        assert cgview("unexpose", id_view, rel(cg)).returncode == 0
+        assert not os.path.exists(os.path.dirname(mirror_path(cg, "id")))
+
+
+def test_dotted_names_are_mirrored_as_they_are(id_view):
+    with cgroup("a.slice") as parent, cgroup("b.service", parent) as child:
+        r = cgview("expose", id_view, child)  # absolute path works too
+        assert r.returncode == 0, r.stderr
+        assert read(mirror_path(child, "id")) == expected_id(child, 2)
+
+
+def test_cat_runs_a_view_that_is_not_exposed(id_view):
+    with cgroup() as cg:
+        r = cgview("cat", rel(cg), id_view)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == expected_id(cg, 1)
+    r = cgview("cat", "/", id_view)
+    assert r.stdout == "id 1\nlevel 0\n"
+
+
+def test_cat_of_an_exposed_view_reads_the_pin(id_view):
+    with cgroup() as cg:
+        cgview("expose", id_view, rel(cg))
+        assert cgview("cat", rel(cg), id_view).stdout == expected_id(cg, 1)
+
+
+def test_exposing_twice_fails_and_keeps_the_first(id_view):
+    with cgroup() as cg:
+        assert cgview("expose", id_view, rel(cg)).returncode == 0
+        r = cgview("expose", id_view, rel(cg))
+        assert r.returncode == 1
+        assert "already exposed" in r.stderr
+        assert read(mirror_path(cg, "id")) == expected_id(cg, 1)
+
+
+def test_unload_removes_every_exposure(id_view):
+    with cgroup() as a, cgroup() as b:
+        cgview("expose", id_view, rel(a))
+        cgview("expose", id_view, rel(b))
+        assert cgview("unload", id_view).returncode == 0
+        assert pins() == ["/sys/fs/bpf/cgview/cgroups"]
+
+
+def test_errors_say_what_to_do(id_view):
+    r = cgview("expose", "nosuchview", "/")
+    assert (r.returncode, "unknown view 'nosuchview' (known views: id)") == \
+        (1, r.stderr.strip().removeprefix("cgview: "))
+    r = cgview("expose", id_view, "no/such/cgroup")
+    assert r.returncode == 1 and "no cgroup 'no/such/cgroup'" in r.stderr
+    r = cgview("unexpose", id_view, "/")
+    assert r.returncode == 1 and "not exposed" in r.stderr
+    cgview("unload", id_view)
+    with cgroup() as cg:
+        r = cgview("expose", id_view, rel(cg))
+        assert r.returncode == 1
+        assert "run 'cgview load id' first" in r.stderr
+        assert not os.path.exists(mirror_path(cg, "id"))

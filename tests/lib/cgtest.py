@@ -1,0 +1,68 @@
+"""Helpers shared by the test tiers: real cgroups, the cgview tool."""
+
+import contextlib
+import os
+import subprocess
+import uuid
+
+REPO = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CGVIEW = os.path.join(REPO, "build", "cgview")
+PIN_ROOT = "/sys/fs/bpf/cgview"
+
+
+def cgroup2_root():
+    """Where cgroup v2 is mounted (hybrid hosts: /sys/fs/cgroup/unified)."""
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            dev, mnt, fstype = line.split()[:3]
+            if fstype == "cgroup2":
+                return mnt
+    raise RuntimeError("no cgroup2 mount")
+
+
+@contextlib.contextmanager
+def cgroup(name="t", parent=None):
+    """A new cgroup below PARENT (default: the cgroup2 root), removed after."""
+    parent = parent or cgroup2_root()
+    path = os.path.join(parent, f"cgview-{name}-{uuid.uuid4().hex[:8]}")
+    os.mkdir(path)
+    try:
+        yield path
+    finally:
+        os.rmdir(path)
+
+
+def rel(path):
+    """PATH relative to the cgroup2 root, as cgview takes it."""
+    return os.path.relpath(path, cgroup2_root())
+
+
+def cgview(*args):
+    return subprocess.run([CGVIEW, *args], capture_output=True, text=True)
+
+
+def mirror_path(cg, view):
+    """Where stock mode pins VIEW exposed at cgroup CG."""
+    return os.path.join(PIN_ROOT, "cgroups", rel(cg), f"bpf.{view}")
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def pins():
+    """Every file and directory under cgview's bpffs tree."""
+    found = []
+    for dirpath, dirs, files in os.walk(PIN_ROOT):
+        found += [os.path.join(dirpath, n) for n in dirs + files]
+    return sorted(found)
+
+
+def bpf_unavailable():
+    """Why real BPF cannot run here, or None when it can."""
+    if os.geteuid() != 0:
+        return "BPF tests need root"
+    if not os.path.exists("/sys/kernel/btf/vmlinux"):
+        return "the running kernel has no BTF (/sys/kernel/btf/vmlinux)"
+    return None

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/* bpffs: make sure it is mounted, and lay out cgview's pins in it.
+ *
+ *   /sys/fs/bpf/cgview/views/<view>/prog             a loaded view
+ *   /sys/fs/bpf/cgview/cgroups/<cgroup>/bpf.<view>   an exposure (stock)
+ *
+ * bpffs refuses names with a dot ("reserved for future extensions") in a
+ * directory that has any permission bits, so the mirror's directories,
+ * whose entries are "bpf.<view>" and cgroup names like "nginx.service",
+ * are made with mode 0. Only root (CAP_DAC_OVERRIDE) enters them, as only
+ * root enters bpffs (mode 0700) anyway.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/magic.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "cgview.h"
+
+int bpffs_ensure(void)
+{
+	struct statfs sfs;
+
+	if (!statfs(BPFFS_ROOT, &sfs) && sfs.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (!mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700"))
+		return 0;
+	err_msg(errno, "bpffs is not mounted at %s and mounting it failed; run 'mount -t bpf bpf %s' as root",
+		BPFFS_ROOT, BPFFS_ROOT);
+	return -1;
+}
+
+/* mkdir -p, for directories inside bpffs; new ones get MODE. */
+int bpffs_mkdirs(const char *dir, mode_t mode)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s", dir);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(path, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Remove DIR and its parents while they are empty, up to (not incl.) STOP. */
+void bpffs_prune(const char *dir, const char *stop)
+{
+	char path[PATH_MAX];
+	char *slash;
+
+	snprintf(path, sizeof(path), "%s", dir);
+	while (strcmp(path, stop) && strlen(path) > strlen(stop)) {
+		if (rmdir(path))
+			return;
+		slash = strrchr(path, '/');
+		if (!slash)
+			return;
+		*slash = '\0';
+	}
+}
+
+int view_pin_path(char *buf, size_t size, const char *view, const char *what)
+{
+	int n = snprintf(buf, size, "%s/views/%s/%s", CGVIEW_PIN_ROOT, view, what);
+
+	return n < (int)size ? 0 : -ENAMETOOLONG;
+}
+
+int expose_pin_path(char *buf, size_t size, const struct cgroup_ref *cg,
+		    const char *view)
+{
+	int n = snprintf(buf, size, "%s/cgroups%s%s/bpf.%s", CGVIEW_PIN_ROOT,
+			 cg->rel[0] ? "/" : "", cg->rel, view);
+
+	return n < (int)size ? 0 : -ENAMETOOLONG;
+}

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Find the cgroup v2 hierarchy and resolve cgroups named by the user. */
+#include <errno.h>
+#include <mntent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include "cgview.h"
+
+/* The first cgroup2 mount in /proc/self/mounts (hybrid hosts have it at
+ * /sys/fs/cgroup/unified, pure v2 hosts at /sys/fs/cgroup).
+ */
+static int cgroup2_mount(char *buf, size_t size)
+{
+	FILE *f = setmntent("/proc/self/mounts", "r");
+	struct mntent *m;
+	int found = 0;
+
+	if (!f)
+		return -errno;
+	while (!found && (m = getmntent(f)))
+		if (!strcmp(m->mnt_type, "cgroup2"))
+			found = snprintf(buf, size, "%s", m->mnt_dir) < (int)size;
+	endmntent(f);
+	return found ? 0 : -ENOENT;
+}
+
+static int is_cgroup2_dir(const char *path)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (stat(path, &st) || statfs(path, &sfs))
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || sfs.f_type != CGROUP2_SUPER_MAGIC)
+		return -ENOTDIR;
+	return 0;
+}
+
+/* ARG is an absolute path inside the cgroup2 mount, or a path relative to
+ * its root ("" or "/" alone mean the root itself).
+ */
+int cgroup_resolve(const char *arg, struct cgroup_ref *cg)
+{
+	char mnt[PATH_MAX], joined[PATH_MAX * 2];
+	size_t len;
+
+	if (cgroup2_mount(mnt, sizeof(mnt))) {
+		err_msg(0, "no cgroup2 filesystem is mounted (mount -t cgroup2 none /sys/fs/cgroup)");
+		return -ENOENT;
+	}
+	if (arg[0] == '/' && strcmp(arg, "/"))
+		snprintf(joined, sizeof(joined), "%s", arg);
+	else
+		snprintf(joined, sizeof(joined), "%s/%s", mnt, arg);
+	if (!realpath(joined, cg->path) || is_cgroup2_dir(cg->path)) {
+		err_msg(0, "no cgroup '%s' in the cgroup2 hierarchy at %s", arg, mnt);
+		return -ENOENT;
+	}
+	len = strlen(mnt);
+	if (strncmp(cg->path, mnt, len) ||
+	    (cg->path[len] && cg->path[len] != '/')) {
+		err_msg(0, "'%s' is not below the cgroup2 mount %s", arg, mnt);
+		return -EINVAL;
+	}
+	snprintf(cg->rel, sizeof(cg->rel), "%s",
+		 cg->path[len] ? cg->path + len + 1 : "");
+	return 0;
+}

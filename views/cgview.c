@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cgview: per-cgroup statistics from BPF views, as plain files. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "cgview.h"
+
+static const char usage[] =
+	"usage: cgview COMMAND [ARGS]\n"
+	"\n"
+	"Views are BPF programs that print one cgroup's state as text. On this\n"
+	"kernel each exposed view is a cgroup iterator pinned in bpffs at\n"
+	"  " CGVIEW_PIN_ROOT "/cgroups/<cgroup>/bpf.<view>\n"
+	"and reading that file runs the view for its cgroup.\n"
+	"\n"
+	"commands:\n"
+	"  load VIEW...           load views and pin them under " CGVIEW_PIN_ROOT "/views\n"
+	"  unload VIEW...         remove the views and every exposure of them\n"
+	"  expose VIEW CGROUP     make bpf.VIEW for CGROUP; prints the file's path\n"
+	"  unexpose VIEW CGROUP   remove that file\n"
+	"  cat CGROUP VIEW        print VIEW for CGROUP (exposed or not)\n"
+	"  help                   this text\n"
+	"\n"
+	"CGROUP is a path below the cgroup2 root (e.g. system.slice/nginx.service,\n"
+	"or / for the root) or an absolute path inside the cgroup2 mount.\n"
+	"\n"
+	"exit status: 0 done, 1 failed (the message says why), 2 bad usage\n";
+
+void err_msg(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("cgview: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (err)
+		fprintf(stderr, ": %s", strerror(err));
+	fputc('\n', stderr);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static const struct view *lookup(const char *name)
+{
+	const struct view *v = view_find(name);
+	char names[256];
+
+	if (!v) {
+		view_list_names(names, sizeof(names));
+		err_msg(0, "unknown view '%s' (known views: %s)", name, names);
+	}
+	return v;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("cgview: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nrun 'cgview help' for usage\n", stderr);
+	return EXIT_USAGE;
+}
+
+/* load/unload: each argument is a view. */
+static int for_each_view(int argc, char **argv, int (*fn)(const struct view *))
+{
+	int ret = EXIT_OK;
+
+	if (argc < 1)
+		return usage_error("%s needs at least one VIEW", argv[-1]);
+	for (int i = 0; i < argc; i++) {
+		const struct view *v = lookup(argv[i]);
+
+		if (!v || fn(v))
+			ret = EXIT_FAIL;
+	}
+	return ret;
+}
+
+/* expose/unexpose/cat: a view and a cgroup, in the given order. */
+static int view_and_cgroup(const char *vname, const char *cgname,
+			   int (*fn)(const struct view *, const struct cgroup_ref *))
+{
+	const struct view *v = lookup(vname);
+	struct cgroup_ref cg;
+
+	if (!v || cgroup_resolve(cgname, &cg))
+		return EXIT_FAIL;
+	return fn(v, &cg) ? EXIT_FAIL : EXIT_OK;
+}
+
+static int run(const char *cmd, int argc, char **argv)
+{
+	if (!strcmp(cmd, "load"))
+		return for_each_view(argc, argv, stock_load);
+	if (!strcmp(cmd, "unload"))
+		return for_each_view(argc, argv, stock_unload);
+	if (argc != 2 && (!strcmp(cmd, "expose") || !strcmp(cmd, "unexpose") ||
+			  !strcmp(cmd, "cat")))
+		return usage_error("%s takes two arguments", cmd);
+	if (!strcmp(cmd, "expose"))
+		return view_and_cgroup(argv[0], argv[1], stock_expose);
+	if (!strcmp(cmd, "unexpose"))
+		return view_and_cgroup(argv[0], argv[1], stock_unexpose);
+	if (!strcmp(cmd, "cat"))
+		return view_and_cgroup(argv[1], argv[0], stock_cat);
+	return usage_error("unknown command '%s'", cmd);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("%s", "no command given");
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "-h")) {
+		fputs(usage, stdout);
+		return EXIT_OK;
+	}
+	libbpf_set_print(libbpf_print);
+	return run(argv[1], argc - 2, argv + 2);
+}
