@@ -87,7 +87,7 @@ test-vm: deps cgview kernel
 	$(PYTEST) tests/vm/selftest
 
 demo: deps cgview kernel
-	@$(VM_RUN) -- tests/vm/demo
+	@$(VM_RUN) --quiet -- tests/vm/demo
 
 clean:
 	rm -rf $(BUILD)/views $(BUILD)/cgview $(BUILD)/vm

@@ -11,7 +11,7 @@ packages=(
 	# the test VM
 	qemu-system-x86 iproute2 util-linux
 	# views and the cgview tool
-	clang llvm bpftool libbpf-dev pkg-config
+	clang llvm bpftool libbpf-dev pkg-config clang-format
 	# tests
 	python3 python3-pytest
 )

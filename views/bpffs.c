@@ -29,7 +29,8 @@ int bpffs_ensure(void)
 		return 0;
 	if (!mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700"))
 		return 0;
-	err_msg(errno, "bpffs is not mounted at %s and mounting it failed; run 'mount -t bpf bpf %s' as root",
+	err_msg(errno,
+		"bpffs is not mounted at %s and mounting it failed; run 'mount -t bpf bpf %s' as root",
 		BPFFS_ROOT, BPFFS_ROOT);
 	return -1;
 }
@@ -72,7 +73,8 @@ void bpffs_prune(const char *dir, const char *stop)
 
 int view_pin_path(char *buf, size_t size, const char *view, const char *what)
 {
-	int n = snprintf(buf, size, "%s/views/%s/%s", CGVIEW_PIN_ROOT, view, what);
+	int n = snprintf(buf, size, "%s/views/%s/%s", CGVIEW_PIN_ROOT, view,
+			 what);
 
 	return n < (int)size ? 0 : -ENAMETOOLONG;
 }

@@ -24,7 +24,8 @@ static int cgroup2_mount(char *buf, size_t size)
 		return -errno;
 	while (!found && (m = getmntent(f)))
 		if (!strcmp(m->mnt_type, "cgroup2"))
-			found = snprintf(buf, size, "%s", m->mnt_dir) < (int)size;
+			found = snprintf(buf, size, "%s", m->mnt_dir) <
+				(int)size;
 	endmntent(f);
 	return found ? 0 : -ENOENT;
 }
@@ -50,7 +51,8 @@ int cgroup_resolve(const char *arg, struct cgroup_ref *cg)
 	size_t len;
 
 	if (cgroup2_mount(mnt, sizeof(mnt))) {
-		err_msg(0, "no cgroup2 filesystem is mounted (mount -t cgroup2 none /sys/fs/cgroup)");
+		err_msg(0,
+			"no cgroup2 filesystem is mounted (mount -t cgroup2 none /sys/fs/cgroup)");
 		return -ENOENT;
 	}
 	if (arg[0] == '/' && strcmp(arg, "/"))
@@ -58,7 +60,8 @@ int cgroup_resolve(const char *arg, struct cgroup_ref *cg)
 	else
 		snprintf(joined, sizeof(joined), "%s/%s", mnt, arg);
 	if (!realpath(joined, cg->path) || is_cgroup2_dir(cg->path)) {
-		err_msg(0, "no cgroup '%s' in the cgroup2 hierarchy at %s", arg, mnt);
+		err_msg(0, "no cgroup '%s' in the cgroup2 hierarchy at %s", arg,
+			mnt);
 		return -ENOENT;
 	}
 	len = strlen(mnt);

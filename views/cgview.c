@@ -17,7 +17,8 @@ static const char usage[] =
 	"and reading that file runs the view for its cgroup.\n"
 	"\n"
 	"commands:\n"
-	"  load VIEW...           load views and pin them under " CGVIEW_PIN_ROOT "/views\n"
+	"  load VIEW...           load views and pin them under " CGVIEW_PIN_ROOT
+	"/views\n"
 	"  unload VIEW...         remove the views and every exposure of them\n"
 	"  expose VIEW CGROUP     make bpf.VIEW for CGROUP; prints the file's path\n"
 	"  unexpose VIEW CGROUP   remove that file\n"
@@ -88,7 +89,8 @@ static int for_each_view(int argc, char **argv, int (*fn)(const struct view *))
 
 /* expose/unexpose/cat: a view and a cgroup, in the given order. */
 static int view_and_cgroup(const char *vname, const char *cgname,
-			   int (*fn)(const struct view *, const struct cgroup_ref *))
+			   int (*fn)(const struct view *,
+				     const struct cgroup_ref *))
 {
 	const struct view *v = lookup(vname);
 	struct cgroup_ref cg;

@@ -18,10 +18,12 @@
 static int load_failed(const struct view *v, int err)
 {
 	if (err == -EPERM)
-		err_msg(0, "loading view '%s' needs root (CAP_BPF and CAP_PERFMON)",
+		err_msg(0,
+			"loading view '%s' needs root (CAP_BPF and CAP_PERFMON)",
 			v->name);
 	else
-		err_msg(-err, "loading view '%s' failed (libbpf said why above)",
+		err_msg(-err,
+			"loading view '%s' failed (libbpf said why above)",
 			v->name);
 	return -1;
 }
@@ -58,7 +60,8 @@ int stock_load(const struct view *v)
 	if (!access(pin, F_OK))
 		return 0;
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		err_msg(0, "the kernel has no BTF (/sys/kernel/btf/vmlinux); views need CONFIG_DEBUG_INFO_BTF=y");
+		err_msg(0,
+			"the kernel has no BTF (/sys/kernel/btf/vmlinux); views need CONFIG_DEBUG_INFO_BTF=y");
 		return -1;
 	}
 	obj = bpf_object__open_mem(elf, size, NULL);
@@ -69,8 +72,9 @@ int stock_load(const struct view *v)
 		bpf_object__close(obj);
 		return load_failed(v, err);
 	}
-	err = pin_in_new_dirs(bpf_program__fd(bpf_object__next_program(obj, NULL)),
-			      pin, CGVIEW_PIN_ROOT, 0700);
+	err = pin_in_new_dirs(
+		bpf_program__fd(bpf_object__next_program(obj, NULL)), pin,
+		CGVIEW_PIN_ROOT, 0700);
 	bpf_object__close(obj);
 	if (err)
 		err_msg(-err, "cannot pin view '%s' at %s", v->name, pin);
@@ -86,7 +90,8 @@ static int loaded_prog_fd(const struct view *v)
 		return -1;
 	fd = bpf_obj_get(pin);
 	if (fd < 0 && errno == ENOENT)
-		err_msg(0, "view '%s' is not loaded; run 'cgview load %s' first",
+		err_msg(0,
+			"view '%s' is not loaded; run 'cgview load %s' first",
 			v->name, v->name);
 	else if (fd < 0)
 		err_msg(errno, "cannot open the view pinned at %s", pin);
@@ -193,7 +198,8 @@ int stock_cat(const struct view *v, const struct cgroup_ref *cg)
 	}
 	err = fd < 0 ? -errno : copy_out(fd);
 	if (err)
-		err_msg(-err, "reading view '%s' of %s failed", v->name, cg->path);
+		err_msg(-err, "reading view '%s' of %s failed", v->name,
+			cg->path);
 	if (fd >= 0)
 		close(fd);
 	if (link_fd >= 0)
@@ -223,7 +229,8 @@ int stock_unload(const struct view *v)
 		return -1;
 	snprintf(name, sizeof(name), "bpf.%s", v->name);
 	unload_name = name;
-	nftw(CGVIEW_PIN_ROOT "/cgroups", unlink_exposure, 16, FTW_DEPTH | FTW_PHYS);
+	nftw(CGVIEW_PIN_ROOT "/cgroups", unlink_exposure, 16,
+	     FTW_DEPTH | FTW_PHYS);
 	if (unlink(pin)) {
 		if (errno == ENOENT)
 			err_msg(0, "view '%s' is not loaded", v->name);

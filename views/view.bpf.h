@@ -20,21 +20,21 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-#define CGVIEW(name)                                                        \
-	static __always_inline int name##_show(struct seq_file *seq,        \
-					       struct cgroup *cgrp);        \
-	SEC("iter/cgroup")                                                  \
-	int name##_iter(struct bpf_iter__cgroup *ctx)                       \
-	{                                                                   \
-		struct cgroup *cgrp = ctx->cgroup;                          \
-									    \
+#define CGVIEW(name)                                                          \
+	static __always_inline int name##_show(struct seq_file *seq,          \
+					       struct cgroup *cgrp);          \
+	SEC("iter/cgroup")                                                    \
+	int name##_iter(struct bpf_iter__cgroup *ctx)                         \
+	{                                                                     \
+		struct cgroup *cgrp = ctx->cgroup;                            \
+                                                                              \
 		/* The iterator calls once more with no cgroup at the end. */ \
-		if (!cgrp)                                                  \
-			return 0;                                           \
-		name##_show(ctx->meta->seq, cgrp);                          \
-		return 0;                                                   \
-	}                                                                   \
-	static __always_inline int name##_show(struct seq_file *seq,        \
+		if (!cgrp)                                                    \
+			return 0;                                             \
+		name##_show(ctx->meta->seq, cgrp);                            \
+		return 0;                                                     \
+	}                                                                     \
+	static __always_inline int name##_show(struct seq_file *seq,          \
 					       struct cgroup *cgrp)
 
 char LICENSE[] SEC("license") = "GPL";

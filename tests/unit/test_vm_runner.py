@@ -94,3 +94,13 @@ def test_missing_kernel_says_to_build_it(tmp_path):
                         "true"], capture_output=True, text=True)
     assert r.returncode == 2
     assert "run 'make kernel' first" in r.stderr
+
+
+def test_quiet_echo_drops_kernel_lines_split_across_chunks(capsysbinary):
+    echo = vmrun.Echo(quiet=True)
+    echo.write(b"[    1.000000] virtio: a kernel li")
+    echo.write(b"ne\r\nhello from the ")
+    echo.write(b"command\r\n[    2.0")
+    echo.write(b"00000] sysrq: Resetting\r\nlast", final=False)
+    echo.write(b"", final=True)
+    assert capsysbinary.readouterr().out == b"hello from the command\nlast\n"

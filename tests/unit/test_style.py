@@ -1,0 +1,15 @@
+"""Userspace C follows the kernel style in .clang-format."""
+
+import glob
+import os
+import subprocess
+
+from cgtest import REPO
+
+
+def test_c_sources_are_clang_formatted():
+    files = sorted(glob.glob(os.path.join(REPO, "views", "*.[ch]")))
+    assert files
+    r = subprocess.run(["clang-format", "--dry-run", "-Werror", *files],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
