@@ -33,6 +33,7 @@ CONFIG_CGROUP_BPF=y
 CONFIG_PSI=y
 CONFIG_SCHEDSTATS=y
 
-# bpf.* files are tied to bpffs pins through fsnotify
-CONFIG_FSNOTIFY=y
+# The series: view programs shown as bpf.* files in cgroupfs (selects
+# FSNOTIFY, which ties those files to their bpffs pins)
+CONFIG_BPF_VIEW=y
 CONFIG_INOTIFY_USER=y

@@ -4,6 +4,8 @@
 set -euo pipefail
 . "$(dirname "$0")/kernel-lib.sh"
 
+# spdxcheck.py needs the python3-ply of Debian's python3
+export PATH=/usr/bin:$PATH
 "$top/scripts/kernel-tree.sh" >/dev/null
 n=0
 bad=0

@@ -12,6 +12,8 @@ packages=(
 	qemu-system-x86 iproute2 util-linux
 	# views and the cgview tool
 	clang llvm bpftool libbpf-dev pkg-config clang-format
+	# checkpatch (spdxcheck.py)
+	python3-ply python3-git
 	# tests
 	python3 python3-pytest
 )

@@ -11,6 +11,7 @@
  * root enters bpffs (mode 0700) anyway.
  */
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/magic.h>
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 
 #include "cgview.h"
 
@@ -69,6 +71,32 @@ void bpffs_prune(const char *dir, const char *stop)
 			return;
 		*slash = '\0';
 	}
+}
+
+void bpffs_prune_view(const char *view)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/views/%s", CGVIEW_PIN_ROOT, view);
+	bpffs_prune(dir, CGVIEW_PIN_ROOT);
+}
+
+/* Pin FD at PATH, making its directories below TOP with MODE. */
+int pin_in_new_dirs(int fd, const char *path, const char *top, mode_t mode)
+{
+	char dir[PATH_MAX];
+	int err;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	dirname(dir);
+	err = bpffs_mkdirs(CGVIEW_PIN_ROOT, 0700);
+	if (!err)
+		err = bpffs_mkdirs(dir, mode);
+	if (!err && bpf_obj_pin(fd, path))
+		err = -errno;
+	if (err)
+		bpffs_prune(dir, top);
+	return err;
 }
 
 int view_pin_path(char *buf, size_t size, const char *view, const char *what)

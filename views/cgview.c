@@ -11,10 +11,10 @@
 static const char usage[] =
 	"usage: cgview COMMAND [ARGS]\n"
 	"\n"
-	"Views are BPF programs that print one cgroup's state as text. On this\n"
-	"kernel each exposed view is a cgroup iterator pinned in bpffs at\n"
-	"  " CGVIEW_PIN_ROOT "/cgroups/<cgroup>/bpf.<view>\n"
-	"and reading that file runs the view for its cgroup.\n"
+	"Views are BPF programs that print one cgroup's state as text. Exposing\n"
+	"a view at a cgroup makes a file that runs the view when it is read:\n"
+	"  <cgroup directory>/bpf.<view>      kernels with the bpf_view series\n"
+	"  " CGVIEW_PIN_ROOT "/cgroups/<cgroup>/bpf.<view>   other kernels\n"
 	"\n"
 	"commands:\n"
 	"  load VIEW...           load views and pin them under " CGVIEW_PIN_ROOT
@@ -27,6 +27,9 @@ static const char usage[] =
 	"\n"
 	"CGROUP is a path below the cgroup2 root (e.g. system.slice/nginx.service,\n"
 	"or / for the root) or an absolute path inside the cgroup2 mount.\n"
+	"\n"
+	"environment: CGVIEW_MODE=stock uses cgroup iterators in bpffs even on\n"
+	"a kernel with the bpf_view series.\n"
 	"\n"
 	"exit status: 0 done, 1 failed (the message says why), 2 bad usage\n";
 
@@ -87,35 +90,41 @@ static int for_each_view(int argc, char **argv, int (*fn)(const struct view *))
 	return ret;
 }
 
-/* expose/unexpose/cat: a view and a cgroup, in the given order. */
-static int view_and_cgroup(const char *vname, const char *cgname,
-			   int (*fn)(const struct view *,
-				     const struct cgroup_ref *))
+/* expose/unexpose/cat: a view and a cgroup. */
+static int view_and_cgroup(const struct mode *m, const char *cmd,
+			   const char *vname, const char *cgname)
 {
 	const struct view *v = lookup(vname);
 	struct cgroup_ref cg;
+	int err;
 
 	if (!v || cgroup_resolve(cgname, &cg))
 		return EXIT_FAIL;
-	return fn(v, &cg) ? EXIT_FAIL : EXIT_OK;
+	if (!strcmp(cmd, "expose"))
+		err = m->expose(v, &cg);
+	else if (!strcmp(cmd, "unexpose"))
+		err = m->unexpose(v, &cg);
+	else
+		err = view_cat(m, v, &cg);
+	return err ? EXIT_FAIL : EXIT_OK;
 }
 
 static int run(const char *cmd, int argc, char **argv)
 {
+	const struct mode *m = kernel_mode();
+
 	if (!strcmp(cmd, "load"))
-		return for_each_view(argc, argv, stock_load);
+		return for_each_view(argc, argv, m->load);
 	if (!strcmp(cmd, "unload"))
-		return for_each_view(argc, argv, stock_unload);
-	if (argc != 2 && (!strcmp(cmd, "expose") || !strcmp(cmd, "unexpose") ||
-			  !strcmp(cmd, "cat")))
+		return for_each_view(argc, argv, m->unload);
+	if (strcmp(cmd, "expose") && strcmp(cmd, "unexpose") &&
+	    strcmp(cmd, "cat"))
+		return usage_error("unknown command '%s'", cmd);
+	if (argc != 2)
 		return usage_error("%s takes two arguments", cmd);
-	if (!strcmp(cmd, "expose"))
-		return view_and_cgroup(argv[0], argv[1], stock_expose);
-	if (!strcmp(cmd, "unexpose"))
-		return view_and_cgroup(argv[0], argv[1], stock_unexpose);
 	if (!strcmp(cmd, "cat"))
-		return view_and_cgroup(argv[1], argv[0], stock_cat);
-	return usage_error("unknown command '%s'", cmd);
+		return view_and_cgroup(m, cmd, argv[1], argv[0]);
+	return view_and_cgroup(m, cmd, argv[0], argv[1]);
 }
 
 int main(int argc, char **argv)
@@ -128,5 +137,7 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	libbpf_set_print(libbpf_print);
+	if (register_view_sections())
+		return EXIT_FAIL;
 	return run(argv[1], argc - 2, argv + 2);
 }

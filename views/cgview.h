@@ -4,7 +4,9 @@
 #define CGVIEW_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <linux/bpf.h>
 #include <sys/types.h>
 
 #define BPFFS_ROOT "/sys/fs/bpf"
@@ -32,16 +34,44 @@ int cgroup_resolve(const char *arg, struct cgroup_ref *cg);
 int bpffs_ensure(void);
 int bpffs_mkdirs(const char *dir, mode_t mode);
 void bpffs_prune(const char *dir, const char *stop);
+void bpffs_prune_view(const char *view);
+int pin_in_new_dirs(int fd, const char *path, const char *top, mode_t mode);
 int view_pin_path(char *buf, size_t size, const char *view, const char *what);
 int expose_pin_path(char *buf, size_t size, const struct cgroup_ref *cg,
 		    const char *view);
 
-/* stock.c: views as cgroup_iter links pinned in a bpffs mirror. */
-int stock_load(const struct view *v);
-int stock_unload(const struct view *v);
-int stock_expose(const struct view *v, const struct cgroup_ref *cg);
-int stock_unexpose(const struct view *v, const struct cgroup_ref *cg);
-int stock_cat(const struct view *v, const struct cgroup_ref *cg);
+/*
+ * What a kernel offers: stock.c (cgroup_iter pins in a bpffs mirror) or
+ * patched.c (bpf.* files in cgroupfs, the bpf_view series).
+ */
+struct mode {
+	const char *name;
+	int (*load)(const struct view *v);
+	int (*unload)(const struct view *v);
+	int (*expose)(const struct view *v, const struct cgroup_ref *cg);
+	int (*unexpose)(const struct view *v, const struct cgroup_ref *cg);
+	/* where the view's file for a cgroup is */
+	int (*file_path)(char *buf, size_t size, const struct cgroup_ref *cg,
+			 const char *view);
+};
+extern const struct mode stock_mode, patched_mode;
+void mirror_unexpose_all(const struct view *v);
+
+/* kernel.c */
+/* BPF_TRACE_VIEW, appended to enum bpf_attach_type by the series */
+#define CGVIEW_BPF_TRACE_VIEW ((enum bpf_attach_type)57)
+const struct mode *kernel_mode(void);
+int register_view_sections(void);
+
+/* load.c */
+int view_load(const struct view *v, bool with_link);
+int view_unpin(const struct view *v);
+int loaded_prog_fd(const struct view *v);
+int iter_link(const struct view *v, const struct cgroup_ref *cg);
+
+/* cat.c */
+int view_cat(const struct mode *m, const struct view *v,
+	     const struct cgroup_ref *cg);
 
 /* Print "cgview: <what>" with errno's text when err is non-zero. */
 void err_msg(int err, const char *fmt, ...)

@@ -9,9 +9,10 @@
  *	}
  *
  * with `seq` (struct seq_file *) and `cgrp` (struct cgroup *) in scope, and
- * this header turns it into the program cgview attaches: SEC("iter/cgroup"),
- * run by one cgroup_iter (order SELF_ONLY) per exposed cgroup on stock
- * kernels.
+ * this header turns it into two programs: SEC("view/cgroup"), the view that
+ * kernels with the bpf_view series show as bpf.<name> in cgroupfs, and
+ * SEC("iter/cgroup"), run by one cgroup_iter (order SELF_ONLY) per cgroup on
+ * other kernels. cgview loads what the running kernel supports.
  */
 #ifndef CGVIEW_VIEW_BPF_H
 #define CGVIEW_VIEW_BPF_H
@@ -19,6 +20,12 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+
+/* The view context (not in the BTF of stock kernels) */
+struct bpf_view__cgroup {
+	struct seq_file *seq;
+	struct cgroup *cgroup;
+};
 
 #define CGVIEW(name)                                                          \
 	static __always_inline int name##_show(struct seq_file *seq,          \
@@ -32,6 +39,12 @@
 		if (!cgrp)                                                    \
 			return 0;                                             \
 		name##_show(ctx->meta->seq, cgrp);                            \
+		return 0;                                                     \
+	}                                                                     \
+	SEC("view/cgroup")                                                    \
+	int name##_view(struct bpf_view__cgroup *ctx)                         \
+	{                                                                     \
+		name##_show(ctx->seq, ctx->cgroup);                           \
 		return 0;                                                     \
 	}                                                                     \
 	static __always_inline int name##_show(struct seq_file *seq,          \

@@ -37,8 +37,11 @@ def rel(path):
     return os.path.relpath(path, cgroup2_root())
 
 
-def cgview(*args):
-    return subprocess.run([CGVIEW, *args], capture_output=True, text=True)
+def cgview(*args, mode=None):
+    """Run cgview; MODE "stock" forces cgroup_iter pins (CGVIEW_MODE)."""
+    env = dict(os.environ, CGVIEW_MODE=mode) if mode else None
+    return subprocess.run([CGVIEW, *args], capture_output=True, text=True,
+                          env=env)
 
 
 def mirror_path(cg, view):

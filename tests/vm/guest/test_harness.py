@@ -53,7 +53,7 @@ def test_every_controller_is_enabled_for_children():
 
 def test_cgroup_iter_view_pinned_in_bpffs_prints_the_cgroup_id(id_view):
     with cgroup() as cg:
-        r = cgview("expose", id_view, rel(cg))
+        r = cgview("expose", id_view, rel(cg), mode="stock")
         assert r.returncode == 0, r.stderr
         assert read(mirror_path(cg, "id")) == \
             f"id {os.stat(cg).st_ino}\nlevel 1\n"

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Which kernel is this: one with the bpf_view series (view programs show
+ * as bpf.* files in cgroupfs) or a stock one (cgroup_iter pins in bpffs)?
+ * The series adds the BTF function bpf_view_cgroup, the target that
+ * SEC("view/cgroup") programs attach to.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "cgview.h"
+
+#define VIEW_FUNC_PREFIX "bpf_view_"
+
+static bool kernel_has_views(void)
+{
+	static int has = -1;
+	struct btf *btf;
+
+	if (has >= 0)
+		return has;
+	btf = btf__load_vmlinux_btf();
+	has = btf &&
+	      btf__find_by_name_kind(btf, "bpf_view_cgroup", BTF_KIND_FUNC) > 0;
+	btf__free(btf);
+	return has;
+}
+
+/* CGVIEW_MODE=stock uses cgroup_iter pins even where the series is. */
+const struct mode *kernel_mode(void)
+{
+	const char *force = getenv("CGVIEW_MODE");
+
+	if (force && !strcmp(force, "stock"))
+		return &stock_mode;
+	return kernel_has_views() ? &patched_mode : &stock_mode;
+}
+
+/* SEC("view/<target>"): attach to bpf_view_<target>; not loaded on stock
+ * kernels, which have no such target.
+ */
+static int view_prog_setup(struct bpf_program *prog, long sleepable)
+{
+	const char *sec = bpf_program__section_name(prog);
+	char func[128];
+
+	if (kernel_mode() != &patched_mode)
+		return bpf_program__set_autoload(prog, false);
+	snprintf(func, sizeof(func), VIEW_FUNC_PREFIX "%s",
+		 strchr(sec, '/') + 1);
+	if (sleepable)
+		bpf_program__set_flags(prog, BPF_F_SLEEPABLE);
+	return bpf_program__set_attach_target(prog, 0, func);
+}
+
+/* Debian's libbpf (1.1) knows nothing of view programs. */
+int register_view_sections(void)
+{
+	LIBBPF_OPTS(libbpf_prog_handler_opts, opts,
+		    .prog_setup_fn = view_prog_setup);
+	int err;
+
+	err = libbpf_register_prog_handler("view/", BPF_PROG_TYPE_TRACING,
+					   CGVIEW_BPF_TRACE_VIEW, &opts);
+	if (err >= 0) {
+		opts.cookie = 1;
+		err = libbpf_register_prog_handler("view.s/",
+						   BPF_PROG_TYPE_TRACING,
+						   CGVIEW_BPF_TRACE_VIEW,
+						   &opts);
+	}
+	if (err < 0)
+		err_msg(-err, "cannot register view sections with libbpf");
+	return err < 0 ? -1 : 0;
+}

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Loading views: each view object holds the same show() body as a
+ * cgroup_iter program (every kernel) and as a view program (kernels with
+ * the bpf_view series). Loading pins the iterator program, and on a
+ * patched kernel the view's link, under /sys/fs/bpf/cgview/views/<view>/.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cgview.h"
+
+static int load_failed(const struct view *v, int err)
+{
+	if (err == -EPERM)
+		err_msg(0,
+			"loading view '%s' needs root (CAP_BPF and CAP_PERFMON)",
+			v->name);
+	else
+		err_msg(-err,
+			"loading view '%s' failed (libbpf said why above)",
+			v->name);
+	return -1;
+}
+
+static struct bpf_program *find_prog(struct bpf_object *obj, const char *sec)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, obj)
+		if (!strncmp(bpf_program__section_name(p), sec, strlen(sec)))
+			return p;
+	return NULL;
+}
+
+/* Pin the view program's link, the file that all exposures hang off. */
+static int pin_view_link(const struct view *v, struct bpf_object *obj)
+{
+	struct bpf_program *p = find_prog(obj, "view");
+	char pin[PATH_MAX];
+	int fd, err;
+
+	if (!p || view_pin_path(pin, sizeof(pin), v->name, "link"))
+		return -ENOENT;
+	fd = bpf_link_create(bpf_program__fd(p), 0, CGVIEW_BPF_TRACE_VIEW,
+			     NULL);
+	if (fd < 0)
+		return -errno;
+	err = pin_in_new_dirs(fd, pin, CGVIEW_PIN_ROOT, 0700);
+	close(fd);
+	return err;
+}
+
+static int load_and_pin(const struct view *v, struct bpf_object *obj,
+			bool with_link, const char *prog_pin)
+{
+	int err = bpf_object__load(obj);
+
+	if (err)
+		return load_failed(v, err);
+	err = pin_in_new_dirs(bpf_program__fd(find_prog(obj, "iter")), prog_pin,
+			      CGVIEW_PIN_ROOT, 0700);
+	if (!err && with_link) {
+		err = pin_view_link(v, obj);
+		if (err)
+			unlink(prog_pin);
+	}
+	if (err) {
+		err_msg(-err, "cannot pin view '%s' under %s/views", v->name,
+			CGVIEW_PIN_ROOT);
+		return -1;
+	}
+	return 0;
+}
+
+int view_load(const struct view *v, bool with_link)
+{
+	char pin[PATH_MAX];
+	struct bpf_object *obj;
+	size_t size;
+	const void *elf = v->elf_bytes(&size);
+	int err;
+
+	if (bpffs_ensure() || view_pin_path(pin, sizeof(pin), v->name, "prog"))
+		return -1;
+	if (!access(pin, F_OK))
+		return 0;
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		err_msg(0,
+			"the kernel has no BTF (/sys/kernel/btf/vmlinux); views need CONFIG_DEBUG_INFO_BTF=y");
+		return -1;
+	}
+	obj = bpf_object__open_mem(elf, size, NULL);
+	if (!obj)
+		return load_failed(v, -errno);
+	err = load_and_pin(v, obj, with_link, pin);
+	bpf_object__close(obj);
+	if (err)
+		bpffs_prune_view(v->name);
+	return err;
+}
+
+int loaded_prog_fd(const struct view *v)
+{
+	char pin[PATH_MAX];
+	int fd;
+
+	if (bpffs_ensure() || view_pin_path(pin, sizeof(pin), v->name, "prog"))
+		return -1;
+	fd = bpf_obj_get(pin);
+	if (fd < 0 && errno == ENOENT)
+		err_msg(0,
+			"view '%s' is not loaded; run 'cgview load %s' first",
+			v->name, v->name);
+	else if (fd < 0)
+		err_msg(errno, "cannot open the view pinned at %s", pin);
+	return fd;
+}
+
+/* A cgroup_iter link running V's program on the cgroup CG alone. */
+int iter_link(const struct view *v, const struct cgroup_ref *cg)
+{
+	union bpf_iter_link_info info = {};
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .iter_info = &info,
+		    .iter_info_len = sizeof(info));
+	int prog_fd, cg_fd, link_fd = -1;
+
+	prog_fd = loaded_prog_fd(v);
+	if (prog_fd < 0)
+		return -1;
+	cg_fd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg_fd >= 0) {
+		info.cgroup.cgroup_fd = cg_fd;
+		info.cgroup.order = BPF_CGROUP_ITER_SELF_ONLY;
+		link_fd = bpf_link_create(prog_fd, 0, BPF_TRACE_ITER, &opts);
+	}
+	if (link_fd < 0)
+		err_msg(errno, "cannot attach view '%s' to cgroup %s", v->name,
+			cg->path);
+	if (cg_fd >= 0)
+		close(cg_fd);
+	close(prog_fd);
+	return link_fd;
+}
+
+/* Unpin V's program and link; exposures are the caller's business. */
+int view_unpin(const struct view *v)
+{
+	char prog[PATH_MAX], link[PATH_MAX];
+
+	if (view_pin_path(prog, sizeof(prog), v->name, "prog") ||
+	    view_pin_path(link, sizeof(link), v->name, "link"))
+		return -1;
+	if (unlink(link) && errno != ENOENT) {
+		err_msg(errno, "cannot remove %s", link);
+		return -1;
+	}
+	if (unlink(prog)) {
+		if (errno == ENOENT)
+			err_msg(0, "view '%s' is not loaded", v->name);
+		else
+			err_msg(errno, "cannot remove %s", prog);
+		return -1;
+	}
+	bpffs_prune_view(v->name);
+	return 0;
+}
