@@ -16,9 +16,11 @@ VIEWS := $(patsubst views/%.bpf.c,%,$(wildcard views/*.bpf.c))
 CGVIEW_SRCS := $(filter-out %.bpf.c,$(wildcard views/*.c))
 SKELS := $(VIEWS:%=$(BUILD)/views/%.skel.h)
 
-.PHONY: all help deps kernel kernel-bench kernel-src kernel-patches checkpatch \
+.PHONY: all help deps kernel kernel-bench kernel-src kernel-patches kernel-each checkpatch \
 	cgview test test-unit test-host test-vm demo clean
 .DELETE_ON_ERROR:
+# keep the BPF objects between the skeletons and their sources
+.SECONDARY:
 
 all: cgview
 
@@ -33,6 +35,7 @@ help:
 	@echo "make kernel-src     $(BUILD)/linux ready for editing (series as commits)"
 	@echo "make kernel-patches export $(BUILD)/linux's commits to kernel-patches/"
 	@echo "make checkpatch     scripts/checkpatch.pl --strict over the series"
+	@echo "make kernel-each    build the series patch by patch (each must build alone)"
 
 deps:
 	@scripts/deps.sh
@@ -49,6 +52,9 @@ kernel-src: deps
 
 kernel-patches:
 	@scripts/kernel-patches.sh
+
+kernel-each: deps
+	@scripts/kernel-each.sh
 
 checkpatch: deps
 	@scripts/checkpatch.sh

@@ -5,9 +5,11 @@
 
 #include "cgview.h"
 #include "id.skel.h"
+#include "sched_wait.skel.h"
 
 static const struct view views[] = {
 	{ "id", id__elf_bytes },
+	{ "sched_wait", sched_wait__elf_bytes },
 };
 
 #define NR_VIEWS (sizeof(views) / sizeof(views[0]))

@@ -4,6 +4,7 @@
  * the bpf_view series). Loading pins the iterator program, and on a
  * patched kernel the view's link, under /sys/fs/bpf/cgview/views/<view>/.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -14,6 +15,8 @@
 #include <bpf/libbpf.h>
 
 #include "cgview.h"
+
+static int unpin_all(const char *name);
 
 static int load_failed(const struct view *v, int err)
 {
@@ -56,6 +59,33 @@ static int pin_view_link(const struct view *v, struct bpf_object *obj)
 	return err;
 }
 
+/* Attach each recorder (tp_btf, fentry, ...) and pin its link. */
+static int pin_recorders(const struct view *v, struct bpf_object *obj)
+{
+	char pin[PATH_MAX], name[NAME_MAX + 1];
+	struct bpf_program *p;
+	struct bpf_link *link;
+	int err = 0;
+
+	bpf_object__for_each_program(p, obj) {
+		const char *sec = bpf_program__section_name(p);
+
+		if (!strncmp(sec, "iter", 4) || !strncmp(sec, "view", 4))
+			continue;
+		link = bpf_program__attach(p);
+		if (!link)
+			return -errno;
+		snprintf(name, sizeof(name), "rec_%s", bpf_program__name(p));
+		err = view_pin_path(pin, sizeof(pin), v->name, name);
+		if (!err)
+			err = bpf_link__pin(link, pin);
+		bpf_link__destroy(link); /* the pin keeps it attached */
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int load_and_pin(const struct view *v, struct bpf_object *obj,
 			bool with_link, const char *prog_pin)
 {
@@ -65,14 +95,13 @@ static int load_and_pin(const struct view *v, struct bpf_object *obj,
 		return load_failed(v, err);
 	err = pin_in_new_dirs(bpf_program__fd(find_prog(obj, "iter")), prog_pin,
 			      CGVIEW_PIN_ROOT, 0700);
-	if (!err && with_link) {
+	if (!err)
+		err = pin_recorders(v, obj);
+	if (!err && with_link)
 		err = pin_view_link(v, obj);
-		if (err)
-			unlink(prog_pin);
-	}
 	if (err) {
-		err_msg(-err, "cannot pin view '%s' under %s/views", v->name,
-			CGVIEW_PIN_ROOT);
+		err_msg(-err, "cannot attach and pin view '%s' under %s/views",
+			v->name, CGVIEW_PIN_ROOT);
 		return -1;
 	}
 	return 0;
@@ -101,7 +130,7 @@ int view_load(const struct view *v, bool with_link)
 	err = load_and_pin(v, obj, with_link, pin);
 	bpf_object__close(obj);
 	if (err)
-		bpffs_prune_view(v->name);
+		unpin_all(v->name);
 	return err;
 }
 
@@ -148,25 +177,36 @@ int iter_link(const struct view *v, const struct cgroup_ref *cg)
 	return link_fd;
 }
 
-/* Unpin V's program and link; exposures are the caller's business. */
+/* Remove every pin of view NAME (program, links); 0 if there were any. */
+static int unpin_all(const char *name)
+{
+	char dir[PATH_MAX], path[PATH_MAX * 2];
+	struct dirent *e;
+	DIR *d;
+
+	if (view_pin_path(dir, sizeof(dir), name, ""))
+		return -ENAMETOOLONG;
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+	closedir(d);
+	bpffs_prune_view(name);
+	return 0;
+}
+
+/* Unpin V's program and links; exposures are the caller's business. */
 int view_unpin(const struct view *v)
 {
-	char prog[PATH_MAX], link[PATH_MAX];
+	int err = unpin_all(v->name);
 
-	if (view_pin_path(prog, sizeof(prog), v->name, "prog") ||
-	    view_pin_path(link, sizeof(link), v->name, "link"))
-		return -1;
-	if (unlink(link) && errno != ENOENT) {
-		err_msg(errno, "cannot remove %s", link);
-		return -1;
-	}
-	if (unlink(prog)) {
-		if (errno == ENOENT)
-			err_msg(0, "view '%s' is not loaded", v->name);
-		else
-			err_msg(errno, "cannot remove %s", prog);
-		return -1;
-	}
-	bpffs_prune_view(v->name);
-	return 0;
+	if (err == -ENOENT)
+		err_msg(0, "view '%s' is not loaded", v->name);
+	else if (err)
+		err_msg(-err, "cannot remove view '%s'", v->name);
+	return err ? -1 : 0;
 }

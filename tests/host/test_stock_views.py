@@ -2,9 +2,10 @@
 a bpffs mirror of the cgroup tree, and `cat` of the pin prints the view."""
 
 import os
+import time
 
 from cgtest import cgroup, cgview, mirror_path, pins, read, rel
-from views_fixture import id_view  # noqa: F401 (fixture)
+from views_fixture import bpf_ok, id_view  # noqa: F401 (fixtures)
 
 
 def expected_id(cg, level):
@@ -62,7 +63,8 @@ def test_unload_removes_every_exposure(id_view):
 
 def test_errors_say_what_to_do(id_view):
     r = cgview("expose", "nosuchview", "/")
-    assert (r.returncode, "unknown view 'nosuchview' (known views: id)") == \
+    assert (r.returncode, "unknown view 'nosuchview' (known views: id "
+            "sched_wait)") == \
         (1, r.stderr.strip().removeprefix("cgview: "))
     r = cgview("expose", id_view, "no/such/cgroup")
     assert r.returncode == 1 and "no cgroup 'no/such/cgroup'" in r.stderr
@@ -74,3 +76,19 @@ def test_errors_say_what_to_do(id_view):
         assert r.returncode == 1
         assert "run 'cgview load id' first" in r.stderr
         assert not os.path.exists(mirror_path(cg, "id"))
+
+
+def test_sched_wait_shows_runqueue_wait_of_busy_cgroup_only(bpf_ok):
+    from cgtest import cpu_hogs, keyed
+    assert cgview("load", "sched_wait").returncode == 0
+    try:
+        with cgroup("busy") as busy, cgroup("idle") as idle:
+            with cpu_hogs(busy):
+                time.sleep(1)
+                got = keyed(cgview("cat", rel(busy), "sched_wait").stdout)
+            assert got["wait_count"] > 0
+            assert got["wait_total_ns"] >= got["wait_max_ns"] > 0
+            assert keyed(cgview("cat", rel(idle), "sched_wait").stdout) == \
+                {"wait_count": 0, "wait_total_ns": 0, "wait_max_ns": 0}
+    finally:
+        cgview("unload", "sched_wait")

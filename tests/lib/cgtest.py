@@ -69,3 +69,26 @@ def bpf_unavailable():
     if not os.path.exists("/sys/kernel/btf/vmlinux"):
         return "the running kernel has no BTF (/sys/kernel/btf/vmlinux)"
     return None
+
+
+@contextlib.contextmanager
+def cpu_hogs(cg, n=2, cpu=0):
+    """N busy loops in cgroup CG, all pinned to one CPU so they wait for it."""
+    procs = []
+    try:
+        for _ in range(n):
+            p = subprocess.Popen(["taskset", "-c", str(cpu), "sh", "-c",
+                                  "while :; do :; done"])
+            procs.append(p)
+            with open(os.path.join(cg, "cgroup.procs"), "w") as f:
+                f.write(str(p.pid))
+        yield procs
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+
+
+def keyed(text):
+    """A flat keyed file ("key value" lines) as a dict of ints."""
+    return {k: int(v) for k, v in (line.split() for line in text.splitlines())}

@@ -1,0 +1,37 @@
+#!/bin/bash
+# Build the series one patch at a time, so that each patch is known to
+# build on its own (bisectable): a worktree of build/linux is moved from
+# patch to patch and vmlinux, plus libbpf, is built after each, with the
+# bench config (no debug options: the same code, built faster) and
+# CONFIG_BPF_VIEW on wherever the tree has it.
+set -euo pipefail
+. "$(dirname "$0")/kernel-lib.sh"
+
+wt=$top/build/linux-each
+out=$top/build/kernel-each
+config=$top/build/kernel-bench/.config
+kmake=(make -C "$wt" O="$out" ARCH=x86_64 -j"$(nproc)")
+
+"$top/scripts/kernel-tree.sh"
+[ -f "$config" ] || "$top/scripts/kernel-build.sh" bench
+if [ ! -d "$wt" ]; then
+	git -C "$ksrc" worktree add -q --detach "$wt" base
+fi
+mkdir -p "$out"
+
+for commit in $(git -C "$ksrc" rev-list --reverse base..cgview); do
+	subject=$(git -C "$ksrc" log -1 --format=%s "$commit")
+	echo "kernel-each: building '$subject'"
+	git -C "$wt" checkout -q --detach "$commit"
+	cp "$config" "$out/.config"
+	"$wt/scripts/config" --file "$out/.config" --enable BPF_VIEW
+	"${kmake[@]}" -s olddefconfig
+	if ! "${kmake[@]}" -s vmlinux >"$out/build.log" 2>&1 ||
+	   grep -q 'warning:' "$out/build.log"; then
+		grep -E 'warning:|error:' "$out/build.log" | head -20 >&2
+		die "'$subject' does not build on its own (log: $out/build.log)"
+	fi
+	make -s -C "$wt/tools/lib/bpf" OUTPUT="$out/libbpf/" >/dev/null ||
+		die "'$subject': tools/lib/bpf does not build"
+done
+echo "kernel-each: every patch builds on its own"
