@@ -17,7 +17,7 @@ CGVIEW_SRCS := $(filter-out %.bpf.c,$(wildcard views/*.c))
 SKELS := $(VIEWS:%=$(BUILD)/views/%.skel.h)
 
 .PHONY: all help deps kernel kernel-bench kernel-src kernel-patches kernel-each checkpatch \
-	cgview test test-unit test-host test-vm demo clean
+	cgview test test-unit test-host test-vm bench demo clean
 .DELETE_ON_ERROR:
 # keep the BPF objects between the skeletons and their sources
 .SECONDARY:
@@ -32,6 +32,7 @@ help:
 	@echo "make cgview         build $(BUILD)/cgview"
 	@echo "make kernel         build the patched debug (test) kernel"
 	@echo "make kernel-bench   build the patched kernel without debug options"
+	@echo "make bench          benchmarks on the non-debug kernel (bench/README.md)"
 	@echo "make kernel-src     $(BUILD)/linux ready for editing (series as commits)"
 	@echo "make kernel-patches export $(BUILD)/linux's commits to kernel-patches/"
 	@echo "make checkpatch     scripts/checkpatch.pl --strict over the series"
@@ -76,6 +77,12 @@ $(BUILD)/cgview: $(CGVIEW_SRCS) views/cgview.h $(SKELS)
 
 cgview: deps $(BUILD)/cgview
 
+# Views that only tests load, from their object files
+TEST_VIEWS := $(patsubst tests/vm/views/%.bpf.c,$(BUILD)/tests/%.bpf.o,$(wildcard tests/vm/views/*.bpf.c))
+$(BUILD)/tests/%.bpf.o: tests/vm/views/%.bpf.c views/view.bpf.h $(BUILD)/views/vmlinux.h
+	@mkdir -p $(@D)
+	clang $(BPF_CFLAGS) -c $< -o $@
+
 # Each tier runs even when an earlier one failed; `make test` fails if any did.
 test:
 	@rc=0; for t in test-unit test-host test-vm; do \
@@ -85,12 +92,20 @@ test:
 test-unit: deps cgview
 	$(PYTEST) tests/unit
 
-test-host: deps cgview
+test-host: deps cgview $(TEST_VIEWS)
 	$(PYTEST) tests/host
 
-test-vm: deps cgview kernel
+test-vm: deps cgview kernel $(TEST_VIEWS)
 	$(VM_RUN) -- $(PYTEST) tests/vm/guest
 	$(PYTEST) tests/vm/selftest
+
+# Benchmarks: never part of `make test`. See bench/README.md.
+$(BUILD)/bench/read_cost: bench/read_cost.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
+
+bench: deps cgview kernel-bench $(BUILD)/bench/read_cost
+	$(VM_RUN) --quiet --kernel $(BUILD)/kernel-bench/arch/x86/boot/bzImage -- bench/read-cost
 
 demo: deps cgview kernel
 	@$(VM_RUN) --quiet -- tests/vm/demo

@@ -25,6 +25,10 @@ static const char usage[] =
 	"  cat CGROUP VIEW        print VIEW for CGROUP (exposed or not)\n"
 	"  help                   this text\n"
 	"\n"
+	"VIEW is a view compiled into cgview, the path of an object file built\n"
+	"with views/view.bpf.h (DIR/NAME.bpf.o loads as NAME), or the name of\n"
+	"a view loaded from a file before.\n"
+	"\n"
 	"CGROUP is a path below the cgroup2 root (e.g. system.slice/nginx.service,\n"
 	"or / for the root) or an absolute path inside the cgroup2 mount.\n"
 	"\n"
@@ -59,7 +63,7 @@ static const struct view *lookup(const char *name)
 	const struct view *v = view_find(name);
 	char names[256];
 
-	if (!v) {
+	if (!v && !strchr(name, '/')) {
 		view_list_names(names, sizeof(names));
 		err_msg(0, "unknown view '%s' (known views: %s)", name, names);
 	}

@@ -18,7 +18,8 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 /* catalog.c: the views built into this binary. */
 struct view {
 	const char *name;
-	const void *(*elf_bytes)(size_t *size);
+	const void *(*elf_bytes)(size_t *size); /* compiled in */
+	const char *path; /* or in this object file; neither: loaded */
 };
 const struct view *view_find(const char *name);
 void view_list_names(char *buf, size_t size);

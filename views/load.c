@@ -93,6 +93,12 @@ static int load_and_pin(const struct view *v, struct bpf_object *obj,
 
 	if (err)
 		return load_failed(v, err);
+	if (!find_prog(obj, "iter")) {
+		err_msg(0,
+			"view '%s' has no SEC(\"iter/cgroup\") program; build it with views/view.bpf.h",
+			v->name);
+		return -1;
+	}
 	err = pin_in_new_dirs(bpf_program__fd(find_prog(obj, "iter")), prog_pin,
 			      CGVIEW_PIN_ROOT, 0700);
 	if (!err)
@@ -107,12 +113,26 @@ static int load_and_pin(const struct view *v, struct bpf_object *obj,
 	return 0;
 }
 
+static struct bpf_object *open_object(const struct view *v)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = v->name);
+	const void *elf;
+	size_t size;
+
+	if (v->elf_bytes) {
+		elf = v->elf_bytes(&size);
+		return bpf_object__open_mem(elf, size, &opts);
+	}
+	if (v->path)
+		return bpf_object__open_file(v->path, &opts);
+	errno = ENOENT;
+	return NULL;
+}
+
 int view_load(const struct view *v, bool with_link)
 {
 	char pin[PATH_MAX];
 	struct bpf_object *obj;
-	size_t size;
-	const void *elf = v->elf_bytes(&size);
 	int err;
 
 	if (bpffs_ensure() || view_pin_path(pin, sizeof(pin), v->name, "prog"))
@@ -124,7 +144,7 @@ int view_load(const struct view *v, bool with_link)
 			"the kernel has no BTF (/sys/kernel/btf/vmlinux); views need CONFIG_DEBUG_INFO_BTF=y");
 		return -1;
 	}
-	obj = bpf_object__open_mem(elf, size, NULL);
+	obj = open_object(v);
 	if (!obj)
 		return load_failed(v, -errno);
 	err = load_and_pin(v, obj, with_link, pin);

@@ -4,7 +4,7 @@ a bpffs mirror of the cgroup tree, and `cat` of the pin prints the view."""
 import os
 import time
 
-from cgtest import cgroup, cgview, mirror_path, pins, read, rel
+from cgtest import REPO, cgroup, cgview, mirror_path, pins, read, rel
 from views_fixture import bpf_ok, id_view  # noqa: F401 (fixtures)
 
 
@@ -92,3 +92,25 @@ def test_sched_wait_shows_runqueue_wait_of_busy_cgroup_only(bpf_ok):
                 {"wait_count": 0, "wait_total_ns": 0, "wait_max_ns": 0}
     finally:
         cgview("unload", "sched_wait")
+
+
+def test_view_from_an_object_file_loads_under_its_name(bpf_ok):
+    big = os.path.join(REPO, "build", "tests", "big.bpf.o")
+    r = cgview("load", big)
+    assert r.returncode == 0, r.stderr
+    try:
+        with cgroup() as cg:
+            assert cgview("expose", "big", rel(cg)).returncode == 0
+            text = read(mirror_path(cg, "big"))
+            assert text.splitlines()[-1] == "line 999 of 1000"
+    finally:
+        assert cgview("unload", "big").returncode == 0
+    r = cgview("expose", "big", "/")
+    assert "unknown view 'big'" in r.stderr
+
+
+def test_view_file_with_a_bad_name_is_refused(bpf_ok):
+    r = cgview("load", "/tmp/Not-A-Name.bpf.o")
+    assert r.returncode == 1
+    assert r.stderr == ("cgview: view file /tmp/Not-A-Name.bpf.o: its name "
+                        "must be [a-z0-9_]+.bpf.o\n")

@@ -271,3 +271,59 @@ def test_without_write_permission_is_eacces(link_fd):
 
     with cgroup() as cg:
         assert in_child(nobody_with_cap_bpf) == errno.EACCES
+
+
+def test_output_larger_than_a_page(tmp_path):
+    big = os.path.join(os.getcwd(), "build", "tests", "big.bpf.o")
+    assert cgview("load", big).returncode == 0
+    try:
+        want = "".join(f"line {i} of 1000\n" for i in range(1000))
+        assert len(want) > 4096
+        with cgroup() as cg:
+            assert cgview("expose", "big", rel(cg)).returncode == 0
+            path = os.path.join(cg, "bpf.big")
+            assert read(path) == want
+            r = subprocess.run(["dd", f"if={path}", "bs=1000", "status=none"],
+                               capture_output=True, text=True)
+            assert r.stdout == want
+    finally:
+        cgview("unload", "big")
+
+
+def test_unprivileged_user_reads_0444_but_not_0400(link_fd):
+    def read_as_nobody(path):
+        def child():
+            os.setgid(65534)
+            os.setuid(65534)
+            with open(path) as f:
+                if f.read() != expected(cg):
+                    raise OSError(errno.EBADMSG, "wrong content")
+        return in_child(child)
+
+    with cgroup() as cg:
+        path = expose(link_fd, cg)
+        assert read_as_nobody(path) == 0
+        os.chmod(path, 0o400)
+        assert read_as_nobody(path) == errno.EACCES
+
+
+def test_views_may_use_every_seq_file_helper():
+    obj = os.path.join(os.getcwd(), "build", "tests", "helpers.bpf.o")
+    r = cgview("load", obj)
+    assert r.returncode == 0, r.stderr
+    try:
+        with cgroup() as cg:
+            assert cgview("expose", "helpers", rel(cg)).returncode == 0
+            assert read(os.path.join(cg, "bpf.helpers")) == \
+                "printf 1\nwrite\n(int)1\n"
+    finally:
+        cgview("unload", "helpers")
+
+
+def test_a_view_returning_non_zero_is_refused():
+    obj = os.path.join(os.getcwd(), "build", "tests", "bad_return.bpf.o")
+    r = cgview("load", obj)
+    assert r.returncode == 1
+    assert "At program exit the register R0 has" in r.stderr
+    assert "should have been in [0x0, 0x0]" in r.stderr
+    assert not os.path.exists("/sys/fs/bpf/cgview/views/bad_return")
