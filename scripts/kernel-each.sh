@@ -17,7 +17,7 @@ kmake=(make -C "$wt" O="$out" ARCH=x86_64 -j"$(nproc)")
 if [ ! -d "$wt" ]; then
 	git -C "$ksrc" worktree add -q --detach "$wt" base
 fi
-mkdir -p "$out"
+mkdir -p "$out/libbpf"
 
 for commit in $(git -C "$ksrc" rev-list --reverse base..cgview); do
 	subject=$(git -C "$ksrc" log -1 --format=%s "$commit")

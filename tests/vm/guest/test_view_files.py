@@ -325,5 +325,5 @@ def test_a_view_returning_non_zero_is_refused():
     r = cgview("load", obj)
     assert r.returncode == 1
     assert "At program exit the register R0 has" in r.stderr
-    assert "should have been in [0x0, 0x0]" in r.stderr
+    assert "should have been in [0, 0]" in r.stderr
     assert not os.path.exists("/sys/fs/bpf/cgview/views/bad_return")

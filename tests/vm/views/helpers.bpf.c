@@ -12,7 +12,7 @@ CGVIEW(helpers)
 
 	BPF_SEQ_PRINTF(seq, "printf %d\n", cgrp->level);
 	bpf_seq_write(seq, "write\n", 6);
-	bpf_seq_printf_btf(seq, &ptr, sizeof(ptr), 0);
+	bpf_seq_printf_btf(seq, &ptr, sizeof(ptr), 1 /* BTF_F_COMPACT */);
 	bpf_seq_write(seq, "\n", 1);
 	return 0;
 }
