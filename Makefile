@@ -77,6 +77,13 @@ $(BUILD)/cgview: $(CGVIEW_SRCS) views/cgview.h $(SKELS)
 
 cgview: deps $(BUILD)/cgview
 
+# libbpf as the series patches it (tools/lib/bpf), for the tests that check
+# SEC("view/...") support in libbpf itself
+$(BUILD)/libbpf/libbpf.so: kernel-patches/series $(wildcard kernel-patches/*.patch) | deps
+	@scripts/kernel-tree.sh
+	@mkdir -p $(@D)
+	$(MAKE) -s -C $(BUILD)/linux/tools/lib/bpf OUTPUT=$(abspath $(@D))/ $(abspath $@)
+
 # Views that only tests load, from their object files
 TEST_VIEWS := $(patsubst tests/vm/views/%.bpf.c,$(BUILD)/tests/%.bpf.o,$(wildcard tests/vm/views/*.bpf.c))
 $(BUILD)/tests/%.bpf.o: tests/vm/views/%.bpf.c views/view.bpf.h $(BUILD)/views/vmlinux.h
@@ -95,7 +102,7 @@ test-unit: deps cgview
 test-host: deps cgview $(TEST_VIEWS)
 	$(PYTEST) tests/host
 
-test-vm: deps cgview kernel $(TEST_VIEWS)
+test-vm: deps cgview kernel $(TEST_VIEWS) $(BUILD)/libbpf/libbpf.so
 	$(VM_RUN) -- $(PYTEST) tests/vm/guest
 	$(PYTEST) tests/vm/selftest
 
