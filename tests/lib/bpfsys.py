@@ -13,6 +13,11 @@ _lib.bpf_link_create.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int,
 _lib.bpf_obj_get_info_by_fd.argtypes = [ctypes.c_int, ctypes.c_void_p,
                                         ctypes.POINTER(ctypes.c_uint32)]
 
+_lib.bpf_map_create.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32,
+                               ctypes.c_uint32, ctypes.c_uint32,
+                               ctypes.c_void_p]
+
+BPF_MAP_TYPE_ARRAY = 2
 BPF_TRACE_VIEW = 57
 BPF_LINK_TYPE_VIEW = 15
 
@@ -29,6 +34,12 @@ def obj_get(path):
 
 def obj_pin(fd, path):
     _check(_lib.bpf_obj_pin(fd, path.encode()))
+
+
+def array_map():
+    """A small array map, as an object that is not a view link."""
+    return _check(_lib.bpf_map_create(BPF_MAP_TYPE_ARRAY, b"cgview_test",
+                                      4, 8, 1, None))
 
 
 def link_create(prog_fd, attach_type=BPF_TRACE_VIEW):

@@ -200,13 +200,19 @@ def test_only_cgroup2_directories(link_fd, tmp_path):
 
 
 def test_only_view_links_go_into_cgroupfs(view):
-    prog_fd = bpfsys.obj_get(PROG_PIN)
-    try:
-        with cgroup() as cg:
-            with pytest.raises(PermissionError):
-                expose(prog_fd, cg)
-    finally:
-        os.close(prog_fd)
+    """A program, a map and another kind of link (a cgroup_iter) fail."""
+    with cgroup() as cg:
+        r = cgview("expose", view, rel(cg), mode="stock")
+        assert r.returncode == 0, r.stderr
+        fds = [bpfsys.obj_get(PROG_PIN), bpfsys.array_map(),
+               bpfsys.obj_get(r.stdout.strip())]
+        try:
+            for fd in fds:
+                with pytest.raises(PermissionError):
+                    expose(fd, cg, "bpf.other")
+        finally:
+            for fd in fds:
+                os.close(fd)
 
 
 def test_link_not_pinned_in_bpffs_is_enoent(link_fd):
