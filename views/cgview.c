@@ -115,17 +115,18 @@ static int view_and_cgroup(const struct mode *m, const char *cmd,
 
 static int run(const char *cmd, int argc, char **argv)
 {
-	const struct mode *m = kernel_mode();
+	const struct mode *m;
 
 	if (!strcmp(cmd, "load"))
-		return for_each_view(argc, argv, m->load);
+		return for_each_view(argc, argv, kernel_mode()->load);
 	if (!strcmp(cmd, "unload"))
-		return for_each_view(argc, argv, m->unload);
+		return for_each_view(argc, argv, kernel_mode()->unload);
 	if (strcmp(cmd, "expose") && strcmp(cmd, "unexpose") &&
 	    strcmp(cmd, "cat"))
 		return usage_error("unknown command '%s'", cmd);
 	if (argc != 2)
 		return usage_error("%s takes two arguments", cmd);
+	m = kernel_mode();
 	if (!strcmp(cmd, "cat"))
 		return view_and_cgroup(m, cmd, argv[1], argv[0]);
 	return view_and_cgroup(m, cmd, argv[0], argv[1]);

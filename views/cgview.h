@@ -67,7 +67,6 @@ int register_view_sections(void);
 /* load.c */
 int view_load(const struct view *v, bool with_link);
 int view_unpin(const struct view *v);
-int loaded_prog_fd(const struct view *v);
 int iter_link(const struct view *v, const struct cgroup_ref *cg);
 
 /* cat.c */

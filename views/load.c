@@ -16,7 +16,27 @@
 
 #include "cgview.h"
 
-static int unpin_all(const char *name);
+/* Remove every pin of view NAME (program, links); 0 if there were any. */
+static int unpin_all(const char *name)
+{
+	char dir[PATH_MAX], path[PATH_MAX * 2];
+	struct dirent *e;
+	DIR *d;
+
+	if (view_pin_path(dir, sizeof(dir), name, ""))
+		return -ENAMETOOLONG;
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+	closedir(d);
+	bpffs_prune_view(name);
+	return 0;
+}
 
 static int load_failed(const struct view *v, int err)
 {
@@ -90,17 +110,18 @@ static int load_and_pin(const struct view *v, struct bpf_object *obj,
 			bool with_link, const char *prog_pin)
 {
 	int err = bpf_object__load(obj);
+	struct bpf_program *iter = find_prog(obj, "iter");
 
 	if (err)
 		return load_failed(v, err);
-	if (!find_prog(obj, "iter")) {
+	if (!iter) {
 		err_msg(0,
 			"view '%s' has no SEC(\"iter/cgroup\") program; build it with views/view.bpf.h",
 			v->name);
 		return -1;
 	}
-	err = pin_in_new_dirs(bpf_program__fd(find_prog(obj, "iter")), prog_pin,
-			      CGVIEW_PIN_ROOT, 0700);
+	err = pin_in_new_dirs(bpf_program__fd(iter), prog_pin, CGVIEW_PIN_ROOT,
+			      0700);
 	if (!err)
 		err = pin_recorders(v, obj);
 	if (!err && with_link)
@@ -154,7 +175,7 @@ int view_load(const struct view *v, bool with_link)
 	return err;
 }
 
-int loaded_prog_fd(const struct view *v)
+static int loaded_prog_fd(const struct view *v)
 {
 	char pin[PATH_MAX];
 	int fd;
@@ -195,28 +216,6 @@ int iter_link(const struct view *v, const struct cgroup_ref *cg)
 		close(cg_fd);
 	close(prog_fd);
 	return link_fd;
-}
-
-/* Remove every pin of view NAME (program, links); 0 if there were any. */
-static int unpin_all(const char *name)
-{
-	char dir[PATH_MAX], path[PATH_MAX * 2];
-	struct dirent *e;
-	DIR *d;
-
-	if (view_pin_path(dir, sizeof(dir), name, ""))
-		return -ENAMETOOLONG;
-	d = opendir(dir);
-	if (!d)
-		return -errno;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			unlink(path);
-		}
-	closedir(d);
-	bpffs_prune_view(name);
-	return 0;
 }
 
 /* Unpin V's program and links; exposures are the caller's business. */

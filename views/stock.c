@@ -4,13 +4,11 @@
  * tree in bpffs, where reading the pin runs the view.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 
 #include "cgview.h"
 
