@@ -17,7 +17,8 @@ CGVIEW_SRCS := $(filter-out %.bpf.c,$(wildcard views/*.c))
 SKELS := $(VIEWS:%=$(BUILD)/views/%.skel.h)
 
 .PHONY: all help deps kernel kernel-bench kernel-src kernel-patches kernel-each checkpatch \
-	cgview test test-unit test-host test-vm bench demo clean
+	cgview test test-unit test-host test-vm bench demo clean \
+	exporter test-exporter fuzz bench-exporter
 .DELETE_ON_ERROR:
 # keep the BPF objects between the skeletons and their sources
 .SECONDARY:
@@ -37,6 +38,10 @@ help:
 	@echo "make kernel-patches export $(BUILD)/linux's commits to kernel-patches/"
 	@echo "make checkpatch     scripts/checkpatch.pl --strict over the series"
 	@echo "make kernel-each    build the series patch by patch (each must build alone)"
+	@echo "make exporter       build $(BUILD)/cgview-exporter"
+	@echo "make test-exporter  the exporter's tests (host, real cgroups, real Prometheus)"
+	@echo "make fuzz           fuzz the exporter's parser for longer (FUZZ_SECONDS=300)"
+	@echo "make bench-exporter the exporter's CPU per scrape against a bare read loop"
 
 deps:
 	@scripts/deps.sh
@@ -92,7 +97,7 @@ $(BUILD)/tests/%.bpf.o: tests/vm/views/%.bpf.c views/view.bpf.h $(BUILD)/views/v
 
 # Each tier runs even when an earlier one failed; `make test` fails if any did.
 test:
-	@rc=0; for t in test-unit test-host test-vm; do \
+	@rc=0; for t in test-unit test-host test-exporter test-vm; do \
 		$(MAKE) --no-print-directory $$t || { echo "*** $$t FAILED"; rc=1; }; \
 	done; exit $$rc
 
@@ -114,8 +119,61 @@ $(BUILD)/bench/read_cost: bench/read_cost.c
 bench: deps cgview kernel-bench $(BUILD)/bench/read_cost
 	$(VM_RUN) --quiet --kernel $(BUILD)/kernel-bench/arch/x86/boot/bzImage -- bench/read-cost
 
+# cgview-exporter: protobuf-c for the protos, the schemas compiled in
+EXPORTER_SRCS := $(filter-out exporter/fuzz_%.c,$(wildcard exporter/*.c))
+EXPORTER_PROTOS := $(patsubst proto/%.proto,$(BUILD)/proto/%.pb-c.c,$(wildcard proto/*.proto))
+EXPORTER_SCHEMAS := $(sort $(wildcard exporter/schemas/*.schema)) $(sort $(wildcard views/*.schema))
+EXPORTER_CFLAGS := $(CFLAGS) -Iexporter -I$(BUILD)/proto
+EXPORTER_LIBS := $(shell pkg-config --libs libprotobuf-c libcurl libmicrohttpd 2>/dev/null) \
+	-lsnappy -lm -lpthread
+PARSER_SRCS := exporter/parse.c exporter/model.c exporter/schema.c exporter/self.c \
+	exporter/util.c $(BUILD)/exporter/schemas.c
+FUZZ_SECONDS ?= 300
+
+$(BUILD)/proto/%.pb-c.c: proto/%.proto | deps
+	@mkdir -p $(@D)
+	protoc-c --c_out=$(@D) -Iproto $<
+$(BUILD)/proto/%.pb-c.h: $(BUILD)/proto/%.pb-c.c ;
+
+# every schema as one C string: a 'file NAME' line starts each
+$(BUILD)/exporter/schemas.c: $(EXPORTER_SCHEMAS)
+	@mkdir -p $(@D)
+	{ echo 'const char builtin_schemas[] ='; \
+	  sed 's/\\/\\\\/g; s/"/\\"/g; s/.*/"&\\n"/' $^; echo ';'; } > $@
+
+$(BUILD)/cgview-exporter: $(EXPORTER_SRCS) exporter/exporter.h $(EXPORTER_PROTOS) \
+		$(EXPORTER_PROTOS:.c=.h) $(BUILD)/exporter/schemas.c
+	$(CC) $(EXPORTER_CFLAGS) -o $@ $(EXPORTER_SRCS) $(EXPORTER_PROTOS) \
+		$(BUILD)/exporter/schemas.c $(EXPORTER_LIBS)
+
+# the parser alone under ASan+UBSan, and as a libFuzzer target
+$(BUILD)/exporter/parse-asan: exporter/fuzz_parse.c $(PARSER_SRCS) exporter/exporter.h
+	clang $(EXPORTER_CFLAGS) -DPARSE_MAIN -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -o $@ exporter/fuzz_parse.c $(PARSER_SRCS) -lm
+$(BUILD)/exporter/fuzz-parse: exporter/fuzz_parse.c $(PARSER_SRCS) exporter/exporter.h
+	clang $(EXPORTER_CFLAGS) -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -o $@ exporter/fuzz_parse.c $(PARSER_SRCS) -lm
+
+exporter: deps $(BUILD)/cgview-exporter
+
+test-exporter: deps cgview exporter $(BUILD)/exporter/parse-asan $(BUILD)/exporter/fuzz-parse
+	$(PYTEST) tests/exporter
+
+fuzz: deps $(BUILD)/exporter/fuzz-parse
+	@mkdir -p $(BUILD)/fuzz-corpus
+	$(BUILD)/exporter/fuzz-parse -max_total_time=$(FUZZ_SECONDS) \
+		$(BUILD)/fuzz-corpus tests/exporter/fixtures
+
+$(BUILD)/bench/bare_scrape: bench/bare_scrape.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
+
+bench-exporter: deps exporter $(BUILD)/bench/bare_scrape
+	bench/exporter-cost
+
 demo: deps cgview kernel
 	@$(VM_RUN) --quiet -- tests/vm/demo
 
 clean:
-	rm -rf $(BUILD)/views $(BUILD)/cgview $(BUILD)/vm
+	rm -rf $(BUILD)/views $(BUILD)/cgview $(BUILD)/vm $(BUILD)/exporter \
+		$(BUILD)/cgview-exporter $(BUILD)/proto

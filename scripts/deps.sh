@@ -16,6 +16,11 @@ packages=(
 	python3-ply python3-git
 	# tests
 	python3 python3-pytest
+	# cgview-exporter: protobuf-c, HTTP push, snappy, /metrics; its tests
+	# (python3-protobuf decodes, a real Prometheus server, libFuzzer)
+	protobuf-c-compiler libprotobuf-c-dev protobuf-compiler python3-protobuf
+	libcurl4-openssl-dev libsnappy-dev libmicrohttpd-dev prometheus
+	libclang-rt-14-dev
 )
 
 missing=()

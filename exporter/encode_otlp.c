@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/* OTLP/HTTP protobuf (proto/otlp.proto): ExportMetricsServiceRequests of
+ * at most max_points data points each. Counters are cumulative monotonic
+ * sums, gauges gauges, histograms explicit-bucket histograms; the host is
+ * a resource attribute, the cgroup path a data point attribute.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exporter.h"
+#include "otlp.pb-c.h"
+
+typedef Opentelemetry__Proto__KeyValue KeyValue;
+typedef Opentelemetry__Proto__AnyValue AnyValue;
+typedef Opentelemetry__Proto__Metric Metric;
+typedef Opentelemetry__Proto__NumberDataPoint NumberPoint;
+typedef Opentelemetry__Proto__HistogramDataPoint HistPoint;
+
+#define ATTRS 2 /* cgroup, and a `*` key's label */
+
+/* One request's message trees; sized for max_points once */
+struct req {
+	Metric *metrics, **pmetrics;
+	Opentelemetry__Proto__Gauge *gauges;
+	Opentelemetry__Proto__Sum *sums;
+	Opentelemetry__Proto__Histogram *hists;
+	NumberPoint *npoints, **pnpoints;
+	HistPoint *hpoints, **phpoints;
+	KeyValue *kv, **pkv;
+	AnyValue *av;
+	uint64_t *counts;
+	double *bounds;
+	size_t nmetrics, npts, nkv, nbuckets;
+};
+
+static void req_alloc(struct req *r, size_t max, size_t buckets)
+{
+	r->metrics = xcalloc(max, sizeof(*r->metrics));
+	r->pmetrics = xcalloc(max, sizeof(*r->pmetrics));
+	r->gauges = xcalloc(max, sizeof(*r->gauges));
+	r->sums = xcalloc(max, sizeof(*r->sums));
+	r->hists = xcalloc(max, sizeof(*r->hists));
+	r->npoints = xcalloc(max, sizeof(*r->npoints));
+	r->pnpoints = xcalloc(max, sizeof(*r->pnpoints));
+	r->hpoints = xcalloc(max, sizeof(*r->hpoints));
+	r->phpoints = xcalloc(max, sizeof(*r->phpoints));
+	r->kv = xcalloc(max * ATTRS + 1, sizeof(*r->kv));
+	r->pkv = xcalloc(max * ATTRS + 1, sizeof(*r->pkv));
+	r->av = xcalloc(max * ATTRS + 1, sizeof(*r->av));
+	r->counts = xcalloc(buckets + max, sizeof(*r->counts));
+	r->bounds = xcalloc(buckets + max, sizeof(*r->bounds));
+}
+
+static void req_free(struct req *r)
+{
+	free(r->metrics), free(r->pmetrics), free(r->gauges), free(r->sums);
+	free(r->hists), free(r->npoints), free(r->pnpoints);
+	free(r->hpoints), free(r->phpoints), free(r->kv), free(r->pkv);
+	free(r->av), free(r->counts), free(r->bounds);
+}
+
+static KeyValue *attr(struct req *r, const char *key, const char *value)
+{
+	KeyValue *kv = &r->kv[r->nkv];
+	AnyValue *av = &r->av[r->nkv];
+
+	*av = (AnyValue)OPENTELEMETRY__PROTO__ANY_VALUE__INIT;
+	av->value_case = OPENTELEMETRY__PROTO__ANY_VALUE__VALUE_STRING_VALUE;
+	av->string_value = (char *)value;
+	*kv = (KeyValue)OPENTELEMETRY__PROTO__KEY_VALUE__INIT;
+	kv->key = (char *)key;
+	kv->value = av;
+	r->pkv[r->nkv++] = kv;
+	return kv;
+}
+
+/* The point's attributes: cgroup path, label; returns the first */
+static KeyValue **attrs(struct req *r, const struct snapshot *snap,
+			const struct point *pt, size_t *n)
+{
+	const struct sample *s = &snap->samples[pt->sample];
+	KeyValue **first = &r->pkv[r->nkv];
+
+	*n = 0;
+	if (pt->cgroup != UINT32_MAX) {
+		attr(r, "cgroup",
+		     snap_str(snap, snap->cgroups[pt->cgroup].path));
+		++*n;
+	}
+	if (s->label) {
+		attr(r, s->m->label, snap_str(snap, s->label));
+		++*n;
+	}
+	return first;
+}
+
+static const char *otel_unit(const char *unit)
+{
+	if (!strcmp(unit, "seconds"))
+		return "s";
+	if (!strcmp(unit, "bytes"))
+		return "By";
+	if (!strcmp(unit, "pages"))
+		return "{page}";
+	return "1";
+}
+
+static Metric *new_metric(struct req *r, const struct smetric *m)
+{
+	Metric *pm = &r->metrics[r->nmetrics];
+
+	*pm = (Metric)OPENTELEMETRY__PROTO__METRIC__INIT;
+	pm->name = m->name;
+	pm->description = m->help;
+	pm->unit = (char *)otel_unit(m->unit);
+	r->pmetrics[r->nmetrics] = pm;
+	if (m->type == MT_HISTOGRAM) {
+		pm->data_case = OPENTELEMETRY__PROTO__METRIC__DATA_HISTOGRAM;
+		pm->histogram = &r->hists[r->nmetrics];
+		*pm->histogram = (Opentelemetry__Proto__Histogram)
+			OPENTELEMETRY__PROTO__HISTOGRAM__INIT;
+		pm->histogram->aggregation_temporality =
+			OPENTELEMETRY__PROTO__AGGREGATION_TEMPORALITY__AGGREGATION_TEMPORALITY_CUMULATIVE;
+		pm->histogram->data_points = &r->phpoints[r->npts];
+	} else if (m->type == MT_COUNTER) {
+		pm->data_case = OPENTELEMETRY__PROTO__METRIC__DATA_SUM;
+		pm->sum = &r->sums[r->nmetrics];
+		*pm->sum = (Opentelemetry__Proto__Sum)
+			OPENTELEMETRY__PROTO__SUM__INIT;
+		pm->sum->aggregation_temporality =
+			OPENTELEMETRY__PROTO__AGGREGATION_TEMPORALITY__AGGREGATION_TEMPORALITY_CUMULATIVE;
+		pm->sum->is_monotonic = 1;
+		pm->sum->data_points = &r->pnpoints[r->npts];
+	} else {
+		pm->data_case = OPENTELEMETRY__PROTO__METRIC__DATA_GAUGE;
+		pm->gauge = &r->gauges[r->nmetrics];
+		*pm->gauge = (Opentelemetry__Proto__Gauge)
+			OPENTELEMETRY__PROTO__GAUGE__INIT;
+		pm->gauge->data_points = &r->pnpoints[r->npts];
+	}
+	r->nmetrics++;
+	return pm;
+}
+
+static void hist_point(struct req *r, const struct snapshot *snap,
+		       const struct sample *s, HistPoint *hp)
+{
+	const struct bucket *b = &snap->buckets[s->bucket];
+	uint32_t n = s->nbuckets;
+	bool overflow = n && isinf(b[n - 1].le);
+
+	hp->count = s->value;
+	hp->sum = s->sum;
+	hp->bucket_counts = &r->counts[r->nbuckets];
+	hp->explicit_bounds = &r->bounds[r->nbuckets];
+	for (uint32_t i = 0; i < n; i++) {
+		hp->bucket_counts[i] = b[i].count;
+		if (!isinf(b[i].le))
+			hp->explicit_bounds[hp->n_explicit_bounds++] = b[i].le;
+	}
+	hp->n_bucket_counts = overflow ? n : n + 1;
+	if (!overflow)
+		hp->bucket_counts[n] = 0;
+	r->nbuckets += n + 1;
+}
+
+static void add_point(struct req *r, const struct snapshot *snap,
+		      const struct point *pt, Metric *pm)
+{
+	const struct sample *s = &snap->samples[pt->sample];
+	NumberPoint *np = &r->npoints[r->npts];
+	HistPoint *hp = &r->hpoints[r->npts];
+	size_t nattrs;
+	KeyValue **a = attrs(r, snap, pt, &nattrs);
+
+	if (s->m->type == MT_HISTOGRAM) {
+		*hp = (HistPoint)
+			OPENTELEMETRY__PROTO__HISTOGRAM_DATA_POINT__INIT;
+		hp->attributes = a;
+		hp->n_attributes = nattrs;
+		hp->start_time_unix_nano = snap->start_ns;
+		hp->time_unix_nano = snap->time_ns;
+		hist_point(r, snap, s, hp);
+		r->phpoints[r->npts++] = hp;
+		pm->histogram->n_data_points++;
+		return;
+	}
+	*np = (NumberPoint)OPENTELEMETRY__PROTO__NUMBER_DATA_POINT__INIT;
+	np->attributes = a;
+	np->n_attributes = nattrs;
+	np->time_unix_nano = snap->time_ns;
+	np->value_case =
+		OPENTELEMETRY__PROTO__NUMBER_DATA_POINT__VALUE_AS_DOUBLE;
+	np->as_double = s->value;
+	r->pnpoints[r->npts++] = np;
+	if (s->m->type == MT_COUNTER) {
+		np->start_time_unix_nano = snap->start_ns;
+		pm->sum->n_data_points++;
+	} else {
+		pm->gauge->n_data_points++;
+	}
+}
+
+static void flush(struct req *r, const struct snapshot *snap, body_fn emit,
+		  void *ctx)
+{
+	Opentelemetry__Proto__ExportMetricsServiceRequest msg =
+		OPENTELEMETRY__PROTO__EXPORT_METRICS_SERVICE_REQUEST__INIT;
+	Opentelemetry__Proto__ResourceMetrics
+		rm = OPENTELEMETRY__PROTO__RESOURCE_METRICS__INIT,
+		*prm = &rm;
+	Opentelemetry__Proto__Resource res =
+		OPENTELEMETRY__PROTO__RESOURCE__INIT;
+	Opentelemetry__Proto__ScopeMetrics
+		sm = OPENTELEMETRY__PROTO__SCOPE_METRICS__INIT,
+		*psm = &sm;
+	Opentelemetry__Proto__InstrumentationScope scope =
+		OPENTELEMETRY__PROTO__INSTRUMENTATION_SCOPE__INIT;
+	char *body;
+	size_t len;
+
+	res.attributes = &r->pkv[r->nkv];
+	attr(r, "host.name", snap->host);
+	attr(r, "os.version", snap->kernel);
+	res.n_attributes = 2;
+	scope.name = "cgview-exporter";
+	sm.scope = &scope;
+	sm.metrics = r->pmetrics;
+	sm.n_metrics = r->nmetrics;
+	rm.resource = &res;
+	rm.scope_metrics = &psm;
+	rm.n_scope_metrics = 1;
+	msg.resource_metrics = &prm;
+	msg.n_resource_metrics = 1;
+	len = opentelemetry__proto__export_metrics_service_request__get_packed_size(
+		&msg);
+	body = xcalloc(len, 1);
+	opentelemetry__proto__export_metrics_service_request__pack(
+		&msg, (uint8_t *)body);
+	emit(ctx, body, len, r->npts);
+	r->nmetrics = r->npts = r->nkv = r->nbuckets = 0;
+}
+
+void encode_otlp(const struct snapshot *snap, const struct schemas *ss,
+		 size_t max_points, body_fn emit, void *ctx)
+{
+	struct req r = { 0 };
+	size_t n;
+	struct point *pts = snapshot_by_metric(snap, ss->nids, &n);
+	const struct smetric *cur = NULL, *m;
+	Metric *pm = NULL;
+
+	req_alloc(&r, max_points, snap->n_buckets);
+	for (size_t i = 0; i < n; i++) {
+		m = snap->samples[pts[i].sample].m;
+		if (r.npts == max_points) {
+			flush(&r, snap, emit, ctx);
+			cur = NULL;
+		}
+		if (m != cur) {
+			cur = m;
+			pm = new_metric(&r, m);
+		}
+		add_point(&r, snap, &pts[i], pm);
+	}
+	if (r.npts)
+		flush(&r, snap, emit, ctx);
+	req_free(&r);
+	free(pts);
+}

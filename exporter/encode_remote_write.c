@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Prometheus remote write 1.0 (proto/remote_write.proto): WriteRequests
+ * of at most max_points series, snappy block compressed. A histogram is
+ * its _bucket{le=...} (cumulative), _sum and _count series, as Prometheus
+ * itself stores one.
+ */
+#include <math.h>
+#include <snappy-c.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exporter.h"
+#include "remote_write.pb-c.h"
+
+typedef Prometheus__TimeSeries Series;
+typedef Prometheus__Label Label;
+
+#define LABELS 4 /* __name__, cgroup, a `*` key's label, le */
+
+struct req {
+	Series *series, **pseries;
+	Label *labels, **plabels;
+	Prometheus__Sample *samples, **psamples;
+	Prometheus__MetricMetadata *meta, **pmeta;
+	char (*names)[160], (*les)[32];
+	size_t nseries, nlabels, nmeta;
+	int64_t ts_ms;
+};
+
+static void req_alloc(struct req *r, size_t max)
+{
+	r->series = xcalloc(max, sizeof(*r->series));
+	r->pseries = xcalloc(max, sizeof(*r->pseries));
+	r->labels = xcalloc(max * LABELS, sizeof(*r->labels));
+	r->plabels = xcalloc(max * LABELS, sizeof(*r->plabels));
+	r->samples = xcalloc(max, sizeof(*r->samples));
+	r->psamples = xcalloc(max, sizeof(*r->psamples));
+	r->meta = xcalloc(max, sizeof(*r->meta));
+	r->pmeta = xcalloc(max, sizeof(*r->pmeta));
+	r->names = xcalloc(max, sizeof(*r->names));
+	r->les = xcalloc(max, sizeof(*r->les));
+}
+
+static void req_free(struct req *r)
+{
+	free(r->series), free(r->pseries), free(r->labels), free(r->plabels);
+	free(r->samples), free(r->psamples), free(r->meta), free(r->pmeta);
+	free(r->names), free(r->les);
+}
+
+static void label(struct req *r, Series *ts, const char *name,
+		  const char *value)
+{
+	Label *l = &r->labels[r->nlabels];
+
+	*l = (Label)PROMETHEUS__LABEL__INIT;
+	l->name = (char *)name;
+	l->value = (char *)value;
+	r->plabels[r->nlabels++] = l;
+	ts->n_labels++;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp((*(Label *const *)a)->name, (*(Label *const *)b)->name);
+}
+
+/* One series: NAME SUFFIX {cgroup, label, le} = V */
+static void series(struct req *r, const struct snapshot *snap,
+		   const struct point *pt, const char *suffix, const char *le,
+		   double v)
+{
+	const struct sample *s = &snap->samples[pt->sample];
+	Series *ts = &r->series[r->nseries];
+	Prometheus__Sample *smp = &r->samples[r->nseries];
+
+	*ts = (Series)PROMETHEUS__TIME_SERIES__INIT;
+	ts->labels = &r->plabels[r->nlabels];
+	snprintf(r->names[r->nseries], sizeof(r->names[0]), "%s%s", s->m->name,
+		 suffix);
+	label(r, ts, "__name__", r->names[r->nseries]);
+	if (pt->cgroup != UINT32_MAX)
+		label(r, ts, "cgroup",
+		      snap_str(snap, snap->cgroups[pt->cgroup].path));
+	if (s->label)
+		label(r, ts, s->m->label, snap_str(snap, s->label));
+	if (le)
+		label(r, ts, "le", le);
+	qsort(ts->labels, ts->n_labels, sizeof(*ts->labels), by_name);
+	*smp = (Prometheus__Sample)PROMETHEUS__SAMPLE__INIT;
+	smp->value = v;
+	smp->timestamp = r->ts_ms;
+	r->psamples[r->nseries] = smp;
+	ts->samples = &r->psamples[r->nseries];
+	ts->n_samples = 1;
+	r->pseries[r->nseries++] = ts;
+}
+
+static void metadata(struct req *r, const struct smetric *m)
+{
+	Prometheus__MetricMetadata *md = &r->meta[r->nmeta];
+
+	*md = (Prometheus__MetricMetadata)PROMETHEUS__METRIC_METADATA__INIT;
+	md->type = (Prometheus__MetricMetadata__MetricType)m->type;
+	md->metric_family_name = m->name;
+	md->help = m->help;
+	md->unit = strcmp(m->unit, "1") ? m->unit : "";
+	r->pmeta[r->nmeta++] = md;
+}
+
+static void flush(struct req *r, body_fn emit, void *ctx)
+{
+	Prometheus__WriteRequest msg = PROMETHEUS__WRITE_REQUEST__INIT;
+	size_t len, zlen;
+	char *raw, *z;
+
+	msg.timeseries = r->pseries;
+	msg.n_timeseries = r->nseries;
+	msg.metadata = r->pmeta;
+	msg.n_metadata = r->nmeta;
+	len = prometheus__write_request__get_packed_size(&msg);
+	raw = xcalloc(len, 1);
+	prometheus__write_request__pack(&msg, (uint8_t *)raw);
+	zlen = snappy_max_compressed_length(len);
+	z = xcalloc(zlen, 1);
+	if (snappy_compress(raw, len, z, &zlen) != SNAPPY_OK)
+		exit(EXIT_RUNTIME);
+	free(raw);
+	emit(ctx, z, zlen, r->nseries);
+	r->nseries = r->nlabels = r->nmeta = 0;
+}
+
+/* How many series a sample becomes */
+static size_t nseries(const struct snapshot *snap, const struct sample *s)
+{
+	const struct bucket *b = &snap->buckets[s->bucket];
+
+	if (s->m->type != MT_HISTOGRAM)
+		return 1;
+	return s->nbuckets + 2 + s->has_sum -
+	       (s->nbuckets && isinf(b[s->nbuckets - 1].le));
+}
+
+static void histogram(struct req *r, const struct snapshot *snap,
+		      const struct point *pt)
+{
+	const struct sample *s = &snap->samples[pt->sample];
+	double cum = 0;
+
+	for (uint32_t i = 0; i < s->nbuckets; i++) {
+		const struct bucket *b = &snap->buckets[s->bucket + i];
+		char *le = r->les[r->nseries];
+
+		cum += b->count;
+		if (isinf(b->le))
+			strcpy(le, "+Inf");
+		else
+			snprintf(le, sizeof(r->les[0]), "%.17g", b->le);
+		series(r, snap, pt, "_bucket", le, cum);
+	}
+	if (!s->nbuckets ||
+	    !isinf(snap->buckets[s->bucket + s->nbuckets - 1].le))
+		series(r, snap, pt, "_bucket", "+Inf", cum);
+	if (s->has_sum)
+		series(r, snap, pt, "_sum", NULL, s->sum);
+	series(r, snap, pt, "_count", NULL, cum);
+}
+
+void encode_remote_write(const struct snapshot *snap, const struct schemas *ss,
+			 size_t max_points, body_fn emit, void *ctx)
+{
+	struct req r = { .ts_ms = snap->time_ns / 1000000 };
+	size_t n, max = max_points;
+	struct point *pts = snapshot_by_metric(snap, ss->nids, &n);
+	const struct smetric *cur = NULL, *m;
+	const struct sample *s;
+
+	for (size_t i = 0; i < n; i++) /* a histogram is never split */
+		if (nseries(snap, &snap->samples[pts[i].sample]) > max)
+			max = nseries(snap, &snap->samples[pts[i].sample]);
+	req_alloc(&r, max + max_points);
+	for (size_t i = 0; i < n; i++) {
+		s = &snap->samples[pts[i].sample];
+		m = s->m;
+		if (r.nseries && r.nseries + nseries(snap, s) > max_points) {
+			flush(&r, emit, ctx);
+			cur = NULL;
+		}
+		if (m != cur)
+			metadata(&r, cur = m);
+		if (m->type == MT_HISTOGRAM)
+			histogram(&r, snap, &pts[i]);
+		else
+			series(&r, snap, &pts[i], "", NULL, s->value);
+	}
+	if (r.nseries)
+		flush(&r, emit, ctx);
+	req_free(&r);
+	free(pts);
+}

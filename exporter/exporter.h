@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* cgview-exporter: walk -> read -> parse -> typed model -> encode -> sink.
+ * One stage per file; this header is what the stages share.
+ */
+#ifndef CGVIEW_EXPORTER_H
+#define CGVIEW_EXPORTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit codes (documented in --help and README.md) */
+#define EXIT_RUNTIME 1 /* a root, output or schema that cannot be used */
+#define EXIT_USAGE 2 /* bad flag, value or URL */
+
+/* The metric types of views/SCHEMA.md; values as in proto/cgview.proto */
+enum mtype { MT_COUNTER = 1, MT_GAUGE = 2, MT_HISTOGRAM = 3 };
+
+/* One KEY line of a schema (or a key no schema declares) */
+struct smetric {
+	char *key; /* usage_usec, some.avg10, *.rbytes, . */
+	char *name; /* Prometheus name: cgroup_cpu_usage_seconds_total */
+	char *unit; /* base unit: seconds, bytes, pages, ratio, 1 */
+	char *help;
+	char *label; /* `*` keys: the label's name (device) */
+	double div; /* raw value / div = value in unit */
+	enum mtype type;
+	bool known; /* declared by the schema */
+	unsigned id; /* dense over every smetric, for grouping by metric */
+	struct smetric *sum; /* histograms: the KEY_sum counter, if any */
+};
+
+/* The schema of one file */
+struct schema {
+	char *file; /* cpu.stat, bpf.sched_wait */
+	char *label; /* the name a `*` key stands for */
+	char *prefix; /* cgroup_cpu, cgview_sched_wait */
+	struct smetric **m;
+	size_t n, cap;
+	size_t hint; /* where the last lookup matched */
+	size_t unknown; /* keys added because the schema lacks them */
+	bool has_hist;
+};
+
+struct schemas {
+	struct schema **s;
+	size_t n;
+	unsigned nids; /* smetric ids handed out so far */
+};
+
+/* schema.c */
+int schemas_parse(struct schemas *ss, const char *text, const char *origin);
+int schemas_load_dir(struct schemas *ss, const char *dir);
+int schemas_builtin(struct schemas *ss);
+struct schema *schema_find(struct schemas *ss, const char *file);
+struct schema *schema_for_unknown_file(struct schemas *ss, const char *file);
+struct smetric *schema_get(struct schema *s, const char *key, size_t len);
+struct smetric *schema_lookup(struct schemas *ss, struct schema *s,
+			      const char *key, size_t len, bool *added);
+extern const char builtin_schemas[];
+
+/* parse.c: the cgroup v2 file formats */
+struct item {
+	const char *key; /* the line's first field, or "." for a single value */
+	size_t keylen;
+	const char *sub; /* nested keyed: the subkey; else NULL */
+	size_t sublen;
+	double value;
+	int line;
+};
+typedef void (*item_fn)(void *ctx, const struct item *it);
+typedef void (*error_fn)(void *ctx, int line, const char *why);
+int parse_text(const char *buf, size_t len, item_fn item, error_fn err,
+	       void *ctx);
+bool parse_number(const char *s, size_t n, double *v);
+
+/* model.c: the typed snapshot */
+struct sample {
+	const struct smetric *m; /* NULL: consumed (a histogram's _sum) */
+	uint32_t label; /* offset in strs of the label value, 0 for none */
+	uint32_t bucket, nbuckets; /* histograms: in buckets[] */
+	double value; /* counters and gauges; histograms: the count */
+	double sum;
+	bool has_sum;
+};
+
+struct bucket {
+	double le; /* upper bound in the metric's unit, +Inf last */
+	double count; /* in this bucket alone (not cumulative) */
+};
+
+struct frec {
+	const struct schema *s;
+	uint32_t sample, nsamples;
+};
+
+struct cgrec {
+	uint64_t id;
+	uint32_t path; /* offset in strs */
+	uint32_t file, nfiles;
+};
+
+#define ARRAY(type, name) \
+	type *name;       \
+	size_t n_##name, cap_##name
+
+struct snapshot {
+	uint64_t time_ns; /* CLOCK_REALTIME when the walk started */
+	uint64_t start_ns; /* when the exporter started: counters' start */
+	char host[65], kernel[65];
+	ARRAY(struct cgrec, cgroups);
+	ARRAY(struct frec, files);
+	ARRAY(struct sample, samples);
+	ARRAY(struct bucket, buckets);
+	ARRAY(char, strs);
+	struct frec self; /* the exporter's own metrics */
+};
+
+void *grow(void *arr, size_t *cap, size_t need, size_t size);
+void *xcalloc(size_t n, size_t size);
+#define PUSH(snap, name)                                                      \
+	(snap->name = grow(snap->name, &snap->cap_##name, snap->n_##name + 1, \
+			   sizeof(*snap->name)),                              \
+	 &snap->name[snap->n_##name++])
+
+void snapshot_reset(struct snapshot *snap);
+void snapshot_free(struct snapshot *snap);
+uint32_t snapshot_str(struct snapshot *snap, const char *s, size_t len);
+static inline const char *snap_str(const struct snapshot *snap, uint32_t off)
+{
+	return off ? snap->strs + off : NULL;
+}
+
+/* Errors the model meets while it turns a file into samples */
+struct stats;
+void model_file(struct snapshot *snap, struct schemas *ss, struct schema *s,
+		const char *buf, size_t len, const char *path,
+		struct stats *st);
+
+/* Samples grouped by metric, for the encoders that want families */
+struct point {
+	uint32_t sample;
+	uint32_t cgroup; /* index in cgroups[], UINT32_MAX for self metrics */
+};
+struct point *snapshot_by_metric(const struct snapshot *snap, unsigned nids,
+				 size_t *n);
+
+/* self.c: the exporter's own metrics */
+struct stats {
+	double scrape_seconds;
+	uint64_t cgroups, files; /* in the last scrape */
+	uint64_t scrapes, parse_errors, unknown_keys, vanished, read_errors;
+	/* updated by the push threads */
+	_Atomic uint64_t pushes_ok, pushes_failed, pushes_retried, dropped;
+};
+void self_model(struct snapshot *snap, struct schemas *ss,
+		const struct stats *st);
+void warn_once(const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* walk.c + read.c: one cycle over the tree */
+struct walk_opts {
+	const char *root; /* the cgroup2 mount or a directory below it */
+	const char *mirror; /* bpffs mirror, NULL for none */
+	const char **files; /* standard files to read */
+	size_t nfiles;
+};
+const char *cgroup2_mount(void);
+int collect(const struct walk_opts *o, struct schemas *ss,
+	    struct snapshot *snap, struct stats *st);
+int read_file_at(int dirfd, const char *name, char **buf, size_t *cap,
+		 size_t *len);
+
+/* encode_*.c: a snapshot in each output format */
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+void buf_put(struct buf *b, const void *p, size_t len);
+void buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+void encode_snapshot(const struct snapshot *snap, struct buf *out);
+void encode_text(const struct snapshot *snap, const struct schemas *ss,
+		 struct buf *out);
+/* OTLP and remote write split a snapshot into requests of at most
+ * max_points data points; emit() takes each body (owned by the callee).
+ */
+typedef void (*body_fn)(void *ctx, char *body, size_t len, size_t npoints);
+void encode_otlp(const struct snapshot *snap, const struct schemas *ss,
+		 size_t max_points, body_fn emit, void *ctx);
+void encode_remote_write(const struct snapshot *snap, const struct schemas *ss,
+			 size_t max_points, body_fn emit, void *ctx);
+
+/* sinks */
+enum sink_kind { SINK_FILE, SINK_OTLP, SINK_REMOTE_WRITE };
+struct push;
+struct push *push_start(enum sink_kind kind, const char *url,
+			size_t queue_bytes, struct stats *st);
+void push_body(void *push, char *body, size_t len, size_t npoints);
+void push_stop(struct push *p, double flush_seconds);
+
+struct listener;
+int listen_check(const char *addr);
+struct listener *listen_start(const char *addr);
+void listen_publish(struct listener *l, struct buf *text);
+void listen_stop(struct listener *l);
+
+/* options.c: the command line */
+#define MAX_OUTPUTS 16
+#define MAX_SCHEMA_DIRS 16
+#define MAX_FILES 64
+
+struct output {
+	enum sink_kind kind;
+	const char *target; /* a path, "-", or the http(s) URL */
+};
+
+struct opts {
+	struct walk_opts walk;
+	struct output out[MAX_OUTPUTS];
+	size_t nout;
+	const char *listen;
+	const char *schema_dirs[MAX_SCHEMA_DIRS];
+	size_t nschema_dirs;
+	const char *files[MAX_FILES];
+	bool once;
+	double interval, flush_seconds;
+	size_t queue_bytes, batch;
+};
+
+void parse_options(int argc, char **argv, struct opts *o,
+		   const struct schemas *builtin);
+
+#endif

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The parser and the typed model on arbitrary input: a libFuzzer target
+ * (make fuzz), or with -DPARSE_MAIN a program that models the files named
+ * on its command line and prints the samples (the parser tests run it
+ * under ASan+UBSan).
+ *
+ *   parse-asan [--schema FILE] FILE...    prints "NAME{LABEL} VALUE" lines
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exporter.h"
+
+static struct schemas ss;
+
+static void model(const char *name, const char *buf, size_t len,
+		  struct snapshot *snap, struct stats *st)
+{
+	struct schema *s = schema_for_unknown_file(&ss, name);
+
+	model_file(snap, &ss, s, buf, len, name, st);
+}
+
+#ifndef PARSE_MAIN
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t len)
+{
+	static const char *const files[] = { "memory.stat", "io.stat",
+					     "cpu.pressure", "memory.current",
+					     "bpf.fuzz" };
+	static struct snapshot snap;
+	struct stats st = { 0 };
+
+	if (!ss.n) {
+		schemas_builtin(&ss);
+		schemas_parse(&ss,
+			      "file bpf.fuzz\nlabel cpu\n"
+			      "h histogram ns Hist\nh_sum counter ns Sum\n"
+			      "*.x gauge bytes X\n",
+			      "fuzz");
+	}
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snapshot_reset(&snap);
+		model(files[i], (const char *)data, len, &snap, &st);
+	}
+	return 0;
+}
+#else
+static void print(const struct snapshot *snap)
+{
+	for (size_t i = 0; i < snap->n_samples; i++) {
+		const struct sample *s = &snap->samples[i];
+
+		if (!s->m)
+			continue;
+		printf("%s", s->m->name);
+		if (s->label)
+			printf("{%s=\"%s\"}", s->m->label,
+			       snap_str(snap, s->label));
+		printf(" %.17g", s->value);
+		for (uint32_t b = 0; b < s->nbuckets; b++)
+			printf(" %.17g:%.17g", snap->buckets[s->bucket + b].le,
+			       snap->buckets[s->bucket + b].count);
+		if (s->has_sum)
+			printf(" sum=%.17g", s->sum);
+		printf("\n");
+	}
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f) {
+		perror(path);
+		exit(1);
+	}
+	n = getdelim(&buf, &cap, '\0', f);
+	*len = n < 0 ? 0 : n;
+	fclose(f);
+	return buf;
+}
+
+int main(int argc, char **argv)
+{
+	static struct snapshot snap;
+	struct stats st = { 0 };
+	size_t len;
+	char *buf;
+	int i = 1;
+
+	if (schemas_builtin(&ss))
+		return 1;
+	if (argc > 2 && !strcmp(argv[1], "--schema")) {
+		buf = slurp(argv[2], &len);
+		if (schemas_parse(&ss, buf ? buf : "", argv[2]))
+			return 1;
+		free(buf);
+		i = 3;
+	}
+	for (; i < argc; i++) {
+		const char *name = strrchr(argv[i], '/');
+
+		buf = slurp(argv[i], &len);
+		snapshot_reset(&snap);
+		model(name ? name + 1 : argv[i], buf ? buf : "", len, &snap,
+		      &st);
+		print(&snap);
+		free(buf);
+	}
+	printf("parse_errors %llu unknown_keys %llu\n",
+	       (unsigned long long)st.parse_errors,
+	       (unsigned long long)st.unknown_keys);
+	snapshot_free(&snap);
+	return 0;
+}
+#endif

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cgview-exporter: one snapshot per --interval on a fixed schedule (or one
+ * with --once), each encoded for every output. SIGTERM and SIGINT end the
+ * loop after the current cycle; queued pushes are then flushed.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exporter.h"
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+struct sinks {
+	int fd[MAX_OUTPUTS];
+	struct push *push[MAX_OUTPUTS];
+	struct listener *listener;
+	struct buf buf;
+};
+
+static void die(const char *what, const char *why)
+{
+	fprintf(stderr, "cgview-exporter: %s: %s\n", what, why);
+	exit(EXIT_RUNTIME);
+}
+
+static void open_sinks(const struct opts *o, struct sinks *s, struct stats *st)
+{
+	for (size_t i = 0; i < o->nout; i++) {
+		const struct output *out = &o->out[i];
+
+		s->fd[i] = -1;
+		if (out->kind != SINK_FILE)
+			s->push[i] = push_start(out->kind, out->target,
+						o->queue_bytes, st);
+		else if (!strcmp(out->target, "-"))
+			s->fd[i] = STDOUT_FILENO;
+		else
+			s->fd[i] = open(
+				out->target,
+				O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (out->kind == SINK_FILE && s->fd[i] < 0)
+			die(out->target, strerror(errno));
+	}
+	if (o->listen && !(s->listener = listen_start(o->listen)))
+		die(o->listen, "cannot listen there (address in use?)");
+}
+
+static void write_all(int fd, const char *p, size_t len, const char *what)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die(what, strerror(errno));
+		p += n;
+		len -= n;
+	}
+}
+
+static void deliver(const struct opts *o, struct sinks *s,
+		    const struct snapshot *snap, const struct schemas *ss)
+{
+	for (size_t i = 0; i < o->nout; i++) {
+		if (o->out[i].kind == SINK_OTLP)
+			encode_otlp(snap, ss, o->batch, push_body, s->push[i]);
+		if (o->out[i].kind == SINK_REMOTE_WRITE)
+			encode_remote_write(snap, ss, o->batch, push_body,
+					    s->push[i]);
+		if (o->out[i].kind != SINK_FILE)
+			continue;
+		s->buf.len = 0;
+		encode_snapshot(snap, &s->buf);
+		write_all(s->fd[i], s->buf.p, s->buf.len, o->out[i].target);
+	}
+	if (s->listener) {
+		s->buf.len = 0;
+		encode_text(snap, ss, &s->buf);
+		listen_publish(s->listener, &s->buf);
+	}
+}
+
+static void close_sinks(const struct opts *o, struct sinks *s)
+{
+	for (size_t i = 0; i < o->nout; i++) {
+		if (s->push[i])
+			push_stop(s->push[i], o->flush_seconds);
+		else if (s->fd[i] != STDOUT_FILENO && close(s->fd[i]))
+			die(o->out[i].target, strerror(errno));
+	}
+	if (s->listener)
+		listen_stop(s->listener);
+	free(s->buf.p);
+}
+
+/* Sleep until the next slot of the schedule that is still ahead */
+static void wait_slot(struct timespec *next, double interval)
+{
+	struct timespec now;
+	long long step = interval * 1e9, t, n;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t = next->tv_sec * 1000000000LL + next->tv_nsec;
+	n = now.tv_sec * 1000000000LL + now.tv_nsec;
+	t += step;
+	if (t <= n) /* a scrape overran: skip the slots it missed */
+		t += ((n - t) / step + 1) * step;
+	next->tv_sec = t / 1000000000LL;
+	next->tv_nsec = t % 1000000000LL;
+	while (!stopping && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
+					    next, NULL) == EINTR)
+		;
+}
+
+static void signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void load_schemas(struct schemas *ss, int argc, char **argv,
+			 struct opts *o)
+{
+	if (schemas_builtin(ss))
+		exit(EXIT_RUNTIME);
+	parse_options(argc, argv, o, ss);
+	for (size_t i = 0; i < o->nschema_dirs; i++)
+		if (schemas_load_dir(ss, o->schema_dirs[i]))
+			exit(EXIT_RUNTIME);
+}
+
+int main(int argc, char **argv)
+{
+	static struct schemas ss;
+	static struct snapshot snap;
+	static struct stats st;
+	static struct sinks sinks;
+	struct opts o;
+	struct utsname u;
+	struct timespec next;
+	sigset_t block, old;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	load_schemas(&ss, argc, argv, &o);
+	uname(&u);
+	snprintf(snap.host, sizeof(snap.host), "%s", u.nodename);
+	snprintf(snap.kernel, sizeof(snap.kernel), "%s", u.release);
+	/* the sink threads never take SIGTERM/SIGINT: only main does */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	open_sinks(&o, &sinks, &st);
+	signals();
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	do {
+		if (collect(&o.walk, &ss, &snap, &st))
+			exit(EXIT_RUNTIME);
+		if (!snap.start_ns)
+			snap.start_ns = snap.time_ns;
+		self_model(&snap, &ss, &st);
+		deliver(&o, &sinks, &snap, &ss);
+		if (!o.once)
+			wait_slot(&next, o.interval);
+	} while (!o.once && !stopping);
+	close_sinks(&o, &sinks);
+	snapshot_free(&snap);
+	curl_global_cleanup();
+	return 0;
+}

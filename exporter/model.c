@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The typed model: a parsed file becomes samples of its schema's metrics
+ * (values converted to base units, histogram buckets collected, the label
+ * of a `*` key kept); keys the schema lacks become gauges and are counted.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exporter.h"
+
+/* Offset 0 stands for "no string", so the first byte is never used */
+uint32_t snapshot_str(struct snapshot *snap, const char *s, size_t len)
+{
+	size_t off = snap->n_strs ? snap->n_strs : 1;
+
+	snap->strs = grow(snap->strs, &snap->cap_strs, off + len + 1, 1);
+	memcpy(snap->strs + off, s, len);
+	snap->strs[off + len] = '\0';
+	snap->n_strs = off + len + 1;
+	return off;
+}
+
+void snapshot_reset(struct snapshot *snap)
+{
+	snap->n_cgroups = snap->n_files = snap->n_samples = 0;
+	snap->n_buckets = snap->n_strs = 0;
+	snap->self.nsamples = 0;
+}
+
+void snapshot_free(struct snapshot *snap)
+{
+	free(snap->cgroups);
+	free(snap->files);
+	free(snap->samples);
+	free(snap->buckets);
+	free(snap->strs);
+}
+
+struct mctx {
+	struct snapshot *snap;
+	struct schemas *ss;
+	struct schema *s;
+	const char *path;
+	struct stats *st;
+	const char *line_key; /* the label of the current line, interned */
+	uint32_t label;
+	struct sample *hist; /* the histogram the current line fills */
+	const char *hist_line;
+};
+
+static void on_error(void *ctx, int line, const char *why)
+{
+	struct mctx *c = ctx;
+	char key[4200];
+
+	c->st->parse_errors++;
+	snprintf(key, sizeof(key), "%s:%d", c->path, line);
+	warn_once(key, "%s:%d: malformed line skipped: %s", c->path, line, why);
+}
+
+static void add_bucket(struct mctx *c, struct smetric *m, const struct item *it)
+{
+	struct snapshot *snap = c->snap;
+	struct bucket *b;
+	double le;
+
+	if (it->sublen == 3 && !memcmp(it->sub, "inf", 3))
+		le = INFINITY;
+	else if (!parse_number(it->sub, it->sublen, &le))
+		return on_error(c, it->line, "a bucket bound is not a number");
+	else
+		le /= m->div;
+	if (c->hist_line != it->key) {
+		c->hist_line = it->key;
+		c->hist = PUSH(snap, samples);
+		*c->hist = (struct sample){ .m = m, .bucket = snap->n_buckets };
+	} else if (snap->buckets[snap->n_buckets - 1].le >= le) {
+		return on_error(c, it->line, "bucket bounds are not ascending");
+	}
+	b = PUSH(snap, buckets);
+	b->le = le;
+	b->count = it->value;
+	c->hist->nbuckets++;
+	c->hist->value += it->value;
+}
+
+/* "key.sub", "*.sub" (with the key as label) or "key" */
+static struct smetric *metric_of(struct mctx *c, const struct item *it)
+{
+	char key[256];
+	size_t len;
+	bool added;
+	struct smetric *m;
+
+	if (!it->sub) {
+		m = schema_lookup(c->ss, c->s, it->key, it->keylen, &added);
+	} else {
+		if (it->sublen + it->keylen + 2 > sizeof(key))
+			return NULL;
+		len = c->s->label ? 1 : it->keylen;
+		memcpy(key, c->s->label ? "*" : it->key, len);
+		key[len++] = '.';
+		memcpy(key + len, it->sub, it->sublen);
+		len += it->sublen;
+		m = schema_lookup(c->ss, c->s, key, len, &added);
+	}
+	if (added || !m)
+		c->st->unknown_keys++;
+	return m;
+}
+
+static void on_item(void *ctx, const struct item *it)
+{
+	struct mctx *c = ctx;
+	struct smetric *m;
+	struct sample *smp;
+
+	if (it->sub && c->s->has_hist) {
+		m = schema_get(c->s, it->key, it->keylen);
+		if (m && m->type == MT_HISTOGRAM)
+			return add_bucket(c, m, it);
+	}
+	m = metric_of(c, it);
+	if (!m || m->type == MT_HISTOGRAM)
+		return;
+	if (it->sub && c->s->label && c->line_key != it->key) {
+		c->line_key = it->key;
+		c->label = snapshot_str(c->snap, it->key, it->keylen);
+	}
+	smp = PUSH(c->snap, samples);
+	*smp = (struct sample){ .m = m, .value = it->value / m->div };
+	if (it->sub && c->s->label)
+		smp->label = c->label;
+}
+
+/* A histogram's KEY_sum counter becomes its sum */
+static void attach_sums(struct snapshot *snap, struct frec *f)
+{
+	struct sample *s = snap->samples + f->sample, *end = s + f->nsamples;
+
+	for (struct sample *h = s; h < end; h++) {
+		if (!h->m || h->m->type != MT_HISTOGRAM || !h->m->sum)
+			continue;
+		for (struct sample *x = s; x < end; x++) {
+			if (x->m == h->m->sum && x->label == h->label) {
+				h->sum = x->value;
+				h->has_sum = true;
+				x->m = NULL;
+			}
+		}
+	}
+}
+
+void model_file(struct snapshot *snap, struct schemas *ss, struct schema *s,
+		const char *buf, size_t len, const char *path, struct stats *st)
+{
+	struct mctx c = { snap, ss, s, path, st, NULL, 0, NULL, NULL };
+	struct frec *f = PUSH(snap, files);
+	size_t first = snap->n_samples;
+
+	f->s = s;
+	f->sample = first;
+	parse_text(buf, len, on_item, on_error, &c);
+	f = &snap->files[snap->n_files - 1];
+	f->nsamples = snap->n_samples - first;
+	attach_sums(snap, f);
+}
+
+static void place(struct point *pts, size_t *next, const struct sample *s,
+		  size_t i, uint32_t cg)
+{
+	if (s->m)
+		pts[next[s->m->id]++] = (struct point){ i, cg };
+}
+
+/* Every sample, grouped by metric (a counting sort over smetric ids) */
+struct point *snapshot_by_metric(const struct snapshot *snap, unsigned nids,
+				 size_t *n)
+{
+	size_t *next = calloc(nids + 1, sizeof(*next)), sum = 0, c;
+	struct point *pts = malloc((snap->n_samples + 1) * sizeof(*pts));
+
+	if (!next || !pts)
+		exit(EXIT_RUNTIME);
+	for (size_t i = 0; i < snap->n_samples; i++)
+		if (snap->samples[i].m)
+			next[snap->samples[i].m->id]++;
+	for (unsigned id = 0; id < nids; id++) {
+		c = next[id];
+		next[id] = sum;
+		sum += c;
+	}
+	for (size_t g = 0; g < snap->n_cgroups; g++) {
+		const struct cgrec *cg = &snap->cgroups[g];
+
+		for (size_t f = cg->file; f < cg->file + cg->nfiles; f++)
+			for (size_t i = snap->files[f].sample;
+			     i <
+			     snap->files[f].sample + snap->files[f].nsamples;
+			     i++)
+				place(pts, next, &snap->samples[i], i, g);
+	}
+	for (size_t i = snap->self.sample;
+	     i < snap->self.sample + snap->self.nsamples; i++)
+		place(pts, next, &snap->samples[i], i, UINT32_MAX);
+	*n = sum;
+	free(next);
+	return pts;
+}

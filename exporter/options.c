@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The command line. A bad flag, value or URL is a usage error (exit 2)
+ * that says what is wrong and what would be right.
+ */
+#include <curl/curl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exporter.h"
+
+#define MIRROR "/sys/fs/bpf/cgview/cgroups"
+
+static const char usage_text[] =
+	"usage: cgview-exporter [OPTION]... (--output SPEC | --listen ADDR:PORT)...\n"
+	"\n"
+	"Walk the cgroup tree, read the bpf.* view files and the standard cgroup\n"
+	"files, and ship them as typed metrics.\n"
+	"\n"
+	"  -o, --output SPEC      where snapshots go; repeat for several:\n"
+	"                           file:PATH   cgview snapshot stream (proto/cgview.proto,\n"
+	"                                       length-delimited) written to PATH\n"
+	"                           -           the same stream on stdout\n"
+	"                           otlp+http://HOST:PORT/v1/metrics\n"
+	"                                       OTLP/HTTP protobuf (https too)\n"
+	"                           remote-write+http://HOST:PORT/api/v1/write\n"
+	"                                       Prometheus remote write 1.0 (https too)\n"
+	"  -l, --listen ADDR:PORT serve the Prometheus text format at /metrics\n"
+	"                         (ADDR is IPv4; 0.0.0.0 for every interface)\n"
+	"      --once             take one snapshot, deliver it and exit\n"
+	"  -i, --interval DUR     time between snapshots on a fixed schedule\n"
+	"                         (default 10s; DUR is N, Ns, Nms or Nm)\n"
+	"  -r, --root DIR         cgroup tree to walk (default: the cgroup2 mount,\n"
+	"                         from /proc/self/mounts)\n"
+	"      --mirror DIR       bpffs mirror whose bpf.* files belong to the\n"
+	"                         cgroup at the same path (default " MIRROR
+	";\n"
+	"                         'none' to skip it)\n"
+	"      --files LIST       standard files to read, comma separated (default:\n"
+	"                         every file with a built-in schema); bpf.* files\n"
+	"                         are always read\n"
+	"      --schemas DIR      read DIR/*.schema too (views/SCHEMA.md); a schema\n"
+	"                         of a file already known replaces it; repeatable\n"
+	"      --queue-size SIZE  bytes queued per push target before the oldest\n"
+	"                         requests are dropped (default 16M; K, M, G)\n"
+	"      --batch N          data points per push request (default 2000)\n"
+	"      --flush-timeout DUR  on SIGTERM/SIGINT, time left to deliver what\n"
+	"                         is queued (default 5s)\n"
+	"  -h, --help             this text\n"
+	"\n"
+	"Exit status: 0 done (--once, or stopped by SIGTERM/SIGINT); 1 the root,\n"
+	"an output, the listen address or a schema cannot be used; 2 usage error\n"
+	"(bad flag, value or URL).\n";
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("cgview-exporter: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'cgview-exporter --help'.\n", stderr);
+	exit(EXIT_USAGE);
+}
+
+/* N, Ns, Nms or Nm, in seconds */
+static double duration(const char *flag, const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (!strcmp(end, "ms"))
+		v /= 1000;
+	else if (!strcmp(end, "m"))
+		v *= 60;
+	else if (*end && strcmp(end, "s"))
+		v = -1;
+	if (end == s || !(v >= 0.01) || v > 86400)
+		usage_error("%s '%s': want a duration from 10ms to 24h, "
+			    "like 10s or 500ms",
+			    flag, s);
+	return v;
+}
+
+static size_t size(const char *flag, const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	const char *units = "KMG";
+	const char *u = *end ? strchr(units, *end) : NULL;
+
+	if (u && !end[1])
+		for (const char *k = units; k <= u; k++)
+			v *= 1024;
+	else if (*end)
+		v = -1;
+	if (end == s || !(v >= 1) || v > 1e12)
+		usage_error("%s '%s': want a size like 16M, 512K or 1048576",
+			    flag, s);
+	return v;
+}
+
+/* An http(s) URL with a host, as libcurl parses it */
+static bool good_url(const char *url)
+{
+	CURLU *h = curl_url();
+	char *scheme = NULL, *host = NULL;
+	bool ok;
+
+	ok = h && !curl_url_set(h, CURLUPART_URL, url, 0) &&
+	     !curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) &&
+	     !curl_url_get(h, CURLUPART_HOST, &host, 0) &&
+	     (!strcmp(scheme, "http") || !strcmp(scheme, "https")) && *host;
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(h);
+	return ok;
+}
+
+static void add_output(struct opts *o, const char *spec)
+{
+	struct output *out = &o->out[o->nout];
+
+	if (o->nout == MAX_OUTPUTS)
+		usage_error("at most %d outputs", MAX_OUTPUTS);
+	if (!strcmp(spec, "-")) {
+		*out = (struct output){ SINK_FILE, "-" };
+	} else if (!strncmp(spec, "file:", 5) && spec[5]) {
+		*out = (struct output){ SINK_FILE, spec + 5 };
+	} else if (!strncmp(spec, "otlp+", 5)) {
+		*out = (struct output){ SINK_OTLP, spec + 5 };
+	} else if (!strncmp(spec, "remote-write+", 13)) {
+		*out = (struct output){ SINK_REMOTE_WRITE, spec + 13 };
+	} else {
+		usage_error("--output '%s': want file:PATH, -, "
+			    "otlp+http://HOST:PORT/v1/metrics or "
+			    "remote-write+http://HOST:PORT/api/v1/write",
+			    spec);
+	}
+	if (out->kind != SINK_FILE && !good_url(out->target))
+		usage_error("--output '%s': '%s' is not an http:// or https:// "
+			    "URL with a host",
+			    spec, out->target);
+	o->nout++;
+}
+
+static void set_files(struct opts *o, char *list)
+{
+	char *save = NULL;
+
+	o->walk.nfiles = 0;
+	for (char *f = strtok_r(list, ",", &save); f;
+	     f = strtok_r(NULL, ",", &save)) {
+		if (strchr(f, '/') || f[0] == '.')
+			usage_error("--files: '%s' is not a file name", f);
+		if (o->walk.nfiles == MAX_FILES)
+			usage_error("--files: at most %d files", MAX_FILES);
+		o->files[o->walk.nfiles++] = f;
+	}
+}
+
+/* Every standard file with a built-in schema */
+static void default_files(struct opts *o, const struct schemas *ss)
+{
+	for (size_t i = 0; i < ss->n && o->walk.nfiles < MAX_FILES; i++) {
+		const char *f = ss->s[i]->file;
+
+		if (strncmp(f, "bpf.", 4) && strcmp(f, "exporter"))
+			o->files[o->walk.nfiles++] = f;
+	}
+}
+
+static const struct option longopts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "listen", required_argument, NULL, 'l' },
+	{ "once", no_argument, NULL, '1' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "root", required_argument, NULL, 'r' },
+	{ "mirror", required_argument, NULL, 'm' },
+	{ "files", required_argument, NULL, 'f' },
+	{ "schemas", required_argument, NULL, 's' },
+	{ "queue-size", required_argument, NULL, 'q' },
+	{ "batch", required_argument, NULL, 'b' },
+	{ "flush-timeout", required_argument, NULL, 't' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+static void option(struct opts *o, int c, char *arg)
+{
+	switch (c) {
+	case 'o':
+		add_output(o, arg);
+		break;
+	case 'l':
+		if (listen_check(arg))
+			usage_error("--listen '%s': want IPV4ADDR:PORT, like "
+				    "127.0.0.1:9184",
+				    arg);
+		o->listen = arg;
+		break;
+	case '1':
+		o->once = true;
+		break;
+	case 'i':
+		o->interval = duration("--interval", arg);
+		break;
+	case 'r':
+		o->walk.root = arg;
+		break;
+	case 'm':
+		o->walk.mirror = strcmp(arg, "none") ? arg : NULL;
+		break;
+	case 'f':
+		set_files(o, arg);
+		break;
+	case 's':
+		if (o->nschema_dirs == MAX_SCHEMA_DIRS)
+			usage_error("at most %d --schemas", MAX_SCHEMA_DIRS);
+		o->schema_dirs[o->nschema_dirs++] = arg;
+		break;
+	case 'q':
+		o->queue_bytes = size("--queue-size", arg);
+		break;
+	case 'b':
+		o->batch = size("--batch", arg);
+		break;
+	case 't':
+		o->flush_seconds = duration("--flush-timeout", arg);
+		break;
+	case 'h':
+		fputs(usage_text, stdout);
+		exit(0);
+	default:
+		usage_error("unknown option");
+	}
+}
+
+void parse_options(int argc, char **argv, struct opts *o,
+		   const struct schemas *builtin)
+{
+	int c;
+
+	*o = (struct opts){ .interval = 10,
+			    .flush_seconds = 5,
+			    .queue_bytes = 16 << 20,
+			    .batch = 2000 };
+	o->walk.mirror = MIRROR;
+	o->walk.files = o->files;
+	opterr = 0;
+	default_files(o, builtin);
+	while ((c = getopt_long(argc, argv, ":o:l:i:r:h", longopts, NULL)) !=
+	       -1) {
+		if (c == '?')
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		if (c == ':')
+			usage_error("%s needs a value", argv[optind - 1]);
+		option(o, c, optarg);
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (!o->nout && !o->listen)
+		usage_error("nothing to do: give --output SPEC or --listen "
+			    "ADDR:PORT");
+	if (o->once && o->listen && !o->nout)
+		usage_error("--once with only --listen would exit before "
+			    "anyone scrapes");
+	if (!o->walk.root && !(o->walk.root = cgroup2_mount())) {
+		fputs("cgview-exporter: no cgroup2 mount in /proc/self/mounts; "
+		      "mount one or give --root DIR\n",
+		      stderr);
+		exit(EXIT_RUNTIME);
+	}
+}

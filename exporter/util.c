@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Growing arrays and byte buffers. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exporter.h"
+
+void *grow(void *arr, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return arr;
+	*cap = need < 64 ? 64 : 2 * need;
+	arr = realloc(arr, *cap * size);
+	if (!arr) {
+		perror("cgview-exporter");
+		exit(EXIT_RUNTIME);
+	}
+	return arr;
+}
+
+/* Zeroed memory for N (at least one) objects of SIZE */
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p) {
+		perror("cgview-exporter");
+		exit(EXIT_RUNTIME);
+	}
+	return p;
+}
+
+void buf_put(struct buf *b, const void *p, size_t len)
+{
+	b->p = grow(b->p, &b->cap, b->len + len + 1, 1);
+	memcpy(b->p + b->len, p, len);
+	b->len += len;
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	b->p = grow(b->p, &b->cap, b->len + 256, 1);
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if ((size_t)n >= b->cap - b->len) {
+		b->p = grow(b->p, &b->cap, b->len + n + 1, 1);
+		va_start(ap, fmt);
+		vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += n;
+}

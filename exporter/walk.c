@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Walk the cgroup tree below --root and, in step, its bpffs mirror
+ * (--mirror), whose bpf.* files belong to the cgroup at the same relative
+ * path. Each cgroup's selected files are read and modelled; a cgroup that
+ * vanishes during the walk is skipped and counted.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exporter.h"
+
+struct walker {
+	const struct walk_opts *o;
+	struct schemas *ss;
+	struct snapshot *snap;
+	struct stats *st;
+	char path[PATH_MAX];
+	size_t plen;
+	char *buf;
+	size_t cap;
+};
+
+struct marks {
+	size_t cgroups, files, samples, buckets, strs;
+};
+
+static void mark(const struct snapshot *s, struct marks *m)
+{
+	*m = (struct marks){ s->n_cgroups, s->n_files, s->n_samples,
+			     s->n_buckets, s->n_strs };
+}
+
+static void rollback(struct snapshot *s, const struct marks *m)
+{
+	s->n_cgroups = m->cgroups;
+	s->n_files = m->files;
+	s->n_samples = m->samples;
+	s->n_buckets = m->buckets;
+	s->n_strs = m->strs;
+}
+
+static bool selected(const struct walk_opts *o, const char *name)
+{
+	if (!strncmp(name, "bpf.", 4))
+		return true;
+	for (size_t i = 0; i < o->nfiles; i++)
+		if (!strcmp(o->files[i], name))
+			return true;
+	return false;
+}
+
+/* -1 when the cgroup vanished under us */
+static int read_one(struct walker *w, int dfd, const char *name)
+{
+	struct schema *s;
+	size_t len;
+	int err = read_file_at(dfd, name, &w->buf, &w->cap, &len);
+	char where[PATH_MAX + 256];
+
+	snprintf(where, sizeof(where), "%s%s%s", w->path,
+		 w->plen > 1 ? "/" : "", name);
+	if (err == -ENOENT || err == -ENODEV)
+		return -1;
+	if (err) {
+		w->st->read_errors++;
+		warn_once(where, "cannot read %s: %s (reported once)", where,
+			  strerror(-err));
+		return 0;
+	}
+	s = schema_for_unknown_file(w->ss, name);
+	model_file(w->snap, w->ss, s, w->buf, len, where, w->st);
+	w->st->files++;
+	return 0;
+}
+
+/* The bpf.* files of the mirror directory MFD */
+static int read_mirror(struct walker *w, int mfd)
+{
+	DIR *d = fdopendir(dup(mfd));
+	struct dirent *e;
+	int ret = 0;
+
+	if (!d)
+		return 0;
+	while (ret == 0 && (e = readdir(d)))
+		if (!strncmp(e->d_name, "bpf.", 4))
+			ret = read_one(w, mfd, e->d_name);
+	closedir(d);
+	return ret;
+}
+
+struct child {
+	char name[NAME_MAX + 1];
+	ino_t ino;
+};
+
+struct children {
+	struct child *c;
+	size_t n_c, cap_c;
+};
+
+/* Files of this cgroup; its subdirectories into KIDS. -1: vanished */
+static int read_dir(struct walker *w, int dfd, struct children *kids)
+{
+	DIR *d = fdopendir(dup(dfd));
+	struct dirent *e;
+	int ret = 0;
+
+	if (!d)
+		return -1;
+	while (ret == 0) {
+		errno = 0;
+		e = readdir(d);
+		if (!e) {
+			ret = errno ? -1 : 0;
+			break;
+		}
+		if (e->d_type == DT_DIR && e->d_name[0] != '.') {
+			kids->c = grow(kids->c, &kids->cap_c, kids->n_c + 1,
+				       sizeof(*kids->c));
+			strcpy(kids->c[kids->n_c].name, e->d_name);
+			kids->c[kids->n_c++].ino = e->d_ino;
+		} else if (e->d_type == DT_REG && selected(w->o, e->d_name)) {
+			ret = read_one(w, dfd, e->d_name);
+		}
+	}
+	closedir(d);
+	return ret;
+}
+
+static void visit(struct walker *w, int dfd, int mfd, ino_t ino);
+
+static void descend(struct walker *w, int dfd, int mfd, struct child *c)
+{
+	size_t plen = w->plen, n = strlen(c->name);
+	int cfd, cmfd = -1;
+
+	if (plen + n + 2 > sizeof(w->path))
+		return;
+	cfd = openat(dfd, c->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cfd < 0) {
+		w->st->vanished++;
+		return;
+	}
+	if (mfd >= 0)
+		cmfd = openat(mfd, c->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (plen > 1)
+		w->path[w->plen++] = '/';
+	memcpy(w->path + w->plen, c->name, n + 1);
+	w->plen += n;
+	visit(w, cfd, cmfd, c->ino);
+	w->plen = plen;
+	w->path[plen] = '\0';
+	close(cfd);
+	if (cmfd >= 0)
+		close(cmfd);
+}
+
+static void visit(struct walker *w, int dfd, int mfd, ino_t ino)
+{
+	struct snapshot *snap = w->snap;
+	struct children kids = { 0 };
+	struct marks m;
+	size_t i;
+
+	mark(snap, &m);
+	i = snap->n_cgroups;
+	*PUSH(snap, cgroups) = (struct cgrec){
+		.id = ino,
+		.path = snapshot_str(snap, w->path, w->plen),
+		.file = snap->n_files,
+	};
+	if (read_dir(w, dfd, &kids) || (mfd >= 0 && read_mirror(w, mfd))) {
+		rollback(snap, &m);
+		w->st->vanished++;
+		free(kids.c);
+		return;
+	}
+	snap->cgroups[i].nfiles = snap->n_files - snap->cgroups[i].file;
+	w->st->cgroups++;
+	for (size_t k = 0; k < kids.n_c; k++)
+		descend(w, dfd, mfd, &kids.c[k]);
+	free(kids.c);
+}
+
+/* Where cgroup2 is mounted: /sys/fs/cgroup, or /sys/fs/cgroup/unified on
+ * hybrid hosts. NULL when it is not.
+ */
+const char *cgroup2_mount(void)
+{
+	static char mnt[PATH_MAX];
+	char dev[256], fstype[64];
+	FILE *f = fopen("/proc/self/mounts", "r");
+	const char *found = NULL;
+
+	while (f && !found &&
+	       fscanf(f, "%255s %4095s %63s %*[^\n]", dev, mnt, fstype) == 3)
+		if (!strcmp(fstype, "cgroup2"))
+			found = mnt;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* ROOT's path inside the cgroup2 hierarchy ("" for the mount itself, or
+ * when ROOT is not in it: then paths are relative to ROOT).
+ */
+static const char *hierarchy_prefix(const char *root)
+{
+	static char real[PATH_MAX], mnt[PATH_MAX];
+	const char *m = cgroup2_mount();
+	size_t n;
+
+	if (!m || !realpath(root, real) || !realpath(m, mnt))
+		return "";
+	n = strlen(mnt);
+	if (strncmp(real, mnt, n) || (real[n] && real[n] != '/'))
+		return "";
+	return real + n;
+}
+
+static double now(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* One scrape into SNAP; -1 when the root cannot be read */
+int collect(const struct walk_opts *o, struct schemas *ss,
+	    struct snapshot *snap, struct stats *st)
+{
+	static struct walker w;
+	char mirror[PATH_MAX * 2];
+	double start = now(CLOCK_MONOTONIC);
+	int dfd, mfd = -1;
+	struct stat sb;
+
+	snapshot_reset(snap);
+	snap->time_ns = now(CLOCK_REALTIME) * 1e9;
+	st->cgroups = st->files = 0;
+	w = (struct walker){ o, ss, snap, st, "", 0, w.buf, w.cap };
+	dfd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fstat(dfd, &sb)) {
+		fprintf(stderr, "cgview-exporter: --root %s: %s\n", o->root,
+			strerror(errno));
+		return -1;
+	}
+	w.plen = snprintf(
+		w.path, sizeof(w.path), "%s",
+		*hierarchy_prefix(o->root) ? hierarchy_prefix(o->root) : "/");
+	if (o->mirror) {
+		snprintf(mirror, sizeof(mirror), "%s%s", o->mirror,
+			 hierarchy_prefix(o->root));
+		mfd = open(mirror, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	visit(&w, dfd, mfd, sb.st_ino);
+	close(dfd);
+	if (mfd >= 0)
+		close(mfd);
+	st->scrapes++;
+	st->scrape_seconds = now(CLOCK_MONOTONIC) - start;
+	return 0;
+}
