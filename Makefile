@@ -154,7 +154,11 @@ $(BUILD)/exporter/fuzz-parse: exporter/fuzz_parse.c $(PARSER_SRCS) exporter/expo
 	clang $(EXPORTER_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ exporter/fuzz_parse.c $(PARSER_SRCS) -lm
 
-exporter: deps $(BUILD)/cgview-exporter
+$(BUILD)/py/%_pb2.py: proto/%.proto | deps
+	@mkdir -p $(@D)
+	protoc --python_out=$(@D) -Iproto $<
+
+exporter: deps $(BUILD)/cgview-exporter $(BUILD)/py/cgview_pb2.py
 
 test-exporter: deps cgview exporter $(BUILD)/exporter/parse-asan $(BUILD)/exporter/fuzz-parse
 	$(PYTEST) tests/exporter

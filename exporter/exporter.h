@@ -19,6 +19,7 @@ enum mtype { MT_COUNTER = 1, MT_GAUGE = 2, MT_HISTOGRAM = 3 };
 /* One KEY line of a schema (or a key no schema declares) */
 struct smetric {
 	char *key; /* usage_usec, some.avg10, *.rbytes, . */
+	size_t keylen;
 	char *name; /* Prometheus name: cgroup_cpu_usage_seconds_total */
 	char *unit; /* base unit: seconds, bytes, pages, ratio, 1 */
 	char *help;

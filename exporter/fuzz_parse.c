@@ -15,12 +15,13 @@
 
 static struct schemas ss;
 
-static void model(const char *name, const char *buf, size_t len,
+static void model(const char *path, const char *buf, size_t len,
 		  struct snapshot *snap, struct stats *st)
 {
-	struct schema *s = schema_for_unknown_file(&ss, name);
+	const char *name = strrchr(path, '/');
+	struct schema *s = schema_for_unknown_file(&ss, name ? name + 1 : path);
 
-	model_file(snap, &ss, s, buf, len, name, st);
+	model_file(snap, &ss, s, buf, len, path, st);
 }
 
 #ifndef PARSE_MAIN
@@ -91,24 +92,22 @@ int main(int argc, char **argv)
 	struct stats st = { 0 };
 	size_t len;
 	char *buf;
-	int i = 1;
+	int i = 1, ret;
 
 	if (schemas_builtin(&ss))
 		return 1;
 	if (argc > 2 && !strcmp(argv[1], "--schema")) {
 		buf = slurp(argv[2], &len);
-		if (schemas_parse(&ss, buf ? buf : "", argv[2]))
-			return 1;
+		ret = schemas_parse(&ss, buf ? buf : "", argv[2]);
 		free(buf);
+		if (ret)
+			return 1;
 		i = 3;
 	}
 	for (; i < argc; i++) {
-		const char *name = strrchr(argv[i], '/');
-
 		buf = slurp(argv[i], &len);
 		snapshot_reset(&snap);
-		model(name ? name + 1 : argv[i], buf ? buf : "", len, &snap,
-		      &st);
+		model(argv[i], buf ? buf : "", len, &snap, &st);
 		print(&snap);
 		free(buf);
 	}

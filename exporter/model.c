@@ -138,8 +138,12 @@ static void on_item(void *ctx, const struct item *it)
 /* A histogram's KEY_sum counter becomes its sum */
 static void attach_sums(struct snapshot *snap, struct frec *f)
 {
-	struct sample *s = snap->samples + f->sample, *end = s + f->nsamples;
+	struct sample *s, *end;
 
+	if (!f->nsamples || !f->s->has_hist)
+		return;
+	s = snap->samples + f->sample;
+	end = s + f->nsamples;
 	for (struct sample *h = s; h < end; h++) {
 		if (!h->m || h->m->type != MT_HISTOGRAM || !h->m->sum)
 			continue;

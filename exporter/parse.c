@@ -86,23 +86,24 @@ static void bad(struct line *l, const char *why)
 	l->err(l->ctx, l->no, why);
 }
 
+/* A nested keyed line is taken whole or not at all */
 static void nested(struct line *l, struct field *f, int n)
 {
 	struct item it = { .key = f[0].p, .keylen = f[0].n, .line = l->no };
+	double v[MAX_FIELDS];
 	const char *eq;
 
 	for (int i = 1; i < n; i++) {
 		eq = memchr(f[i].p, '=', f[i].n);
-		if (!eq || eq == f[i].p) {
-			bad(l, "want 'key sub=value ...'");
-			return;
-		}
+		if (!eq || eq == f[i].p)
+			return bad(l, "want 'key sub=value ...'");
+		if (!parse_number(eq + 1, f[i].p + f[i].n - eq - 1, &v[i]))
+			return bad(l, "a value is not a number");
+	}
+	for (int i = 1; i < n; i++) {
 		it.sub = f[i].p;
-		it.sublen = eq - f[i].p;
-		if (!parse_number(eq + 1, f[i].n - it.sublen - 1, &it.value)) {
-			bad(l, "a value is not a number");
-			return;
-		}
+		it.sublen = (const char *)memchr(f[i].p, '=', f[i].n) - f[i].p;
+		it.value = v[i];
 		l->item(l->ctx, &it);
 	}
 }

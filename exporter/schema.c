@@ -125,6 +125,7 @@ static struct smetric *add_metric(struct schemas *ss, struct schema *s,
 	struct smetric *m = xmalloc(sizeof(*m));
 
 	m->key = xstrdup(key);
+	m->keylen = strlen(key);
 	m->type = type;
 	m->unit = xstrdup(u->base);
 	m->div = u->div;
@@ -185,7 +186,7 @@ struct smetric *schema_get(struct schema *s, const char *key, size_t len)
 	/* files print their keys in a fixed order: try the next one first */
 	for (size_t k = 0; k < s->n; k++) {
 		i = (s->hint + k) % s->n;
-		if (!strncmp(s->m[i]->key, key, len) && !s->m[i]->key[len]) {
+		if (s->m[i]->keylen == len && !memcmp(s->m[i]->key, key, len)) {
 			s->hint = i + 1;
 			return s->m[i];
 		}

@@ -1,0 +1,111 @@
+"""Helpers of the exporter tests: run cgview-exporter, decode what it
+writes with python3-protobuf (Python generated from proto/ at test time),
+free ports, a test cgroup subtree."""
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+
+from cgtest import REPO, cgroup2_root
+
+EXPORTER = os.path.join(REPO, "build", "cgview-exporter")
+GEN = os.path.join(REPO, "build", "py")
+
+
+def pb2(name):
+    """The generated module of proto/NAME.proto (protoc runs each session)."""
+    os.makedirs(GEN, exist_ok=True)
+    subprocess.run(["protoc", f"--python_out={GEN}",
+                    f"-I{os.path.join(REPO, 'proto')}",
+                    os.path.join(REPO, "proto", f"{name}.proto")], check=True)
+    if GEN not in sys.path:
+        sys.path.insert(0, GEN)
+    return __import__(f"{name}_pb2")
+
+
+def snapshots(data):
+    """Each Snapshot of a length-delimited stream."""
+    from google.protobuf.internal.decoder import _DecodeVarint32
+    cgview_pb2 = pb2("cgview")
+    out, pos = [], 0
+    while pos < len(data):
+        size, pos = _DecodeVarint32(data, pos)
+        snap = cgview_pb2.Snapshot()
+        snap.ParseFromString(data[pos:pos + size])
+        assert len(data[pos:pos + size]) == size
+        out.append(snap)
+        pos += size
+    return out
+
+
+def run(*args, **kw):
+    return subprocess.run([EXPORTER, *args], capture_output=True, **kw)
+
+
+def start(*args):
+    return subprocess.Popen([EXPORTER, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+
+
+def stop(p, timeout=30):
+    """SIGTERM P; its (stdout, stderr) once it exited."""
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=timeout)
+    return out, err.decode()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rm_tree(path):
+    """Remove a cgroup subtree, deepest first."""
+    for dirpath, dirs, _ in sorted(os.walk(path), key=lambda w: -len(w[0])):
+        os.rmdir(dirpath)
+
+
+@contextlib.contextmanager
+def subtree(*children):
+    """<cgroup2 root>/cgview-test-<pid>-<rand> with CHILDREN (relative
+    paths, parents first), removed after."""
+    top = os.path.join(cgroup2_root(),
+                       f"cgview-test-{os.getpid()}-{uuid.uuid4().hex[:6]}")
+    os.mkdir(top)
+    try:
+        for c in children:
+            os.mkdir(os.path.join(top, c))
+        yield top
+    finally:
+        rm_tree(top)
+
+
+def hier(path):
+    """PATH as the exporter labels it: its path in the cgroup2 hierarchy."""
+    rel = os.path.relpath(path, cgroup2_root())
+    return "/" if rel == "." else "/" + rel
+
+
+def by_path(snap):
+    return {cg.path: cg for cg in snap.cgroups}
+
+
+def metrics(cg, file):
+    """{key: Metric} of FILE in cgroup message CG (labelled keys: key@label)."""
+    out = {}
+    for f in cg.files:
+        if f.name == file:
+            for m in f.metrics:
+                tag = "".join(f"@{l.value}" for l in m.labels)
+                out[m.key + tag] = m
+    return out
+
+
+def prometheus_available():
+    return shutil.which("prometheus") is not None
