@@ -269,7 +269,7 @@ static const char *schema_line(struct schemas *ss, struct schema **cur,
 		return "unknown unit '%s' (1 ns us ms s bytes pages percent)";
 	if (f[0][0] == '*' && !(*cur)->label)
 		return "a '*' key needs a 'label NAME' line first";
-	add_metric(ss, *cur, f[0], type, u, f[3]);
+	add_metric(ss, *cur, f[0], type, u, f[3])->known = true;
 	return NULL;
 }
 

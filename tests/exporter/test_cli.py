@@ -1,0 +1,102 @@
+"""cgview-exporter's command line: usage errors (exit 2) and runtime
+errors (exit 1) say what to do; --help covers every flag."""
+
+import os
+import re
+import socket
+
+import pytest
+
+from cgtest import REPO
+from exlib import run
+
+TRY = "Try 'cgview-exporter --help'.\n"
+
+
+def err(*args):
+    r = run(*args, text=True)
+    return r.returncode, r.stderr
+
+
+@pytest.mark.parametrize("args,msg", [
+    ([], "nothing to do: give --output SPEC or --listen ADDR:PORT"),
+    (["--bogus"], "unknown option '--bogus'"),
+    (["--output"], "--output needs a value"),
+    (["-o", "ftp://x"], "--output 'ftp://x': want file:PATH, -, "
+     "otlp+http://HOST:PORT/v1/metrics or "
+     "remote-write+http://HOST:PORT/api/v1/write"),
+    (["-o", "otlp+ftp://h/v1/metrics"], "--output 'otlp+ftp://h/v1/metrics':"
+     " 'ftp://h/v1/metrics' is not an http:// or https:// URL with a host"),
+    (["-o", "remote-write+http://"], "--output 'remote-write+http://': "
+     "'http://' is not an http:// or https:// URL with a host"),
+    (["-o", "file:"], "--output 'file:': want file:PATH, -, "
+     "otlp+http://HOST:PORT/v1/metrics or "
+     "remote-write+http://HOST:PORT/api/v1/write"),
+    (["-o", "-", "--interval", "0"], "--interval '0': want a duration from "
+     "10ms to 24h, like 10s or 500ms"),
+    (["-o", "-", "--interval", "5x"], "--interval '5x': want a duration "
+     "from 10ms to 24h, like 10s or 500ms"),
+    (["-o", "-", "--queue-size", "lots"], "--queue-size 'lots': want a size "
+     "like 16M, 512K or 1048576"),
+    (["--listen", "localhost"], "--listen 'localhost': want IPV4ADDR:PORT, "
+     "like 127.0.0.1:9184"),
+    (["--listen", "127.0.0.1:70000"], "--listen '127.0.0.1:70000': want "
+     "IPV4ADDR:PORT, like 127.0.0.1:9184"),
+    (["-o", "-", "--files", "../etc/passwd"],
+     "--files: '../etc/passwd' is not a file name"),
+    (["-o", "-", "extra"], "unexpected argument 'extra'"),
+    (["--once", "--listen", "127.0.0.1:9"], "--once with only --listen "
+     "would exit before anyone scrapes"),
+])
+def test_usage_errors(args, msg):
+    assert err(*args) == (2, f"cgview-exporter: {msg}\n{TRY}")
+
+
+def test_runtime_errors(tmp_path):
+    assert err("--once", "-o", "-", "--root", "/nonexistent") == \
+        (1, "cgview-exporter: --root /nonexistent: No such file or "
+         "directory\n")
+    assert err("--once", "-o", f"file:{tmp_path}/no/such/dir") == \
+        (1, f"cgview-exporter: {tmp_path}/no/such/dir: No such file or "
+         "directory\n")
+    assert err("--once", "-o", "-", "--schemas", str(tmp_path / "x")) == \
+        (1, f"cgview-exporter: --schemas {tmp_path}/x: No such file or "
+         "directory\n")
+    (tmp_path / "bad.schema").write_text("wait_ns counter ns Time\n")
+    assert err("--once", "-o", "-", "--schemas", str(tmp_path)) == \
+        (1, f"cgview-exporter: {tmp_path}/bad.schema:1: 'wait_ns' before "
+         "any 'file NAME' line; see views/SCHEMA.md\n")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        addr = f"127.0.0.1:{s.getsockname()[1]}"
+        assert err("--listen", addr) == \
+            (1, f"cgview-exporter: {addr}: cannot listen there (address in "
+             "use?)\n")
+
+
+def test_help_covers_every_flag_and_exit_code():
+    r = run("--help", text=True)
+    assert r.returncode == 0 and r.stderr == ""
+    src = open(os.path.join(REPO, "exporter", "options.c")).read()
+    flags = re.findall(r'\{ "([a-z-]+)", (?:required|no)_argument', src)
+    assert len(flags) >= 12
+    for f in flags:
+        assert f"--{f}" in r.stdout
+    for code in ("0 done", "1 the root", "2 usage error"):
+        assert code in r.stdout
+
+
+def test_extra_schema_dir_types_a_view(tmp_path):
+    (tmp_path / "v.schema").write_text("file bpf.v\nx_ms gauge ms X\n")
+    r = run("--once", "--root", str(tmp_path), "--mirror", "none",
+            "--schemas", str(tmp_path), "-o", "-")
+    assert r.returncode == 0 and r.stderr == b""
+    (tmp_path / "bpf.v").write_text("x_ms 1500\n")
+    from exlib import metrics, snapshots
+    r = run("--once", "--root", str(tmp_path), "--mirror", "none",
+            "--schemas", str(tmp_path), "-o", "-")
+    [cg] = snapshots(r.stdout)[0].cgroups
+    m = metrics(cg, "bpf.v")["x_ms"]
+    assert (m.name, m.value, m.unit, m.known) == ("cgview_v_x_seconds", 1.5,
+                                                  "seconds", True)

@@ -1,0 +1,173 @@
+"""The snapshot stream (proto/cgview.proto) from real cgroups on the host,
+decoded with python3-protobuf: values equal what `cat` shows."""
+
+import os
+import subprocess
+import time
+
+from cgtest import cgview, mirror_path, read, rel
+from exlib import (by_path, hier, metrics, run, snapshots, start, stop,
+                   subtree)
+from views_fixture import id_view  # noqa: F401 (fixture)
+
+DIV = {"usage_usec": 1e6, "user_usec": 1e6, "system_usec": 1e6,
+       "nice_usec": 1e6, "some.total": 1e6, "full.total": 1e6}
+
+
+def burn(cg, seconds=0.3):
+    """Run a busy loop in CG until it exits, so its counters stay put."""
+    subprocess.run(["sh", "-c", f"echo $$ > {cg}/cgroup.procs; "
+                    f"timeout {seconds} sh -c 'while :; do :; done'; true"],
+                   check=True)
+
+
+def keyed_lines(path):
+    """{key: raw value} of a flat or nested keyed file as `cat` shows it."""
+    out = {}
+    for line in read(path).splitlines():
+        key, *rest = line.split()
+        if len(rest) == 1 and "=" not in rest[0]:
+            out[key] = float(rest[0])
+        for kv in rest:
+            if "=" in kv:
+                sub, v = kv.split("=")
+                out[f"{key}.{sub}"] = float(v)
+    return out
+
+
+def stable(path, during):
+    """The keys of PATH whose values were the same before and after DURING()."""
+    before = keyed_lines(path)
+    result = during()
+    after = keyed_lines(path)
+    return {k: v for k, v in before.items() if after.get(k) == v}, result
+
+
+def test_values_equal_cat(tmp_path):
+    out = tmp_path / "snap"
+    with subtree("a", "a/b", "c") as top:
+        burn(f"{top}/a/b")
+        files = ["cpu.stat", "cgroup.stat", "cpu.pressure"]
+        want, r = {}, None
+        cat = {f: keyed_lines(f"{top}/a/b/{f}") for f in files}
+        r = run("--once", "--root", top, "--output", f"file:{out}")
+        for f in files:
+            now = keyed_lines(f"{top}/a/b/{f}")
+            want[f] = {k: v for k, v in cat[f].items() if now.get(k) == v}
+        assert r.returncode == 0 and r.stderr == b""
+        [snap] = snapshots(out.read_bytes())
+        cgs = by_path(snap)
+        assert sorted(cgs) == sorted(hier(f"{top}/{p}") for p in
+                                     ["", "a", "a/b", "c"])
+        for p, cg in cgs.items():
+            assert cg.id == os.stat(top + p[len(hier(top)):]).st_ino
+        b = cgs[hier(f"{top}/a/b")]
+        assert want["cpu.stat"]["usage_usec"] > 0
+        assert len(want["cpu.stat"]) >= 3 and len(want["cgroup.stat"]) >= 2
+        for f in files:
+            got = metrics(b, f)
+            for key, raw in want[f].items():
+                assert got[key].value == raw / DIV.get(key, 1), (f, key)
+                assert got[key].known
+        assert metrics(b, "cpu.stat")["usage_usec"].type == 1  # COUNTER
+        assert metrics(b, "cpu.stat")["usage_usec"].unit == "seconds"
+        assert metrics(cgs[hier(top)], "cgroup.stat")[
+            "nr_descendants"].value == 3
+    u = os.uname()
+    assert (snap.host, snap.kernel) == (u.nodename, u.release)
+    assert abs(snap.time_unix_nano / 1e9 - time.time()) < 60
+    self = {m.name: m.value for m in snap.self}
+    assert self["cgview_exporter_cgroups_read"] == 4
+    assert self["cgview_exporter_scrapes_total"] == 1
+
+
+def test_stdout_stream_and_default_root_is_the_cgroup2_mount():
+    r = run("--once", "--output", "-")
+    assert r.returncode == 0, r.stderr
+    [snap] = snapshots(r.stdout)
+    assert snap.cgroups[0].path == "/" and snap.cgroups[0].id == 1
+
+
+def test_bpffs_mirror_files_belong_to_the_cgroup(id_view):
+    with subtree("a", "a/b") as top:
+        for cg in (f"{top}/a", f"{top}/a/b"):
+            r = cgview("expose", id_view, rel(cg))
+            assert r.returncode == 0, r.stderr
+        r = run("--once", "--root", top, "--output", "-")
+        assert r.returncode == 0 and r.stderr == b""
+        cgs = by_path(snapshots(r.stdout)[0])
+        for cg, level in ((f"{top}/a", 2), (f"{top}/a/b", 3)):
+            text = read(mirror_path(cg, "id"))
+            assert text == f"id {os.stat(cg).st_ino}\nlevel {level}\n"
+            got = metrics(cgs[hier(cg)], "bpf.id")
+            assert got["id"].value == os.stat(cg).st_ino
+            assert got["level"].value == level
+            assert got["id"].name == "cgview_id_id" and got["id"].known
+        assert metrics(cgs[hier(top)], "bpf.id") == {}
+
+
+def fake_tree(tmp_path):
+    """A directory tree the exporter walks like cgroupfs (--root is any
+    directory; paths are then relative to it)."""
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "memory.stat").write_text(
+        "anon 4096\nfile oops\nkernel 8192\n")
+    (tmp_path / "memory.current").write_text("123\n")
+    return str(tmp_path)
+
+
+def test_malformed_line_reported_once_rest_exported(tmp_path):
+    (tmp_path / "tree").mkdir()
+    root = fake_tree(tmp_path / "tree")
+    out = tmp_path / "snap"
+    p = start("--root", root, "--mirror", "none", "--interval", "100ms",
+              "--output", f"file:{out}")
+    time.sleep(1)
+    _, err = stop(p)
+    assert p.returncode == 0
+    assert err == ("cgview-exporter: /x/memory.stat:2: malformed line "
+                   "skipped: the value is not a number\n")
+    snaps = snapshots(out.read_bytes())
+    assert len(snaps) >= 3
+    for snap in snaps:
+        x = metrics(by_path(snap)["/x"], "memory.stat")
+        assert {k: m.value for k, m in x.items()} == {"anon": 4096,
+                                                      "kernel": 8192}
+        assert metrics(by_path(snap)["/"], "memory.current")[
+            "."].value == 123
+    self = {m.name: m.value for m in snaps[-1].self}
+    assert self["cgview_exporter_parse_errors_total"] == len(snaps)
+
+
+def test_unreadable_file_reported_once(tmp_path):
+    out = tmp_path / "snap"
+    with subtree("a") as top:
+        p = start("--root", top, "--files", "cgroup.kill,cpu.stat",
+                  "--interval", "100ms", "--output", f"file:{out}")
+        time.sleep(1)
+        _, err = stop(p)
+    lines = err.splitlines()
+    assert sorted(lines) == sorted(
+        f"cgview-exporter: cannot read {hier(top)}{s}/cgroup.kill: Invalid "
+        "argument (reported once)" for s in ("", "/a"))
+    snaps = snapshots(out.read_bytes())
+    assert len(snaps) >= 3
+    assert {m.name: m.value for m in snaps[-1].self}[
+        "cgview_exporter_read_errors_total"] == 2 * len(snaps)
+    assert "usage_usec" in metrics(by_path(snaps[-1])[hier(top)], "cpu.stat")
+
+
+def test_sigterm_finishes_the_cycle_and_schedule_does_not_drift(tmp_path):
+    out = tmp_path / "snap"
+    with subtree("a") as top:
+        p = start("--root", top, "--interval", "100ms", "--output",
+                  f"file:{out}")
+        time.sleep(3.05)
+        _, err = stop(p)
+    assert p.returncode == 0 and err == ""
+    times = [s.time_unix_nano / 1e9 for s in snapshots(out.read_bytes())]
+    assert len(times) >= 20
+    # on a fixed schedule snapshot k starts k intervals after the first,
+    # give or take wake-up latency, whatever each scrape took
+    late = [t - times[0] - k * 0.1 for k, t in enumerate(times)]
+    assert min(abs(x) for x in late[-5:]) < 0.03, late
