@@ -109,3 +109,52 @@ def metrics(cg, file):
 
 def prometheus_available():
     return shutil.which("prometheus") is not None
+
+
+@contextlib.contextmanager
+def prometheus(tmp, scrape=None):
+    """A Prometheus server of our own (Debian's package) on a free loopback
+    port, remote write receiver on, storage in TMP; scraping SCRAPE
+    (HOST:PORT) every second when given. Yields its base URL."""
+    import time
+    import urllib.request
+    port = free_port()
+    cfg = tmp / "prometheus.yml"
+    text = "global:\n  scrape_interval: 1s\n"
+    if scrape:
+        text += ("scrape_configs:\n  - job_name: cgview\n"
+                 f"    static_configs:\n      - targets: ['{scrape}']\n")
+    cfg.write_text(text)
+    log = open(tmp / "prometheus.log", "w")
+    p = subprocess.Popen(["prometheus", f"--config.file={cfg}",
+                          f"--storage.tsdb.path={tmp / 'data'}",
+                          f"--web.listen-address=127.0.0.1:{port}",
+                          "--web.enable-remote-write-receiver"],
+                         stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "/-/ready", timeout=1)
+                break
+            except OSError:
+                assert p.poll() is None, (tmp / "prometheus.log").read_text()
+                time.sleep(0.1)
+        yield url
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
+        log.close()
+
+
+def promql(url, query):
+    """[(labels, value)] of an instant query through the HTTP API."""
+    import json
+    import urllib.parse
+    import urllib.request
+    q = urllib.parse.urlencode({"query": query})
+    with urllib.request.urlopen(f"{url}/api/v1/query?{q}", timeout=10) as r:
+        body = json.load(r)
+    assert body["status"] == "success", body
+    return [(s["metric"], float(s["value"][1]))
+            for s in body["data"]["result"]]

@@ -1,0 +1,67 @@
+"""A real Prometheus server (Debian's package, our own instance): remote
+write lands and PromQL returns the series and values; Prometheus scrapes
+/metrics successfully."""
+
+import time
+
+from cgtest import read
+from exlib import free_port, hier, prometheus, promql, run, start, stop, \
+    subtree
+
+
+def burn(cg):
+    import subprocess
+    subprocess.run(["sh", "-c", f"echo $$ > {cg}/cgroup.procs; timeout 0.3 "
+                    "sh -c 'while :; do :; done'; true"], check=True)
+
+
+def usage_seconds(cg):
+    return dict(l.split() for l in read(f"{cg}/cpu.stat").splitlines())
+
+
+def test_remote_write_lands_and_promql_answers(tmp_path):
+    with subtree("a", "a/b") as top, prometheus(tmp_path) as url:
+        burn(f"{top}/a/b")
+        r = run("--once", "--root", top, "--output",
+                f"remote-write+{url}/api/v1/write", "--batch", "7")
+        assert r.returncode == 0 and r.stderr == b""
+        usec = int(usage_seconds(f"{top}/a/b")["usage_usec"])
+        got = promql(url, "cgroup_cpu_usage_seconds_total"
+                     f'{{cgroup="{hier(top)}/a/b"}}')
+        assert len(got) == 1
+        labels, value = got[0]
+        assert value == usec / 1e6 > 0
+        assert labels == {"__name__": "cgroup_cpu_usage_seconds_total",
+                          "cgroup": f"{hier(top)}/a/b"}
+        got = promql(url, f'cgroup_nr_descendants{{cgroup=~"{hier(top)}.*"}}')
+        assert sorted((l["cgroup"], v) for l, v in got) == [
+            (hier(top), 2), (f"{hier(top)}/a", 1), (f"{hier(top)}/a/b", 0)]
+        # the exporter's own metrics arrive too, without a cgroup label
+        [(labels, v)] = promql(url, "cgview_exporter_scrapes_total")
+        assert v == 1 and "cgroup" not in labels
+        # batches of 7 series: every series of every cgroup landed
+        n = promql(url, f'count({{cgroup=~"{hier(top)}.*"}})')[0][1]
+        assert n == 3 * len(promql(
+            url, f'{{cgroup="{hier(top)}/a/b"}}'))
+
+
+def test_prometheus_scrapes_metrics(tmp_path):
+    port = free_port()
+    with subtree("a") as top:
+        p = start("--listen", f"127.0.0.1:{port}", "--root", top,
+                  "--interval", "500ms")
+        try:
+            with prometheus(tmp_path, scrape=f"127.0.0.1:{port}") as url:
+                for _ in range(60):
+                    up = promql(url, 'up{job="cgview"}')
+                    got = promql(url, "cgroup_nr_descendants"
+                                 f'{{cgroup="{hier(top)}"}}')
+                    if up and up[0][1] == 1 and got:
+                        break
+                    time.sleep(0.5)
+                assert up[0][1] == 1
+                assert got[0][1] == 1
+                assert promql(url, "cgview_exporter_cgroups_read")[0][1] == 2
+        finally:
+            _, err = stop(p)
+    assert p.returncode == 0 and err == ""
