@@ -153,10 +153,7 @@ static void histogram(struct req *r, const struct snapshot *snap,
 		char *le = r->les[r->nseries];
 
 		cum += b->count;
-		if (isinf(b->le))
-			strcpy(le, "+Inf");
-		else
-			snprintf(le, sizeof(r->les[0]), "%.17g", b->le);
+		fmt_double(le, sizeof(r->les[0]), b->le);
 		series(r, snap, pt, "_bucket", le, cum);
 	}
 	if (!s->nbuckets ||

@@ -29,10 +29,10 @@ static void put_escaped(struct buf *out, const char *s, bool help)
 
 static void put_value(struct buf *out, double v)
 {
-	if (isinf(v))
-		buf_printf(out, v > 0 ? " +Inf\n" : " -Inf\n");
-	else
-		buf_printf(out, " %.17g\n", v);
+	char num[32];
+
+	fmt_double(num, sizeof(num), v);
+	buf_printf(out, " %s\n", num);
 }
 
 /* NAME{cgroup="...",label="...",le="..."} */
@@ -74,10 +74,7 @@ static void put_histogram(struct buf *out, const struct snapshot *snap,
 		const struct bucket *b = &snap->buckets[s->bucket + i];
 
 		cum += b->count;
-		if (isinf(b->le))
-			strcpy(le, "+Inf");
-		else
-			snprintf(le, sizeof(le), "%.17g", b->le);
+		fmt_double(le, sizeof(le), b->le);
 		put_series(out, snap, pt, "_bucket", le);
 		put_value(out, cum);
 	}

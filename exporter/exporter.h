@@ -178,6 +178,7 @@ struct buf {
 	size_t len, cap;
 };
 void buf_put(struct buf *b, const void *p, size_t len);
+void fmt_double(char *out, size_t n, double v);
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

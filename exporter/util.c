@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Growing arrays and byte buffers. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,4 +56,20 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 		va_end(ap);
 	}
 	b->len += n;
+}
+
+/* The shortest of %.15g, %.16g, %.17g that reads back as V: 1.024e-06, not
+ * 1.0240000000000001e-06 (Prometheus' le labels are compared as text)
+ */
+void fmt_double(char *out, size_t n, double v)
+{
+	if (isinf(v)) {
+		snprintf(out, n, v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(out, n, "%.*g", prec, v);
+		if (strtod(out, NULL) == v)
+			return;
+	}
 }

@@ -107,12 +107,14 @@ struct children {
 	size_t n_c, cap_c;
 };
 
-/* Files of this cgroup; its subdirectories into KIDS. -1: vanished */
+/* Files of this cgroup; its subdirectories into KIDS. -1: vanished (a
+ * cgroup directory always has files: a removed one lists none)
+ */
 static int read_dir(struct walker *w, int dfd, struct children *kids)
 {
 	DIR *d = fdopendir(dup(dfd));
 	struct dirent *e;
-	int ret = 0;
+	int ret = 0, entries = 0;
 
 	if (!d)
 		return -1;
@@ -120,9 +122,11 @@ static int read_dir(struct walker *w, int dfd, struct children *kids)
 		errno = 0;
 		e = readdir(d);
 		if (!e) {
-			ret = errno ? -1 : 0;
+			ret = errno || !entries ? -1 : 0;
 			break;
 		}
+		if (e->d_name[0] != '.')
+			entries++;
 		if (e->d_type == DT_DIR && e->d_name[0] != '.') {
 			kids->c = grow(kids->c, &kids->cap_c, kids->n_c + 1,
 				       sizeof(*kids->c));

@@ -65,3 +65,50 @@ def test_prometheus_scrapes_metrics(tmp_path):
         finally:
             _, err = stop(p)
     assert p.returncode == 0 and err == ""
+
+
+def lat_view(tmp_path):
+    """A tree whose root has a histogram view, and the view's schema."""
+    tree = tmp_path / "tree"
+    tree.mkdir(exist_ok=True)
+    (tree / "lat.schema").write_text(
+        "file bpf.lat\nlat_ns histogram ns Latency\n"
+        "lat_ns_sum counter ns Sum of latencies\n")
+    (tree / "bpf.lat").write_text(
+        "lat_ns 1024=3 2048=10 inf=1\nlat_ns_sum 30000\n")
+    return ["--root", str(tree), "--mirror", "none", "--schemas", str(tree)]
+
+
+def test_histograms_in_remote_write_and_on_metrics(tmp_path):
+    with prometheus(tmp_path) as url:
+        r = run("--once", *lat_view(tmp_path), "--output",
+                f"remote-write+{url}/api/v1/write")
+        assert r.returncode == 0 and r.stderr == b""
+        got = promql(url, "cgview_lat_lat_seconds_bucket")
+        assert sorted((float(l["le"]), v) for l, v in got) == [
+            (1.024e-06, 3), (2.048e-06, 13), (float("inf"), 14)]
+        assert promql(url, "cgview_lat_lat_seconds_count")[0][1] == 14
+        assert promql(url, "cgview_lat_lat_seconds_sum")[0][1] == 3e-05
+        q = promql(url, "histogram_quantile(0.5, cgview_lat_lat_seconds_bucket)")
+        assert 1.024e-06 < q[0][1] <= 2.048e-06
+    import urllib.request
+    port = free_port()
+    p = start("--listen", f"127.0.0.1:{port}", *lat_view(tmp_path))
+    try:
+        for _ in range(50):
+            try:
+                text = urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/metrics").read().decode()
+                if "cgview_lat" in text:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.1)
+    finally:
+        stop(p)
+    assert ("# TYPE cgview_lat_lat_seconds histogram\n"
+            'cgview_lat_lat_seconds_bucket{cgroup="/",le="1.024e-06"} 3\n'
+            'cgview_lat_lat_seconds_bucket{cgroup="/",le="2.048e-06"} 13\n'
+            'cgview_lat_lat_seconds_bucket{cgroup="/",le="+Inf"} 14\n'
+            'cgview_lat_lat_seconds_sum{cgroup="/"} 3e-05\n'
+            'cgview_lat_lat_seconds_count{cgroup="/"} 14\n') in text

@@ -1,4 +1,5 @@
-"""Userspace C (views/, bench/) follows the kernel style in .clang-format."""
+"""Userspace C (views/, bench/, exporter/) follows the kernel style in
+.clang-format."""
 
 import glob
 import os
@@ -9,7 +10,8 @@ from cgtest import REPO
 
 def test_c_sources_are_clang_formatted():
     files = sorted(glob.glob(os.path.join(REPO, "views", "*.[ch]")) +
-                   glob.glob(os.path.join(REPO, "bench", "*.[ch]")))
+                   glob.glob(os.path.join(REPO, "bench", "*.[ch]")) +
+                   glob.glob(os.path.join(REPO, "exporter", "*.[ch]")))
     assert files
     r = subprocess.run(["clang-format", "--dry-run", "-Werror", *files],
                        capture_output=True, text=True)

@@ -1,0 +1,149 @@
+"""OTLP/HTTP protobuf, decoded with python3-protobuf from proto/otlp.proto:
+a receiver (http.server) that answers 503 for a while, then 200, gets every
+snapshot (retries, nothing lost within the queue bound); a target that is
+down never stops collection and its queue stays bounded."""
+
+import http.server
+import math
+import os
+import threading
+import time
+
+from exlib import (by_path, free_port, hier, metrics, pb2, run, snapshots,
+                   start, stop, subtree)
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    refuse_until = 0.0
+    accepted, refused, headers = [], [], []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).headers.append(dict(self.headers))
+        if time.monotonic() < self.refuse_until:
+            type(self).refused.append(body)
+            self.send_response(503)
+        else:
+            type(self).accepted.append(body)
+            self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def receiver(refuse_seconds):
+    Receiver.refuse_until = time.monotonic() + refuse_seconds
+    Receiver.accepted, Receiver.refused, Receiver.headers = [], [], []
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()),
+                                          Receiver)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+def decode(bodies):
+    otlp = pb2("otlp")
+    out = []
+    for b in bodies:
+        req = otlp.ExportMetricsServiceRequest()
+        req.ParseFromString(b)
+        out.append(req)
+    return out
+
+
+def points(reqs):
+    """{(time, metric name, cgroup): (metric, data point)}"""
+    out = {}
+    for req in reqs:
+        for rm in req.resource_metrics:
+            for sm in rm.scope_metrics:
+                for m in sm.metrics:
+                    kind = m.WhichOneof("data")
+                    for dp in getattr(m, kind).data_points:
+                        attrs = {a.key: a.value.string_value
+                                 for a in dp.attributes}
+                        out[(dp.time_unix_nano, m.name,
+                             attrs.get("cgroup"))] = (m, dp)
+    return out
+
+
+def test_retries_until_the_collector_answers_and_loses_nothing(tmp_path):
+    srv = receiver(refuse_seconds=1.5)
+    url = f"http://127.0.0.1:{srv.server_address[1]}/v1/metrics"
+    out = tmp_path / "snap"
+    with subtree("a") as top:
+        p = start("--root", top, "--interval", "200ms", "--batch", "10",
+                  "--output", f"otlp+{url}", "--output", f"file:{out}")
+        time.sleep(3)
+        _, err = stop(p)
+    srv.shutdown()
+    assert p.returncode == 0 and err == ""
+    assert Receiver.refused, "the receiver never refused: no retry shown"
+    assert Receiver.headers[0]["Content-Type"] == "application/x-protobuf"
+    snaps = snapshots(out.read_bytes())
+    got = points(decode(Receiver.accepted))
+    # every point of every snapshot arrived, with the snapshot's value
+    for snap in snaps:
+        for cg in snap.cgroups:
+            for f in cg.files:
+                for m in f.metrics:
+                    _, dp = got[(snap.time_unix_nano, m.name, cg.path)]
+                    assert dp.as_double == m.value
+    assert len(got) == sum(len(f.metrics) for s in snaps for c in s.cgroups
+                           for f in c.files) + len(snaps) * len(snaps[0].self)
+    last = {m.name: m.value for m in snaps[-1].self}
+    assert last["cgview_exporter_pushes_retried_total"] > 0
+    assert last["cgview_exporter_samples_dropped_total"] == 0
+    m, dp = got[(snaps[0].time_unix_nano, "cgroup_cpu_usage_seconds_total",
+                 hier(top) + "/a")]
+    assert m.sum.is_monotonic and m.sum.aggregation_temporality == 2
+    assert m.unit == "s" and dp.start_time_unix_nano > 0
+    m, _ = got[(snaps[0].time_unix_nano, "cgroup_nr_descendants", hier(top))]
+    assert m.WhichOneof("data") == "gauge"
+    res = decode(Receiver.accepted)[0].resource_metrics[0].resource
+    attrs = {a.key: a.value.string_value for a in res.attributes}
+    assert attrs["host.name"] == os.uname().nodename
+
+
+def test_histograms_from_a_view(tmp_path):
+    (tmp_path / "lat.schema").write_text(
+        "file bpf.lat\nlat_ns histogram ns Latency\n"
+        "lat_ns_sum counter ns Sum of latencies\n")
+    (tmp_path / "bpf.lat").write_text(
+        "lat_ns 1024=3 2048=10 inf=1\nlat_ns_sum 30000\n")
+    srv = receiver(refuse_seconds=0)
+    url = f"http://127.0.0.1:{srv.server_address[1]}/v1/metrics"
+    r = run("--once", "--root", str(tmp_path), "--mirror", "none",
+            "--schemas", str(tmp_path), "-o", f"otlp+{url}", "-o", "-")
+    srv.shutdown()
+    assert r.returncode == 0 and r.stderr == b""
+    [(m, dp)] = [v for k, v in points(decode(Receiver.accepted)).items()
+                 if k[1] == "cgview_lat_lat_seconds"]
+    assert m.histogram.aggregation_temporality == 2
+    assert list(dp.bucket_counts) == [3, 10, 1]
+    assert list(dp.explicit_bounds) == [1024e-9, 2048e-9]
+    assert (dp.count, dp.sum) == (14, 30000e-9)
+    snap = snapshots(r.stdout)[0]
+    h = metrics(by_path(snap)["/"], "bpf.lat")["lat_ns"]
+    assert [(b.le, b.count) for b in h.buckets] == [
+        (1024e-9, 3), (2048e-9, 13), (math.inf, 14)]
+    assert h.has_sum and h.sum == 30000e-9
+
+
+def test_a_target_that_is_down_never_stops_collection(tmp_path):
+    url = f"http://127.0.0.1:{free_port()}/v1/metrics"  # nobody listens
+    out = tmp_path / "snap"
+    with subtree("a", "b") as top:
+        p = start("--root", top, "--interval", "100ms", "--queue-size", "4K",
+                  "--flush-timeout", "300ms", "--output", f"otlp+{url}",
+                  "--output", f"file:{out}")
+        time.sleep(2)
+        _, err = stop(p)
+    assert p.returncode == 0
+    assert err.count("\n") == 1 and url in err and "retrying" in err
+    snaps = snapshots(out.read_bytes())
+    assert len(snaps) >= 15
+    last = {m.name: m.value for m in snaps[-1].self}
+    assert last["cgview_exporter_samples_dropped_total"] > 0
+    assert last["cgview_exporter_pushes_ok_total"] == 0
