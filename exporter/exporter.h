@@ -226,7 +226,7 @@ struct opts {
 	const char *schema_dirs[MAX_SCHEMA_DIRS];
 	size_t nschema_dirs;
 	const char *files[MAX_FILES];
-	bool once;
+	size_t count; /* snapshots to take, 0 for no end */
 	double interval, flush_seconds;
 	size_t queue_bytes, batch;
 };

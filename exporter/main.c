@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cgview-exporter: one snapshot per --interval on a fixed schedule (or one
- * with --once), each encoded for every output. SIGTERM and SIGINT end the
+ * with --once, N with --count), each encoded for every output. SIGTERM and SIGINT end the
  * loop after the current cycle; queued pushes are then flushed.
  */
 #include <curl/curl.h>
@@ -173,16 +173,19 @@ int main(int argc, char **argv)
 	signals();
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	do {
+	for (size_t n = 1;; n++) {
 		if (collect(&o.walk, &ss, &snap, &st))
 			exit(EXIT_RUNTIME);
 		if (!snap.start_ns)
 			snap.start_ns = snap.time_ns;
 		self_model(&snap, &ss, &st);
 		deliver(&o, &sinks, &snap, &ss);
-		if (!o.once)
-			wait_slot(&next, o.interval);
-	} while (!o.once && !stopping);
+		if (stopping || n == o.count)
+			break;
+		wait_slot(&next, o.interval);
+		if (stopping)
+			break;
+	}
 	close_sinks(&o, &sinks);
 	snapshot_free(&snap);
 	curl_global_cleanup();

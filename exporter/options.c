@@ -30,6 +30,7 @@ static const char usage_text[] =
 	"  -l, --listen ADDR:PORT serve the Prometheus text format at /metrics\n"
 	"                         (ADDR is IPv4; 0.0.0.0 for every interface)\n"
 	"      --once             take one snapshot, deliver it and exit\n"
+	"      --count N          take N snapshots, deliver them and exit\n"
 	"  -i, --interval DUR     time between snapshots on a fixed schedule\n"
 	"                         (default 10s; DUR is N, Ns, Nms or Nm)\n"
 	"  -r, --root DIR         cgroup tree to walk (default: the cgroup2 mount,\n"
@@ -50,9 +51,9 @@ static const char usage_text[] =
 	"                         is queued (default 5s)\n"
 	"  -h, --help             this text\n"
 	"\n"
-	"Exit status: 0 done (--once, or stopped by SIGTERM/SIGINT); 1 the root,\n"
-	"an output, the listen address or a schema cannot be used; 2 usage error\n"
-	"(bad flag, value or URL).\n";
+	"Exit status: 0 done (--once, --count, or stopped by SIGTERM/SIGINT);\n"
+	"1 the root, an output, the listen address or a schema cannot be used;\n"
+	"2 usage error (bad flag, value or URL).\n";
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
@@ -101,6 +102,16 @@ static size_t size(const char *flag, const char *s)
 	if (end == s || !(v >= 1) || v > 1e12)
 		usage_error("%s '%s': want a size like 16M, 512K or 1048576",
 			    flag, s);
+	return v;
+}
+
+static size_t whole(const char *flag, const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	if (end == s || *end || *s == '-' || v < 1 || v > 1000000000)
+		usage_error("%s '%s': want a whole number from 1", flag, s);
 	return v;
 }
 
@@ -178,6 +189,7 @@ static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "listen", required_argument, NULL, 'l' },
 	{ "once", no_argument, NULL, '1' },
+	{ "count", required_argument, NULL, 'n' },
 	{ "interval", required_argument, NULL, 'i' },
 	{ "root", required_argument, NULL, 'r' },
 	{ "mirror", required_argument, NULL, 'm' },
@@ -204,7 +216,7 @@ static void option(struct opts *o, int c, char *arg)
 		o->listen = arg;
 		break;
 	case '1':
-		o->once = true;
+		o->count = 1;
 		break;
 	case 'i':
 		o->interval = duration("--interval", arg);
@@ -226,8 +238,11 @@ static void option(struct opts *o, int c, char *arg)
 	case 'q':
 		o->queue_bytes = size("--queue-size", arg);
 		break;
+	case 'n':
+		o->count = whole("--count", arg);
+		break;
 	case 'b':
-		o->batch = size("--batch", arg);
+		o->batch = whole("--batch", arg);
 		break;
 	case 't':
 		o->flush_seconds = duration("--flush-timeout", arg);
@@ -266,9 +281,9 @@ void parse_options(int argc, char **argv, struct opts *o,
 	if (!o->nout && !o->listen)
 		usage_error("nothing to do: give --output SPEC or --listen "
 			    "ADDR:PORT");
-	if (o->once && o->listen && !o->nout)
-		usage_error("--once with only --listen would exit before "
-			    "anyone scrapes");
+	if (o->count && o->listen && !o->nout)
+		usage_error("--once or --count with only --listen would exit "
+			    "before anyone scrapes");
 	if (!o->walk.root && !(o->walk.root = cgroup2_mount())) {
 		fputs("cgview-exporter: no cgroup2 mount in /proc/self/mounts; "
 		      "mount one or give --root DIR\n",

@@ -110,7 +110,7 @@ struct children {
 /* Files of this cgroup; its subdirectories into KIDS. -1: vanished (a
  * cgroup directory always has files: a removed one lists none)
  */
-static int read_dir(struct walker *w, int dfd, struct children *kids)
+static int read_dir(struct walker *w, int dfd, struct children *kids, bool root)
 {
 	DIR *d = fdopendir(dup(dfd));
 	struct dirent *e;
@@ -122,7 +122,7 @@ static int read_dir(struct walker *w, int dfd, struct children *kids)
 		errno = 0;
 		e = readdir(d);
 		if (!e) {
-			ret = errno || !entries ? -1 : 0;
+			ret = errno || (!entries && !root) ? -1 : 0;
 			break;
 		}
 		if (e->d_name[0] != '.')
@@ -182,7 +182,8 @@ static void visit(struct walker *w, int dfd, int mfd, ino_t ino)
 		.path = snapshot_str(snap, w->path, w->plen),
 		.file = snap->n_files,
 	};
-	if (read_dir(w, dfd, &kids) || (mfd >= 0 && read_mirror(w, mfd))) {
+	if (read_dir(w, dfd, &kids, i == 0) ||
+	    (mfd >= 0 && read_mirror(w, mfd))) {
 		rollback(snap, &m);
 		w->st->vanished++;
 		free(kids.c);

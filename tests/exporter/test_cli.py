@@ -45,8 +45,12 @@ def err(*args):
     (["-o", "-", "--files", "../etc/passwd"],
      "--files: '../etc/passwd' is not a file name"),
     (["-o", "-", "extra"], "unexpected argument 'extra'"),
-    (["--once", "--listen", "127.0.0.1:9"], "--once with only --listen "
-     "would exit before anyone scrapes"),
+    (["--once", "--listen", "127.0.0.1:9"], "--once or --count with only "
+     "--listen would exit before anyone scrapes"),
+    (["-o", "-", "--count", "-3"], "--count '-3': want a whole number "
+     "from 1"),
+    (["-o", "-", "--batch", "1.5"], "--batch '1.5': want a whole number "
+     "from 1"),
 ])
 def test_usage_errors(args, msg):
     assert err(*args) == (2, f"cgview-exporter: {msg}\n{TRY}")
@@ -100,3 +104,11 @@ def test_extra_schema_dir_types_a_view(tmp_path):
     m = metrics(cg, "bpf.v")["x_ms"]
     assert (m.name, m.value, m.unit, m.known) == ("cgview_v_x_seconds", 1.5,
                                                   "seconds", True)
+
+
+def test_count_takes_that_many_snapshots(tmp_path):
+    from exlib import snapshots
+    r = run("--count", "3", "--interval", "10ms", "--root", str(tmp_path),
+            "--mirror", "none", "-o", "-")
+    assert r.returncode == 0 and r.stderr == b""
+    assert [len(s.cgroups) for s in snapshots(r.stdout)] == [1, 1, 1]
