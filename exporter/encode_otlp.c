@@ -88,8 +88,8 @@ static KeyValue **attrs(struct req *r, const struct snapshot *snap,
 		     snap_str(snap, snap->cgroups[pt->cgroup].path));
 		++*n;
 	}
-	if (s->label) {
-		attr(r, s->m->label, snap_str(snap, s->label));
+	if (sample_label(snap, s)) {
+		attr(r, s->m->label, sample_label(snap, s));
 		++*n;
 	}
 	return first;
@@ -146,12 +146,13 @@ static Metric *new_metric(struct req *r, const struct smetric *m)
 static void hist_point(struct req *r, const struct snapshot *snap,
 		       const struct sample *s, HistPoint *hp)
 {
-	const struct bucket *b = &snap->buckets[s->bucket];
-	uint32_t n = s->nbuckets;
+	const struct hist *h = sample_hist(snap, s);
+	const struct bucket *b = &snap->buckets[h->bucket];
+	uint32_t n = h->nbuckets;
 	bool overflow = n && isinf(b[n - 1].le);
 
 	hp->count = s->value;
-	hp->sum = s->sum;
+	hp->sum = h->sum;
 	hp->bucket_counts = &r->counts[r->nbuckets];
 	hp->explicit_bounds = &r->bounds[r->nbuckets];
 	for (uint32_t i = 0; i < n; i++) {

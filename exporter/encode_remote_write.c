@@ -83,8 +83,8 @@ static void series(struct req *r, const struct snapshot *snap,
 	if (pt->cgroup != UINT32_MAX)
 		label(r, ts, "cgroup",
 		      snap_str(snap, snap->cgroups[pt->cgroup].path));
-	if (s->label)
-		label(r, ts, s->m->label, snap_str(snap, s->label));
+	if (sample_label(snap, s))
+		label(r, ts, s->m->label, sample_label(snap, s));
 	if (le)
 		label(r, ts, "le", le);
 	qsort(ts->labels, ts->n_labels, sizeof(*ts->labels), by_name);
@@ -134,33 +134,37 @@ static void flush(struct req *r, body_fn emit, void *ctx)
 /* How many series a sample becomes */
 static size_t nseries(const struct snapshot *snap, const struct sample *s)
 {
-	const struct bucket *b = &snap->buckets[s->bucket];
+	const struct hist *h;
+	const struct bucket *b;
 
 	if (s->m->type != MT_HISTOGRAM)
 		return 1;
-	return s->nbuckets + 2 + s->has_sum -
-	       (s->nbuckets && isinf(b[s->nbuckets - 1].le));
+	h = sample_hist(snap, s);
+	b = &snap->buckets[h->bucket];
+	return h->nbuckets + 2 + h->has_sum -
+	       (h->nbuckets && isinf(b[h->nbuckets - 1].le));
 }
 
 static void histogram(struct req *r, const struct snapshot *snap,
 		      const struct point *pt)
 {
 	const struct sample *s = &snap->samples[pt->sample];
+	const struct hist *h = sample_hist(snap, s);
 	double cum = 0;
 
-	for (uint32_t i = 0; i < s->nbuckets; i++) {
-		const struct bucket *b = &snap->buckets[s->bucket + i];
+	for (uint32_t i = 0; i < h->nbuckets; i++) {
+		const struct bucket *b = &snap->buckets[h->bucket + i];
 		char *le = r->les[r->nseries];
 
 		cum += b->count;
 		fmt_double(le, sizeof(r->les[0]), b->le);
 		series(r, snap, pt, "_bucket", le, cum);
 	}
-	if (!s->nbuckets ||
-	    !isinf(snap->buckets[s->bucket + s->nbuckets - 1].le))
+	if (!h->nbuckets ||
+	    !isinf(snap->buckets[h->bucket + h->nbuckets - 1].le))
 		series(r, snap, pt, "_bucket", "+Inf", cum);
-	if (s->has_sum)
-		series(r, snap, pt, "_sum", NULL, s->sum);
+	if (h->has_sum)
+		series(r, snap, pt, "_sum", NULL, h->sum);
 	series(r, snap, pt, "_count", NULL, cum);
 }
 

@@ -17,12 +17,12 @@
 struct scratch {
 	ARRAY(Cgview__File, files);
 	ARRAY(Cgview__File *, pfiles);
-	ARRAY(Cgview__Metric, metrics);
-	ARRAY(Cgview__Metric *, pmetrics);
-	ARRAY(Cgview__Label, labels);
-	ARRAY(Cgview__Label *, plabels);
+	ARRAY(Cgview__Sample, samples);
+	ARRAY(Cgview__Sample *, psamples);
 	ARRAY(Cgview__Bucket, buckets);
 	ARRAY(Cgview__Bucket *, pbuckets);
+	ARRAY(Cgview__Metric, metrics);
+	ARRAY(Cgview__Metric *, pmetrics);
 };
 
 static void varint(struct buf *out, uint64_t v)
@@ -41,14 +41,16 @@ static void varint(struct buf *out, uint64_t v)
 }
 
 static void fill_buckets(struct scratch *sc, const struct snapshot *snap,
-			 const struct sample *s, Cgview__Metric *m)
+			 const struct hist *h, Cgview__Sample *m)
 {
 	double cum = 0;
 
 	m->buckets = sc->pbuckets + sc->n_pbuckets;
-	m->n_buckets = s->nbuckets;
-	for (uint32_t i = 0; i < s->nbuckets; i++) {
-		const struct bucket *b = &snap->buckets[s->bucket + i];
+	m->n_buckets = h->nbuckets;
+	m->sum = h->sum;
+	m->has_sum = h->has_sum;
+	for (uint32_t i = 0; i < h->nbuckets; i++) {
+		const struct bucket *b = &snap->buckets[h->bucket + i];
 		Cgview__Bucket *pb = PUSH(sc, buckets);
 
 		cum += b->count;
@@ -59,58 +61,45 @@ static void fill_buckets(struct scratch *sc, const struct snapshot *snap,
 	}
 }
 
-static Cgview__Metric *fill_metric(struct scratch *sc,
+static Cgview__Sample *fill_sample(struct scratch *sc,
 				   const struct snapshot *snap,
 				   const struct sample *s)
 {
-	Cgview__Metric *m = PUSH(sc, metrics);
-	Cgview__Label *l;
+	Cgview__Sample *m = PUSH(sc, samples);
+	const char *label = sample_label(snap, s);
 
-	*m = (Cgview__Metric)CGVIEW__METRIC__INIT;
-	m->name = s->m->name;
-	m->key = s->m->key;
-	m->type = (Cgview__Type)s->m->type;
-	m->unit = s->m->unit;
+	*m = (Cgview__Sample)CGVIEW__SAMPLE__INIT;
+	m->metric = s->m->id;
 	m->value = s->value;
-	m->known = s->m->known;
-	m->sum = s->sum;
-	m->has_sum = s->has_sum;
-	if (s->label) {
-		l = PUSH(sc, labels);
-		*l = (Cgview__Label)CGVIEW__LABEL__INIT;
-		l->name = s->m->label;
-		l->value = (char *)snap_str(snap, s->label);
-		m->labels = sc->plabels + sc->n_plabels;
-		m->n_labels = 1;
-		*PUSH(sc, plabels) = l;
-	}
+	if (label)
+		m->label = (char *)label;
 	if (s->m->type == MT_HISTOGRAM)
-		fill_buckets(sc, snap, s, m);
+		fill_buckets(sc, snap, sample_hist(snap, s), m);
 	return m;
 }
 
 /* Pointers into the arrays are taken only once they stop growing */
 static void reserve(struct scratch *sc, const struct snapshot *snap,
-		    size_t nfiles, size_t nsamples)
+		    size_t nfiles, size_t nsamples, size_t nmetrics)
 {
 	size_t nb = snap->n_buckets;
 
 	sc->files = grow(sc->files, &sc->cap_files, nfiles, sizeof(*sc->files));
 	sc->pfiles = grow(sc->pfiles, &sc->cap_pfiles, nfiles, sizeof(void *));
-	sc->metrics = grow(sc->metrics, &sc->cap_metrics, nsamples,
-			   sizeof(*sc->metrics));
-	sc->pmetrics =
-		grow(sc->pmetrics, &sc->cap_pmetrics, nsamples, sizeof(void *));
-	sc->labels = grow(sc->labels, &sc->cap_labels, nsamples,
-			  sizeof(*sc->labels));
-	sc->plabels =
-		grow(sc->plabels, &sc->cap_plabels, nsamples, sizeof(void *));
+	sc->samples = grow(sc->samples, &sc->cap_samples, nsamples,
+			   sizeof(*sc->samples));
+	sc->psamples =
+		grow(sc->psamples, &sc->cap_psamples, nsamples, sizeof(void *));
 	sc->buckets =
 		grow(sc->buckets, &sc->cap_buckets, nb, sizeof(*sc->buckets));
 	sc->pbuckets =
 		grow(sc->pbuckets, &sc->cap_pbuckets, nb, sizeof(void *));
-	sc->n_files = sc->n_pfiles = sc->n_metrics = sc->n_pmetrics = 0;
-	sc->n_labels = sc->n_plabels = sc->n_buckets = sc->n_pbuckets = 0;
+	sc->metrics = grow(sc->metrics, &sc->cap_metrics, nmetrics,
+			   sizeof(*sc->metrics));
+	sc->pmetrics =
+		grow(sc->pmetrics, &sc->cap_pmetrics, nmetrics, sizeof(void *));
+	sc->n_files = sc->n_pfiles = sc->n_samples = sc->n_psamples = 0;
+	sc->n_buckets = sc->n_pbuckets = sc->n_metrics = sc->n_pmetrics = 0;
 }
 
 static void fill_file(struct scratch *sc, const struct snapshot *snap,
@@ -118,12 +107,12 @@ static void fill_file(struct scratch *sc, const struct snapshot *snap,
 {
 	*pf = (Cgview__File)CGVIEW__FILE__INIT;
 	pf->name = f->s->file;
-	pf->metrics = sc->pmetrics + sc->n_pmetrics;
+	pf->samples = sc->psamples + sc->n_psamples;
 	for (uint32_t i = f->sample; i < f->sample + f->nsamples; i++) {
 		if (!snap->samples[i].m)
 			continue;
-		*PUSH(sc, pmetrics) = fill_metric(sc, snap, &snap->samples[i]);
-		pf->n_metrics++;
+		*PUSH(sc, psamples) = fill_sample(sc, snap, &snap->samples[i]);
+		pf->n_samples++;
 	}
 }
 
@@ -136,7 +125,7 @@ static void pack_cgroup(struct scratch *sc, const struct snapshot *snap,
 
 	for (uint32_t i = 0; i < cg->nfiles; i++)
 		nsamples += f[i].nsamples;
-	reserve(sc, snap, cg->nfiles, nsamples);
+	reserve(sc, snap, cg->nfiles, nsamples, 0);
 	msg.id = cg->id;
 	msg.path = (char *)snap_str(snap, cg->path);
 	msg.files = sc->pfiles;
@@ -152,9 +141,34 @@ static void pack_cgroup(struct scratch *sc, const struct snapshot *snap,
 	body->len += cgview__cgroup__pack(&msg, (uint8_t *)body->p + body->len);
 }
 
-/* Snapshot without its cgroups: time, host, kernel, self metrics */
+/* The description of every metric; a replaced schema's leave a hole */
+static void fill_metrics(struct scratch *sc, const struct schemas *ss,
+			 Cgview__Snapshot *msg)
+{
+	msg->metrics = sc->pmetrics;
+	msg->n_metrics = ss->nids;
+	for (unsigned id = 0; id < ss->nids; id++) {
+		const struct smetric *m = ss->byid[id];
+		Cgview__Metric *pm = PUSH(sc, metrics);
+
+		*pm = (Cgview__Metric)CGVIEW__METRIC__INIT;
+		*PUSH(sc, pmetrics) = pm;
+		if (!m)
+			continue;
+		pm->name = m->name;
+		pm->key = m->key;
+		pm->type = (Cgview__Type)m->type;
+		pm->unit = m->unit;
+		pm->help = m->help;
+		pm->label = m->label ? m->label : "";
+		pm->known = m->known;
+		pm->file = m->file;
+	}
+}
+
+/* Snapshot without its cgroups: time, host, kernel, self, metrics */
 static void pack_header(struct scratch *sc, const struct snapshot *snap,
-			struct buf *head)
+			const struct schemas *ss, struct buf *head)
 {
 	Cgview__Snapshot msg = CGVIEW__SNAPSHOT__INIT;
 	size_t len;
@@ -162,27 +176,30 @@ static void pack_header(struct scratch *sc, const struct snapshot *snap,
 	msg.time_unix_nano = snap->time_ns;
 	msg.host = (char *)snap->host;
 	msg.kernel = (char *)snap->kernel;
-	reserve(sc, snap, 0, snap->self.nsamples);
-	msg.self = sc->pmetrics;
+	reserve(sc, snap, 0, snap->self.nsamples, ss->nids);
+	msg.self = sc->psamples;
 	for (uint32_t i = 0; i < snap->self.nsamples; i++)
-		*PUSH(sc, pmetrics) = fill_metric(
+		*PUSH(sc, psamples) = fill_sample(
 			sc, snap, &snap->samples[snap->self.sample + i]);
 	msg.n_self = snap->self.nsamples;
+	fill_metrics(sc, ss, &msg);
 	len = cgview__snapshot__get_packed_size(&msg);
-	head->p = grow(head->p, &head->cap, len, 1);
-	head->len = cgview__snapshot__pack(&msg, (uint8_t *)head->p);
+	head->p = grow(head->p, &head->cap, head->len + len + 10, 1);
+	head->len +=
+		cgview__snapshot__pack(&msg, (uint8_t *)head->p + head->len);
 }
 
-void encode_snapshot(const struct snapshot *snap, struct buf *out)
+/* HEAD gets the size and the header, BODY the cgroups: write both */
+void encode_snapshot(const struct snapshot *snap, const struct schemas *ss,
+		     struct buf *head, struct buf *body)
 {
 	static struct scratch sc;
-	static struct buf head, body;
+	static struct buf hdr;
 
-	body.len = 0;
+	body->len = head->len = hdr.len = 0;
 	for (size_t i = 0; i < snap->n_cgroups; i++)
-		pack_cgroup(&sc, snap, &snap->cgroups[i], &body);
-	pack_header(&sc, snap, &head);
-	varint(out, head.len + body.len);
-	buf_put(out, head.p, head.len);
-	buf_put(out, body.p, body.len);
+		pack_cgroup(&sc, snap, &snap->cgroups[i], body);
+	pack_header(&sc, snap, ss, &hdr);
+	varint(head, hdr.len + body->len);
+	buf_put(head, hdr.p, hdr.len);
 }

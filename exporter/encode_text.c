@@ -51,9 +51,9 @@ static void put_series(struct buf *out, const struct snapshot *snap,
 		buf_put(out, "\"", 1);
 		sep = ",";
 	}
-	if (s->label) {
+	if (sample_label(snap, s)) {
 		buf_printf(out, "%s%s=\"", sep, s->m->label);
-		put_escaped(out, snap_str(snap, s->label), false);
+		put_escaped(out, sample_label(snap, s), false);
 		buf_put(out, "\"", 1);
 		sep = ",";
 	}
@@ -67,25 +67,26 @@ static void put_histogram(struct buf *out, const struct snapshot *snap,
 			  const struct point *pt)
 {
 	const struct sample *s = &snap->samples[pt->sample];
+	const struct hist *h = sample_hist(snap, s);
 	double cum = 0;
 	char le[32];
 
-	for (uint32_t i = 0; i < s->nbuckets; i++) {
-		const struct bucket *b = &snap->buckets[s->bucket + i];
+	for (uint32_t i = 0; i < h->nbuckets; i++) {
+		const struct bucket *b = &snap->buckets[h->bucket + i];
 
 		cum += b->count;
 		fmt_double(le, sizeof(le), b->le);
 		put_series(out, snap, pt, "_bucket", le);
 		put_value(out, cum);
 	}
-	if (!s->nbuckets ||
-	    !isinf(snap->buckets[s->bucket + s->nbuckets - 1].le)) {
+	if (!h->nbuckets ||
+	    !isinf(snap->buckets[h->bucket + h->nbuckets - 1].le)) {
 		put_series(out, snap, pt, "_bucket", "+Inf");
 		put_value(out, cum);
 	}
-	if (s->has_sum) {
+	if (h->has_sum) {
 		put_series(out, snap, pt, "_sum", NULL);
-		put_value(out, s->sum);
+		put_value(out, h->sum);
 	}
 	put_series(out, snap, pt, "_count", NULL);
 	put_value(out, cum);

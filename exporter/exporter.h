@@ -24,6 +24,7 @@ struct smetric {
 	char *unit; /* base unit: seconds, bytes, pages, ratio, 1 */
 	char *help;
 	char *label; /* `*` keys: the label's name (device) */
+	char *file; /* the schema's file */
 	double div; /* raw value / div = value in unit */
 	enum mtype type;
 	bool known; /* declared by the schema */
@@ -47,6 +48,8 @@ struct schemas {
 	struct schema **s;
 	size_t n;
 	unsigned nids; /* smetric ids handed out so far */
+	struct smetric **byid; /* NULL for a replaced schema's metrics */
+	size_t cap_byid;
 };
 
 /* schema.c */
@@ -78,9 +81,13 @@ bool parse_number(const char *s, size_t n, double *v);
 /* model.c: the typed snapshot */
 struct sample {
 	const struct smetric *m; /* NULL: consumed (a histogram's _sum) */
-	uint32_t label; /* offset in strs of the label value, 0 for none */
-	uint32_t bucket, nbuckets; /* histograms: in buckets[] */
 	double value; /* counters and gauges; histograms: the count */
+	uint32_t label; /* offset in strs of the label value, 0 for none;
+			 * histograms: index in hists[] */
+};
+
+struct hist {
+	uint32_t bucket, nbuckets; /* in buckets[] */
 	double sum;
 	bool has_sum;
 };
@@ -112,6 +119,7 @@ struct snapshot {
 	ARRAY(struct cgrec, cgroups);
 	ARRAY(struct frec, files);
 	ARRAY(struct sample, samples);
+	ARRAY(struct hist, hists);
 	ARRAY(struct bucket, buckets);
 	ARRAY(char, strs);
 	struct frec self; /* the exporter's own metrics */
@@ -132,10 +140,23 @@ static inline const char *snap_str(const struct snapshot *snap, uint32_t off)
 	return off ? snap->strs + off : NULL;
 }
 
+/* The label value of a sample (NULL for none), and its histogram */
+static inline const char *sample_label(const struct snapshot *snap,
+				       const struct sample *s)
+{
+	return s->m->type == MT_HISTOGRAM ? NULL : snap_str(snap, s->label);
+}
+
+static inline const struct hist *sample_hist(const struct snapshot *snap,
+					     const struct sample *s)
+{
+	return &snap->hists[s->label];
+}
+
 /* Errors the model meets while it turns a file into samples */
 struct stats;
 void model_file(struct snapshot *snap, struct schemas *ss, struct schema *s,
-		const char *buf, size_t len, const char *path,
+		const char *buf, size_t len, const char *dir, const char *file,
 		struct stats *st);
 
 /* Samples grouped by metric, for the encoders that want families */
@@ -182,7 +203,8 @@ void fmt_double(char *out, size_t n, double v);
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-void encode_snapshot(const struct snapshot *snap, struct buf *out);
+void encode_snapshot(const struct snapshot *snap, const struct schemas *ss,
+		     struct buf *head, struct buf *body);
 void encode_text(const struct snapshot *snap, const struct schemas *ss,
 		 struct buf *out);
 /* OTLP and remote write split a snapshot into requests of at most

@@ -21,7 +21,7 @@ static void model(const char *path, const char *buf, size_t len,
 	const char *name = strrchr(path, '/');
 	struct schema *s = schema_for_unknown_file(&ss, name ? name + 1 : path);
 
-	model_file(snap, &ss, s, buf, len, path, st);
+	model_file(snap, &ss, s, buf, len, NULL, path, st);
 }
 
 #ifndef PARSE_MAIN
@@ -48,6 +48,15 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t len)
 	return 0;
 }
 #else
+static void print_hist(const struct snapshot *snap, const struct hist *h)
+{
+	for (uint32_t b = 0; b < h->nbuckets; b++)
+		printf(" %.17g:%.17g", snap->buckets[h->bucket + b].le,
+		       snap->buckets[h->bucket + b].count);
+	if (h->has_sum)
+		printf(" sum=%.17g", h->sum);
+}
+
 static void print(const struct snapshot *snap)
 {
 	for (size_t i = 0; i < snap->n_samples; i++) {
@@ -56,15 +65,12 @@ static void print(const struct snapshot *snap)
 		if (!s->m)
 			continue;
 		printf("%s", s->m->name);
-		if (s->label)
+		if (sample_label(snap, s))
 			printf("{%s=\"%s\"}", s->m->label,
-			       snap_str(snap, s->label));
+			       sample_label(snap, s));
 		printf(" %.17g", s->value);
-		for (uint32_t b = 0; b < s->nbuckets; b++)
-			printf(" %.17g:%.17g", snap->buckets[s->bucket + b].le,
-			       snap->buckets[s->bucket + b].count);
-		if (s->has_sum)
-			printf(" sum=%.17g", s->sum);
+		if (s->m->type == MT_HISTOGRAM)
+			print_hist(snap, sample_hist(snap, s));
 		printf("\n");
 	}
 }

@@ -28,7 +28,7 @@ struct sinks {
 	int fd[MAX_OUTPUTS];
 	struct push *push[MAX_OUTPUTS];
 	struct listener *listener;
-	struct buf buf;
+	struct buf buf, head;
 };
 
 static void die(const char *what, const char *why)
@@ -85,8 +85,8 @@ static void deliver(const struct opts *o, struct sinks *s,
 					    s->push[i]);
 		if (o->out[i].kind != SINK_FILE)
 			continue;
-		s->buf.len = 0;
-		encode_snapshot(snap, &s->buf);
+		encode_snapshot(snap, ss, &s->head, &s->buf);
+		write_all(s->fd[i], s->head.p, s->head.len, o->out[i].target);
 		write_all(s->fd[i], s->buf.p, s->buf.len, o->out[i].target);
 	}
 	if (s->listener) {
@@ -107,6 +107,7 @@ static void close_sinks(const struct opts *o, struct sinks *s)
 	if (s->listener)
 		listen_stop(s->listener);
 	free(s->buf.p);
+	free(s->head.p);
 }
 
 /* Sleep until the next slot of the schedule that is still ahead */
@@ -158,9 +159,12 @@ int main(int argc, char **argv)
 	struct utsname u;
 	struct timespec next;
 	sigset_t block, old;
+	int pushing = 0;
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	load_schemas(&ss, argc, argv, &o);
+	for (size_t i = 0; i < o.nout; i++)
+		if (o.out[i].kind != SINK_FILE && !pushing++)
+			curl_global_init(CURL_GLOBAL_DEFAULT);
 	uname(&u);
 	snprintf(snap.host, sizeof(snap.host), "%s", u.nodename);
 	snprintf(snap.kernel, sizeof(snap.kernel), "%s", u.release);
@@ -188,6 +192,7 @@ int main(int argc, char **argv)
 	}
 	close_sinks(&o, &sinks);
 	snapshot_free(&snap);
-	curl_global_cleanup();
+	if (pushing)
+		curl_global_cleanup();
 	return 0;
 }

@@ -25,7 +25,7 @@ uint32_t snapshot_str(struct snapshot *snap, const char *s, size_t len)
 void snapshot_reset(struct snapshot *snap)
 {
 	snap->n_cgroups = snap->n_files = snap->n_samples = 0;
-	snap->n_buckets = snap->n_strs = 0;
+	snap->n_hists = snap->n_buckets = snap->n_strs = 0;
 	snap->self.nsamples = 0;
 }
 
@@ -34,6 +34,7 @@ void snapshot_free(struct snapshot *snap)
 	free(snap->cgroups);
 	free(snap->files);
 	free(snap->samples);
+	free(snap->hists);
 	free(snap->buckets);
 	free(snap->strs);
 }
@@ -42,12 +43,13 @@ struct mctx {
 	struct snapshot *snap;
 	struct schemas *ss;
 	struct schema *s;
-	const char *path;
+	const char *dir, *file; /* for messages: DIR/FILE, or FILE if no DIR */
 	struct stats *st;
 	const char *line_key; /* the label of the current line, interned */
 	uint32_t label;
-	struct sample *hist; /* the histogram the current line fills */
+	struct hist *hist; /* the histogram the current line fills */
 	const char *hist_line;
+	size_t sample; /* the histogram's sample */
 };
 
 static void on_error(void *ctx, int line, const char *why)
@@ -56,8 +58,9 @@ static void on_error(void *ctx, int line, const char *why)
 	char key[4200];
 
 	c->st->parse_errors++;
-	snprintf(key, sizeof(key), "%s:%d", c->path, line);
-	warn_once(key, "%s:%d: malformed line skipped: %s", c->path, line, why);
+	snprintf(key, sizeof(key), "%s%s%s:%d", c->dir ? c->dir : "",
+		 c->dir && c->dir[1] ? "/" : "", c->file, line);
+	warn_once(key, "%s: malformed line skipped: %s", key, why);
 }
 
 static void add_bucket(struct mctx *c, struct smetric *m, const struct item *it)
@@ -74,8 +77,11 @@ static void add_bucket(struct mctx *c, struct smetric *m, const struct item *it)
 		le /= m->div;
 	if (c->hist_line != it->key) {
 		c->hist_line = it->key;
-		c->hist = PUSH(snap, samples);
-		*c->hist = (struct sample){ .m = m, .bucket = snap->n_buckets };
+		c->sample = snap->n_samples;
+		*PUSH(snap, samples) =
+			(struct sample){ .m = m, .label = snap->n_hists };
+		c->hist = PUSH(snap, hists);
+		*c->hist = (struct hist){ .bucket = snap->n_buckets };
 	} else if (snap->buckets[snap->n_buckets - 1].le >= le) {
 		return on_error(c, it->line, "bucket bounds are not ascending");
 	}
@@ -83,7 +89,7 @@ static void add_bucket(struct mctx *c, struct smetric *m, const struct item *it)
 	b->le = le;
 	b->count = it->value;
 	c->hist->nbuckets++;
-	c->hist->value += it->value;
+	snap->samples[c->sample].value += it->value;
 }
 
 /* "key.sub", "*.sub" (with the key as label) or "key" */
@@ -139,6 +145,7 @@ static void on_item(void *ctx, const struct item *it)
 static void attach_sums(struct snapshot *snap, struct frec *f)
 {
 	struct sample *s, *end;
+	struct hist *hist;
 
 	if (!f->nsamples || !f->s->has_hist)
 		return;
@@ -147,10 +154,11 @@ static void attach_sums(struct snapshot *snap, struct frec *f)
 	for (struct sample *h = s; h < end; h++) {
 		if (!h->m || h->m->type != MT_HISTOGRAM || !h->m->sum)
 			continue;
+		hist = &snap->hists[h->label];
 		for (struct sample *x = s; x < end; x++) {
-			if (x->m == h->m->sum && x->label == h->label) {
-				h->sum = x->value;
-				h->has_sum = true;
+			if (x->m == h->m->sum) {
+				hist->sum = x->value;
+				hist->has_sum = true;
 				x->m = NULL;
 			}
 		}
@@ -158,9 +166,10 @@ static void attach_sums(struct snapshot *snap, struct frec *f)
 }
 
 void model_file(struct snapshot *snap, struct schemas *ss, struct schema *s,
-		const char *buf, size_t len, const char *path, struct stats *st)
+		const char *buf, size_t len, const char *dir, const char *file,
+		struct stats *st)
 {
-	struct mctx c = { snap, ss, s, path, st, NULL, 0, NULL, NULL };
+	struct mctx c = { snap, ss, s, dir, file, st, NULL, 0, NULL, NULL, 0 };
 	struct frec *f = PUSH(snap, files);
 	size_t first = snap->n_samples;
 

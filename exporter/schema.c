@@ -133,6 +133,9 @@ static struct smetric *add_metric(struct schemas *ss, struct schema *s,
 	m->name = metric_name(s->prefix, key, u, type);
 	m->label = key[0] == '*' ? s->label : NULL;
 	m->id = ss->nids++;
+	m->file = s->file;
+	ss->byid = grow(ss->byid, &ss->cap_byid, ss->nids, sizeof(*ss->byid));
+	ss->byid[m->id] = m;
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 16;
 		s->m = realloc(s->m, s->cap * sizeof(*s->m));
@@ -149,9 +152,11 @@ static struct schema *schema_new(struct schemas *ss, const char *file)
 {
 	struct schema *s = schema_find(ss, file);
 
-	if (s) /* a later schema of the same file replaces the earlier one */
+	if (s) { /* a later schema of the same file replaces the earlier one */
+		for (size_t i = 0; i < s->n; i++)
+			ss->byid[s->m[i]->id] = NULL;
 		s->n = s->unknown = s->hint = 0;
-	else {
+	} else {
 		s = xmalloc(sizeof(*s));
 		s->file = xstrdup(file);
 		s->prefix = file_prefix(file);

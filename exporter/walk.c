@@ -17,8 +17,17 @@
 
 #include "exporter.h"
 
+/* A standard file to read, with its schema */
+struct wanted {
+	const char *name;
+	size_t len;
+	struct schema *s;
+};
+
 struct walker {
 	const struct walk_opts *o;
+	struct wanted want[MAX_FILES];
+	size_t nwant;
 	struct schemas *ss;
 	struct snapshot *snap;
 	struct stats *st;
@@ -29,13 +38,13 @@ struct walker {
 };
 
 struct marks {
-	size_t cgroups, files, samples, buckets, strs;
+	size_t cgroups, files, samples, hists, buckets, strs;
 };
 
 static void mark(const struct snapshot *s, struct marks *m)
 {
-	*m = (struct marks){ s->n_cgroups, s->n_files, s->n_samples,
-			     s->n_buckets, s->n_strs };
+	*m = (struct marks){ s->n_cgroups, s->n_files,	 s->n_samples,
+			     s->n_hists,   s->n_buckets, s->n_strs };
 }
 
 static void rollback(struct snapshot *s, const struct marks *m)
@@ -43,40 +52,45 @@ static void rollback(struct snapshot *s, const struct marks *m)
 	s->n_cgroups = m->cgroups;
 	s->n_files = m->files;
 	s->n_samples = m->samples;
+	s->n_hists = m->hists;
 	s->n_buckets = m->buckets;
 	s->n_strs = m->strs;
 }
 
-static bool selected(const struct walk_opts *o, const char *name)
+/* The schema of NAME if it is to be read, else NULL */
+static struct schema *selected(struct walker *w, const char *name)
 {
+	size_t len;
+
 	if (!strncmp(name, "bpf.", 4))
-		return true;
-	for (size_t i = 0; i < o->nfiles; i++)
-		if (!strcmp(o->files[i], name))
-			return true;
-	return false;
+		return schema_for_unknown_file(w->ss, name);
+	len = strlen(name);
+	for (size_t i = 0; i < w->nwant; i++)
+		if (w->want[i].len == len &&
+		    !memcmp(w->want[i].name, name, len))
+			return w->want[i].s;
+	return NULL;
 }
 
 /* -1 when the cgroup vanished under us */
-static int read_one(struct walker *w, int dfd, const char *name)
+static int read_one(struct walker *w, int dfd, const char *name,
+		    struct schema *s)
 {
-	struct schema *s;
 	size_t len;
 	int err = read_file_at(dfd, name, &w->buf, &w->cap, &len);
 	char where[PATH_MAX + 256];
 
-	snprintf(where, sizeof(where), "%s%s%s", w->path,
-		 w->plen > 1 ? "/" : "", name);
 	if (err == -ENOENT || err == -ENODEV)
 		return -1;
 	if (err) {
+		snprintf(where, sizeof(where), "%s%s%s", w->path,
+			 w->plen > 1 ? "/" : "", name);
 		w->st->read_errors++;
 		warn_once(where, "cannot read %s: %s (reported once)", where,
 			  strerror(-err));
 		return 0;
 	}
-	s = schema_for_unknown_file(w->ss, name);
-	model_file(w->snap, w->ss, s, w->buf, len, where, w->st);
+	model_file(w->snap, w->ss, s, w->buf, len, w->path, name, w->st);
 	w->st->files++;
 	return 0;
 }
@@ -92,7 +106,9 @@ static int read_mirror(struct walker *w, int mfd)
 		return 0;
 	while (ret == 0 && (e = readdir(d)))
 		if (!strncmp(e->d_name, "bpf.", 4))
-			ret = read_one(w, mfd, e->d_name);
+			ret = read_one(w, mfd, e->d_name,
+				       schema_for_unknown_file(w->ss,
+							       e->d_name));
 	closedir(d);
 	return ret;
 }
@@ -114,6 +130,7 @@ static int read_dir(struct walker *w, int dfd, struct children *kids, bool root)
 {
 	DIR *d = fdopendir(dup(dfd));
 	struct dirent *e;
+	struct schema *s;
 	int ret = 0, entries = 0;
 
 	if (!d)
@@ -132,8 +149,9 @@ static int read_dir(struct walker *w, int dfd, struct children *kids, bool root)
 				       sizeof(*kids->c));
 			strcpy(kids->c[kids->n_c].name, e->d_name);
 			kids->c[kids->n_c++].ino = e->d_ino;
-		} else if (e->d_type == DT_REG && selected(w->o, e->d_name)) {
-			ret = read_one(w, dfd, e->d_name);
+		} else if (e->d_type == DT_REG &&
+			   (s = selected(w, e->d_name))) {
+			ret = read_one(w, dfd, e->d_name, s);
 		}
 	}
 	closedir(d);
@@ -253,7 +271,17 @@ int collect(const struct walk_opts *o, struct schemas *ss,
 	snapshot_reset(snap);
 	snap->time_ns = now(CLOCK_REALTIME) * 1e9;
 	st->cgroups = st->files = 0;
-	w = (struct walker){ o, ss, snap, st, "", 0, w.buf, w.cap };
+	w = (struct walker){ .o = o,
+			     .ss = ss,
+			     .snap = snap,
+			     .st = st,
+			     .buf = w.buf,
+			     .cap = w.cap };
+	for (size_t i = 0; i < o->nfiles; i++)
+		w.want[w.nwant++] = (struct wanted){
+			o->files[i], strlen(o->files[i]),
+			schema_for_unknown_file(ss, o->files[i])
+		};
 	dfd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || fstat(dfd, &sb)) {
 		fprintf(stderr, "cgview-exporter: --root %s: %s\n", o->root,

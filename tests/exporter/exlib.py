@@ -96,15 +96,39 @@ def by_path(snap):
     return {cg.path: cg for cg in snap.cgroups}
 
 
-def metrics(cg, file):
-    """{key: Metric} of FILE in cgroup message CG (labelled keys: key@label)."""
+class Sample:
+    """A sample with its metric's description: name, key, type, unit,
+    known, label (name), label_value, value, buckets, sum, has_sum."""
+
+    def __init__(self, snap, s):
+        m = snap.metrics[s.metric]
+        for k in ("name", "key", "type", "unit", "help", "label", "known"):
+            setattr(self, k, getattr(m, k))
+        self.label_value = s.label
+        for k in ("value", "buckets", "sum", "has_sum"):
+            setattr(self, k, getattr(s, k))
+
+
+def metrics(snap, cg, file):
+    """{key: Sample} of FILE in cgroup message CG (labelled keys:
+    key@value)."""
     out = {}
     for f in cg.files:
         if f.name == file:
-            for m in f.metrics:
-                tag = "".join(f"@{l.value}" for l in m.labels)
-                out[m.key + tag] = m
+            for s in f.samples:
+                m = Sample(snap, s)
+                out[m.key + (f"@{m.label_value}" if m.label else "")] = m
     return out
+
+
+def samples(snap, cg):
+    """Every Sample of cgroup message CG."""
+    return [Sample(snap, s) for f in cg.files for s in f.samples]
+
+
+def self_metrics(snap):
+    """{name: value} of the exporter's own metrics."""
+    return {Sample(snap, s).name: s.value for s in snap.self}
 
 
 def prometheus_available():

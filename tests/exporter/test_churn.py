@@ -7,7 +7,8 @@ import threading
 import time
 import urllib.request
 
-from exlib import free_port, hier, rm_tree, snapshots, start, stop, subtree
+from exlib import (free_port, hier, rm_tree, self_metrics, snapshots, start,
+                   stop, subtree)
 
 STANDARD = {"cgroup.stat", "cpu.stat", "cpu.pressure"}
 
@@ -66,7 +67,7 @@ def test_churn(tmp_path):
         for cg in snap.cgroups:  # a vanished cgroup is left out, not half
             assert STANDARD <= {f.name for f in cg.files}, cg.path
     assert late - early < 1024, (early, late)
-    vanished = {m.name: m.value for m in snaps[-1].self}[
+    vanished = self_metrics(snaps[-1])[
         "cgview_exporter_cgroups_vanished_total"]
     print(f"rss {early} -> {late} KiB, {made[0]} trees made, "
           f"{vanished:.0f} cgroups vanished during walks")

@@ -100,8 +100,8 @@ def test_extra_schema_dir_types_a_view(tmp_path):
     from exlib import metrics, snapshots
     r = run("--once", "--root", str(tmp_path), "--mirror", "none",
             "--schemas", str(tmp_path), "-o", "-")
-    [cg] = snapshots(r.stdout)[0].cgroups
-    m = metrics(cg, "bpf.v")["x_ms"]
+    [snap] = snapshots(r.stdout)
+    m = metrics(snap, snap.cgroups[0], "bpf.v")["x_ms"]
     assert (m.name, m.value, m.unit, m.known) == ("cgview_v_x_seconds", 1.5,
                                                   "seconds", True)
 

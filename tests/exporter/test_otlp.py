@@ -9,8 +9,8 @@ import os
 import threading
 import time
 
-from exlib import (by_path, free_port, hier, metrics, pb2, run, snapshots,
-                   start, stop, subtree)
+from exlib import (by_path, free_port, hier, metrics, pb2, run, samples,
+                   self_metrics, snapshots, start, stop, subtree)
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):
@@ -86,13 +86,12 @@ def test_retries_until_the_collector_answers_and_loses_nothing(tmp_path):
     # every point of every snapshot arrived, with the snapshot's value
     for snap in snaps:
         for cg in snap.cgroups:
-            for f in cg.files:
-                for m in f.metrics:
-                    _, dp = got[(snap.time_unix_nano, m.name, cg.path)]
-                    assert dp.as_double == m.value
-    assert len(got) == sum(len(f.metrics) for s in snaps for c in s.cgroups
-                           for f in c.files) + len(snaps) * len(snaps[0].self)
-    last = {m.name: m.value for m in snaps[-1].self}
+            for m in samples(snap, cg):
+                _, dp = got[(snap.time_unix_nano, m.name, cg.path)]
+                assert dp.as_double == m.value
+    assert len(got) == sum(len(samples(s, c)) for s in snaps
+                           for c in s.cgroups) + len(snaps) * len(snaps[0].self)
+    last = self_metrics(snaps[-1])
     assert last["cgview_exporter_pushes_retried_total"] > 0
     assert last["cgview_exporter_samples_dropped_total"] == 0
     m, dp = got[(snaps[0].time_unix_nano, "cgroup_cpu_usage_seconds_total",
@@ -125,7 +124,7 @@ def test_histograms_from_a_view(tmp_path):
     assert list(dp.explicit_bounds) == [1024e-9, 2048e-9]
     assert (dp.count, dp.sum) == (14, 30000e-9)
     snap = snapshots(r.stdout)[0]
-    h = metrics(by_path(snap)["/"], "bpf.lat")["lat_ns"]
+    h = metrics(snap, by_path(snap)["/"], "bpf.lat")["lat_ns"]
     assert [(b.le, b.count) for b in h.buckets] == [
         (1024e-9, 3), (2048e-9, 13), (math.inf, 14)]
     assert h.has_sum and h.sum == 30000e-9
@@ -144,6 +143,6 @@ def test_a_target_that_is_down_never_stops_collection(tmp_path):
     assert err.count("\n") == 1 and url in err and "retrying" in err
     snaps = snapshots(out.read_bytes())
     assert len(snaps) >= 15
-    last = {m.name: m.value for m in snaps[-1].self}
+    last = self_metrics(snaps[-1])
     assert last["cgview_exporter_samples_dropped_total"] > 0
     assert last["cgview_exporter_pushes_ok_total"] == 0

@@ -6,8 +6,8 @@ import subprocess
 import time
 
 from cgtest import cgview, mirror_path, read, rel
-from exlib import (by_path, hier, metrics, run, snapshots, start, stop,
-                   subtree)
+from exlib import (by_path, hier, metrics, run, self_metrics, snapshots,
+                   start, stop, subtree)
 from views_fixture import id_view  # noqa: F401 (fixture)
 
 DIV = {"usage_usec": 1e6, "user_usec": 1e6, "system_usec": 1e6,
@@ -65,18 +65,18 @@ def test_values_equal_cat(tmp_path):
         assert want["cpu.stat"]["usage_usec"] > 0
         assert len(want["cpu.stat"]) >= 3 and len(want["cgroup.stat"]) >= 2
         for f in files:
-            got = metrics(b, f)
+            got = metrics(snap, b, f)
             for key, raw in want[f].items():
                 assert got[key].value == raw / DIV.get(key, 1), (f, key)
                 assert got[key].known
-        assert metrics(b, "cpu.stat")["usage_usec"].type == 1  # COUNTER
-        assert metrics(b, "cpu.stat")["usage_usec"].unit == "seconds"
-        assert metrics(cgs[hier(top)], "cgroup.stat")[
+        assert metrics(snap, b, "cpu.stat")["usage_usec"].type == 1  # COUNTER
+        assert metrics(snap, b, "cpu.stat")["usage_usec"].unit == "seconds"
+        assert metrics(snap, cgs[hier(top)], "cgroup.stat")[
             "nr_descendants"].value == 3
     u = os.uname()
     assert (snap.host, snap.kernel) == (u.nodename, u.release)
     assert abs(snap.time_unix_nano / 1e9 - time.time()) < 60
-    self = {m.name: m.value for m in snap.self}
+    self = self_metrics(snap)
     assert self["cgview_exporter_cgroups_read"] == 4
     assert self["cgview_exporter_scrapes_total"] == 1
 
@@ -95,15 +95,16 @@ def test_bpffs_mirror_files_belong_to_the_cgroup(id_view):
             assert r.returncode == 0, r.stderr
         r = run("--once", "--root", top, "--output", "-")
         assert r.returncode == 0 and r.stderr == b""
-        cgs = by_path(snapshots(r.stdout)[0])
+        snap = snapshots(r.stdout)[0]
+        cgs = by_path(snap)
         for cg, level in ((f"{top}/a", 2), (f"{top}/a/b", 3)):
             text = read(mirror_path(cg, "id"))
             assert text == f"id {os.stat(cg).st_ino}\nlevel {level}\n"
-            got = metrics(cgs[hier(cg)], "bpf.id")
+            got = metrics(snap, cgs[hier(cg)], "bpf.id")
             assert got["id"].value == os.stat(cg).st_ino
             assert got["level"].value == level
             assert got["id"].name == "cgview_id_id" and got["id"].known
-        assert metrics(cgs[hier(top)], "bpf.id") == {}
+        assert metrics(snap, cgs[hier(top)], "bpf.id") == {}
 
 
 def fake_tree(tmp_path):
@@ -130,12 +131,12 @@ def test_malformed_line_reported_once_rest_exported(tmp_path):
     snaps = snapshots(out.read_bytes())
     assert len(snaps) >= 3
     for snap in snaps:
-        x = metrics(by_path(snap)["/x"], "memory.stat")
+        x = metrics(snap, by_path(snap)["/x"], "memory.stat")
         assert {k: m.value for k, m in x.items()} == {"anon": 4096,
                                                       "kernel": 8192}
-        assert metrics(by_path(snap)["/"], "memory.current")[
+        assert metrics(snap, by_path(snap)["/"], "memory.current")[
             "."].value == 123
-    self = {m.name: m.value for m in snaps[-1].self}
+    self = self_metrics(snaps[-1])
     assert self["cgview_exporter_parse_errors_total"] == len(snaps)
 
 
@@ -152,9 +153,10 @@ def test_unreadable_file_reported_once(tmp_path):
         "argument (reported once)" for s in ("", "/a"))
     snaps = snapshots(out.read_bytes())
     assert len(snaps) >= 3
-    assert {m.name: m.value for m in snaps[-1].self}[
+    assert self_metrics(snaps[-1])[
         "cgview_exporter_read_errors_total"] == 2 * len(snaps)
-    assert "usage_usec" in metrics(by_path(snaps[-1])[hier(top)], "cpu.stat")
+    last = snaps[-1]
+    assert "usage_usec" in metrics(last, by_path(last)[hier(top)], "cpu.stat")
 
 
 def test_sigterm_finishes_the_cycle_and_schedule_does_not_drift(tmp_path):
