@@ -191,6 +191,16 @@ def test_fuzzer_runs_clean_on_the_fixtures(tmp_path):
     shutil.copytree(FIXTURES, corpus)
     shutil.rmtree(corpus / "doc")
     r = subprocess.run([FUZZ, "-max_total_time=10", "-seed=1",
-                        str(corpus)], capture_output=True, text=True)
+                        f"-artifact_prefix={tmp_path}/", str(corpus)],
+                       capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "Done" in r.stderr
+
+
+def test_inputs_the_fuzzer_crashed_on_run_clean(tmp_path):
+    crashes = glob.glob(os.path.join(REPO, "tests", "exporter",
+                                     "fuzz-crashes", "*"))
+    assert crashes
+    r = subprocess.run([FUZZ, f"-artifact_prefix={tmp_path}/", *crashes],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
