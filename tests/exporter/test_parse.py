@@ -88,6 +88,20 @@ def test_captured_file_values_in_base_units(path):
     assert err == ""
 
 
+@pytest.mark.parametrize("path", sorted(
+    p for p in glob.glob(os.path.join(FIXTURES, "*")) if os.path.isfile(p)
+    and not p.endswith(".md")), ids=os.path.basename)
+def test_every_captured_file_parses(path):
+    """Files without a built-in schema too: flat keyed (cgroup.events),
+    single values (cpu.weight), "max" (memory.swap.max)."""
+    lines, counts, err = parse(path)
+    assert counts["parse_errors"] == 0 and err == ""
+    text = open(path).read()
+    values = 1 if len(text.split()) == 1 else \
+        sum(len(line.split()[1:]) for line in text.splitlines())
+    assert len(lines) == values
+
+
 def test_names_units_and_labels():
     lines, _, _ = parse(f"{FIXTURES}/cpu.stat", f"{FIXTURES}/memory.max",
                         f"{FIXTURES}/cpu.pressure", f"{FIXTURES}/doc/io.stat",
