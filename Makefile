@@ -166,6 +166,7 @@ test-exporter: deps cgview exporter $(BUILD)/exporter/parse-asan $(BUILD)/export
 fuzz: deps $(BUILD)/exporter/fuzz-parse
 	@mkdir -p $(BUILD)/fuzz-corpus
 	$(BUILD)/exporter/fuzz-parse -max_total_time=$(FUZZ_SECONDS) \
+		-artifact_prefix=$(BUILD)/fuzz- \
 		$(BUILD)/fuzz-corpus tests/exporter/fixtures
 
 $(BUILD)/bench/bare_scrape: bench/bare_scrape.c

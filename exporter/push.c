@@ -134,13 +134,18 @@ static void setup(struct push *p)
 	curl_easy_setopt(p->curl, CURLOPT_ERRORBUFFER, p->error);
 }
 
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
 static bool past(const struct timespec *t)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	return now.tv_sec > t->tv_sec ||
-	       (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+	return !before(&now, t);
 }
 
 static struct timespec after(double s)
@@ -187,7 +192,9 @@ static void requeue(struct push *p, struct req *r, double *backoff)
 	trim(p);
 	while (!past(&until) && !(p->stop && past(&p->deadline)))
 		pthread_cond_timedwait(&p->cv, &p->mu,
-				       p->stop ? &p->deadline : &until);
+				       p->stop && before(&p->deadline, &until) ?
+					       &p->deadline :
+					       &until);
 	*backoff = *backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : *backoff * 2;
 }
 
