@@ -146,3 +146,22 @@ def test_a_target_that_is_down_never_stops_collection(tmp_path):
     last = self_metrics(snaps[-1])
     assert last["cgview_exporter_samples_dropped_total"] > 0
     assert last["cgview_exporter_pushes_ok_total"] == 0
+
+
+def test_push_headers(tmp_path):
+    srv = receiver(refuse_seconds=0)
+    base = f"http://127.0.0.1:{srv.server_address[1]}"
+    r = run("--once", "--root", str(tmp_path), "--mirror", "none",
+            "-o", f"otlp+{base}/v1/metrics",
+            "-o", f"remote-write+{base}/api/v1/write")
+    srv.shutdown()
+    assert r.returncode == 0 and r.stderr == b""
+    otlp, rw = sorted(Receiver.headers, key=lambda h: "Content-Encoding" in h)
+    assert otlp["Content-Type"] == "application/x-protobuf"
+    assert otlp["User-Agent"].startswith("cgview-exporter/")
+    assert {k: rw[k] for k in ("Content-Type", "Content-Encoding",
+                               "X-Prometheus-Remote-Write-Version")} == {
+        "Content-Type": "application/x-protobuf",
+        "Content-Encoding": "snappy",
+        "X-Prometheus-Remote-Write-Version": "0.1.0"}
+    assert rw["User-Agent"].startswith("cgview-exporter/")
