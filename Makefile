@@ -124,7 +124,7 @@ EXPORTER_SRCS := $(filter-out exporter/fuzz_%.c,$(wildcard exporter/*.c))
 EXPORTER_PROTOS := $(patsubst proto/%.proto,$(BUILD)/proto/%.pb-c.c,$(wildcard proto/*.proto))
 EXPORTER_SCHEMAS := $(sort $(wildcard exporter/schemas/*.schema)) $(sort $(wildcard views/*.schema))
 EXPORTER_CFLAGS := $(CFLAGS) -Iexporter -I$(BUILD)/proto
-EXPORTER_LIBS := $(shell pkg-config --libs libprotobuf-c libcurl libmicrohttpd 2>/dev/null) \
+EXPORTER_LIBS := $(shell pkg-config --libs libprotobuf-c libcurl libmicrohttpd zlib 2>/dev/null) \
 	-lsnappy -lm -lpthread
 PARSER_SRCS := exporter/parse.c exporter/model.c exporter/schema.c exporter/self.c \
 	exporter/util.c $(BUILD)/exporter/schemas.c

@@ -197,6 +197,9 @@ int read_file_at(int dirfd, const char *name, char **buf, size_t *cap,
 struct buf {
 	char *p;
 	size_t len, cap;
+	/* when set, called to empty the buffer once it holds 64 KiB */
+	void (*drain)(struct buf *b, void *ctx);
+	void *ctx;
 };
 void buf_put(struct buf *b, const void *p, size_t len);
 void fmt_double(char *out, size_t n, double v);
@@ -227,7 +230,8 @@ void push_stop(struct push *p, double flush_seconds);
 struct listener;
 int listen_check(const char *addr);
 struct listener *listen_start(const char *addr);
-void listen_publish(struct listener *l, struct buf *text);
+struct buf *listen_text(struct listener *l);
+void listen_publish(struct listener *l);
 void listen_stop(struct listener *l);
 
 /* options.c: the command line */

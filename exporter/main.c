@@ -90,9 +90,8 @@ static void deliver(const struct opts *o, struct sinks *s,
 		write_all(s->fd[i], s->buf.p, s->buf.len, o->out[i].target);
 	}
 	if (s->listener) {
-		s->buf.len = 0;
-		encode_text(snap, ss, &s->buf);
-		listen_publish(s->listener, &s->buf);
+		encode_text(snap, ss, listen_text(s->listener));
+		listen_publish(s->listener);
 	}
 }
 

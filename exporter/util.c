@@ -33,11 +33,15 @@ void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
+#define DRAIN_AT 65536
+
 void buf_put(struct buf *b, const void *p, size_t len)
 {
 	b->p = grow(b->p, &b->cap, b->len + len + 1, 1);
 	memcpy(b->p + b->len, p, len);
 	b->len += len;
+	if (b->drain && b->len >= DRAIN_AT)
+		b->drain(b, b->ctx);
 }
 
 void buf_printf(struct buf *b, const char *fmt, ...)
@@ -56,6 +60,8 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 		va_end(ap);
 	}
 	b->len += n;
+	if (b->drain && b->len >= DRAIN_AT)
+		b->drain(b, b->ctx);
 }
 
 /* The shortest of %.15g, %.16g, %.17g that reads back as V: 1.024e-06, not

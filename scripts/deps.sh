@@ -19,7 +19,7 @@ packages=(
 	# cgview-exporter: protobuf-c, HTTP push, snappy, /metrics; its tests
 	# (python3-protobuf decodes, a real Prometheus server, libFuzzer)
 	protobuf-c-compiler libprotobuf-c-dev protobuf-compiler python3-protobuf
-	libcurl4-openssl-dev libsnappy-dev libmicrohttpd-dev prometheus
+	libcurl4-openssl-dev libsnappy-dev libmicrohttpd-dev zlib1g-dev prometheus
 	libclang-rt-14-dev
 )
 

@@ -112,3 +112,32 @@ def test_histograms_in_remote_write_and_on_metrics(tmp_path):
             'cgview_lat_lat_seconds_bucket{cgroup="/",le="+Inf"} 14\n'
             'cgview_lat_lat_seconds_sum{cgroup="/"} 3e-05\n'
             'cgview_lat_lat_seconds_count{cgroup="/"} 14\n') in text
+
+
+def test_metrics_gzip_for_those_who_ask(tmp_path):
+    import gzip
+    import urllib.request
+    port = free_port()
+    p = start("--listen", f"127.0.0.1:{port}", "--interval", "1h",
+              *lat_view(tmp_path))
+    url = f"http://127.0.0.1:{port}/metrics"
+    try:
+        for _ in range(50):
+            plain = urllib.request.urlopen(url).read()
+            if plain:
+                break
+            time.sleep(0.1)
+        req = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(req) as r:
+            assert r.headers["Content-Encoding"] == "gzip"
+            assert r.headers["Content-Type"].startswith("text/plain; "
+                                                        "version=0.0.4")
+            assert gzip.decompress(r.read()) == plain
+        try:
+            urllib.request.urlopen(url.replace("/metrics", "/other"))
+            assert False, "/other answered"
+        except urllib.error.HTTPError as e:
+            assert e.code == 404
+    finally:
+        stop(p)
+    assert b"cgview_lat_lat_seconds_count" in plain
