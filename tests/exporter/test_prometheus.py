@@ -122,8 +122,12 @@ def test_metrics_gzip_for_those_who_ask(tmp_path):
               *lat_view(tmp_path))
     url = f"http://127.0.0.1:{port}/metrics"
     try:
+        plain = b""
         for _ in range(50):
-            plain = urllib.request.urlopen(url).read()
+            try:
+                plain = urllib.request.urlopen(url).read()
+            except OSError:  # not listening yet
+                pass
             if plain:
                 break
             time.sleep(0.1)
