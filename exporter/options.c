@@ -32,7 +32,7 @@ static const char usage_text[] =
 	"      --once             take one snapshot, deliver it and exit\n"
 	"      --count N          take N snapshots, deliver them and exit\n"
 	"  -i, --interval DUR     time between snapshots on a fixed schedule\n"
-	"                         (default 10s; DUR is N, Ns, Nms or Nm)\n"
+	"                         (default 10s; DUR is N, Ns, Nms, Nm or Nh)\n"
 	"  -r, --root DIR         cgroup tree to walk (default: the cgroup2 mount,\n"
 	"                         from /proc/self/mounts)\n"
 	"      --mirror DIR       bpffs mirror whose bpf.* files belong to the\n"
@@ -68,7 +68,7 @@ usage_error(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-/* N, Ns, Nms or Nm, in seconds */
+/* N, Ns, Nms, Nm or Nh, in seconds */
 static double duration(const char *flag, const char *s)
 {
 	char *end;
@@ -78,6 +78,8 @@ static double duration(const char *flag, const char *s)
 		v /= 1000;
 	else if (!strcmp(end, "m"))
 		v *= 60;
+	else if (!strcmp(end, "h"))
+		v *= 3600;
 	else if (*end && strcmp(end, "s"))
 		v = -1;
 	if (end == s || !(v >= 0.01) || v > 86400)
