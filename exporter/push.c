@@ -104,8 +104,11 @@ static enum outcome post(struct push *p, const struct req *r)
 	curl_easy_getinfo(p->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (code >= 200 && code < 300)
 		return SENT;
-	if (code >= 500 || code == 429)
+	if (code >= 500 || code == 429) {
+		warn_once(p->url, "%s: HTTP %ld (retrying; reported once)",
+			  p->url, code);
 		return RETRY;
+	}
 	warn_once(p->url, "%s: HTTP %ld, data refused and dropped", p->url,
 		  code);
 	return REFUSED;
