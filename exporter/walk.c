@@ -258,44 +258,58 @@ static double now(clockid_t clk)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* The walker of one scrape: the selected files with their schemas */
+static void walker_init(struct walker *w, const struct walk_opts *o,
+			struct schemas *ss, struct snapshot *snap,
+			struct stats *st, const char *prefix)
+{
+	*w = (struct walker){ .o = o,
+			      .ss = ss,
+			      .snap = snap,
+			      .st = st,
+			      .buf = w->buf,
+			      .cap = w->cap };
+	for (size_t i = 0; i < o->nfiles; i++)
+		w->want[w->nwant++] = (struct wanted){
+			o->files[i], strlen(o->files[i]),
+			schema_for_unknown_file(ss, o->files[i])
+		};
+	w->plen = snprintf(w->path, sizeof(w->path), "%s",
+			   *prefix ? prefix : "/");
+}
+
+/* The mirror of the cgroup at PREFIX, or -1 (none, or not mirrored) */
+static int open_mirror(const char *mirror, const char *prefix)
+{
+	char path[PATH_MAX * 2];
+
+	if (!mirror)
+		return -1;
+	snprintf(path, sizeof(path), "%s%s", mirror, prefix);
+	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 /* One scrape into SNAP; -1 when the root cannot be read */
 int collect(const struct walk_opts *o, struct schemas *ss,
 	    struct snapshot *snap, struct stats *st)
 {
 	static struct walker w;
-	char mirror[PATH_MAX * 2];
 	double start = now(CLOCK_MONOTONIC);
-	int dfd, mfd = -1;
+	const char *prefix = hierarchy_prefix(o->root);
+	int dfd, mfd;
 	struct stat sb;
 
 	snapshot_reset(snap);
 	snap->time_ns = now(CLOCK_REALTIME) * 1e9;
 	st->cgroups = st->files = 0;
-	w = (struct walker){ .o = o,
-			     .ss = ss,
-			     .snap = snap,
-			     .st = st,
-			     .buf = w.buf,
-			     .cap = w.cap };
-	for (size_t i = 0; i < o->nfiles; i++)
-		w.want[w.nwant++] = (struct wanted){
-			o->files[i], strlen(o->files[i]),
-			schema_for_unknown_file(ss, o->files[i])
-		};
 	dfd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || fstat(dfd, &sb)) {
 		fprintf(stderr, "cgview-exporter: --root %s: %s\n", o->root,
 			strerror(errno));
 		return -1;
 	}
-	w.plen = snprintf(
-		w.path, sizeof(w.path), "%s",
-		*hierarchy_prefix(o->root) ? hierarchy_prefix(o->root) : "/");
-	if (o->mirror) {
-		snprintf(mirror, sizeof(mirror), "%s%s", o->mirror,
-			 hierarchy_prefix(o->root));
-		mfd = open(mirror, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	}
+	walker_init(&w, o, ss, snap, st, prefix);
+	mfd = open_mirror(o->mirror, prefix);
 	visit(&w, dfd, mfd, sb.st_ino);
 	close(dfd);
 	if (mfd >= 0)
