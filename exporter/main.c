@@ -148,6 +148,44 @@ static void load_schemas(struct schemas *ss, int argc, char **argv,
 			exit(EXIT_RUNTIME);
 }
 
+/* Open the sinks with SIGTERM/SIGINT blocked, so that their threads
+ * never take them: only main does
+ */
+static void start_sinks(const struct opts *o, struct sinks *s, struct stats *st)
+{
+	sigset_t block, old;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	open_sinks(o, s, st);
+	signals();
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Scrape and deliver on the schedule until --count or a signal */
+static void run(const struct opts *o, struct schemas *ss, struct snapshot *snap,
+		struct stats *st, struct sinks *sinks)
+{
+	struct timespec next;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (size_t n = 1;; n++) {
+		if (collect(&o->walk, ss, snap, st))
+			exit(EXIT_RUNTIME);
+		if (!snap->start_ns)
+			snap->start_ns = snap->time_ns;
+		self_model(snap, ss, st);
+		deliver(o, sinks, snap, ss);
+		if (stopping || n == o->count)
+			break;
+		wait_slot(&next, o->interval);
+		if (stopping)
+			break;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static struct schemas ss;
@@ -156,8 +194,6 @@ int main(int argc, char **argv)
 	static struct sinks sinks;
 	struct opts o;
 	struct utsname u;
-	struct timespec next;
-	sigset_t block, old;
 	int pushing = 0;
 
 	load_schemas(&ss, argc, argv, &o);
@@ -167,28 +203,8 @@ int main(int argc, char **argv)
 	uname(&u);
 	snprintf(snap.host, sizeof(snap.host), "%s", u.nodename);
 	snprintf(snap.kernel, sizeof(snap.kernel), "%s", u.release);
-	/* the sink threads never take SIGTERM/SIGINT: only main does */
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	open_sinks(&o, &sinks, &st);
-	signals();
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	for (size_t n = 1;; n++) {
-		if (collect(&o.walk, &ss, &snap, &st))
-			exit(EXIT_RUNTIME);
-		if (!snap.start_ns)
-			snap.start_ns = snap.time_ns;
-		self_model(&snap, &ss, &st);
-		deliver(&o, &sinks, &snap, &ss);
-		if (stopping || n == o.count)
-			break;
-		wait_slot(&next, o.interval);
-		if (stopping)
-			break;
-	}
+	start_sinks(&o, &sinks, &st);
+	run(&o, &ss, &snap, &st, &sinks);
 	close_sinks(&o, &sinks);
 	snapshot_free(&snap);
 	if (pushing)
