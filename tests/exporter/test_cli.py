@@ -91,6 +91,14 @@ def test_help_covers_every_flag_and_exit_code():
         assert code in r.stdout
 
 
+def test_man_page_covers_every_flag():
+    src = open(os.path.join(REPO, "exporter", "options.c")).read()
+    page = open(os.path.join(REPO, "exporter", "cgview-exporter.1")).read()
+    page = page.replace("\\-", "-")
+    for f in re.findall(r'\{ "([a-z-]+)", (?:required|no)_argument', src):
+        assert f"--{f}" in page
+
+
 def test_extra_schema_dir_types_a_view(tmp_path):
     (tmp_path / "v.schema").write_text("file bpf.v\nx_ms gauge ms X\n")
     r = run("--once", "--root", str(tmp_path), "--mirror", "none",
