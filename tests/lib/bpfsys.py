@@ -67,3 +67,59 @@ def link_info(fd):
 def fdinfo(fd):
     with open(f"/proc/self/fdinfo/{fd}") as f:
         return f.read()
+
+
+# bpf(2) itself, for attributes Debian's libbpf 1.1 cannot pass: the view
+# series' BPF_OBJ_PIN flags and revision, and BPF_PROG_QUERY's view fields.
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+SYS_bpf = 321
+BPF_OBJ_PIN = 6
+BPF_PROG_QUERY = 16
+BPF_F_VIEW_INHERIT = 1 << 19
+
+
+def _bpf(cmd, attr):
+    ret = _libc.syscall(SYS_bpf, cmd, attr, len(attr))
+    if ret < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+    return ret
+
+
+def pin(fd, path, flags=0, expected_revision=0):
+    """BPF_OBJ_PIN with file_flags and expected_view_revision."""
+    name = ctypes.create_string_buffer(path.encode())
+    attr = ctypes.create_string_buffer(32)
+    struct.pack_into("=QIIiIQ", attr, 0, ctypes.addressof(name), fd, flags,
+                     0, 0, expected_revision)
+    _bpf(BPF_OBJ_PIN, attr)
+
+
+def query_views(cg, count=64, names_len=4096):
+    """BPF_PROG_QUERY of the views in cgroup directory CG: a dict with the
+    revision, the count and, per view, its link, prog, flags, origin
+    cgroup id and name. ENOSPC (arrays too small) raises OSError."""
+    ids = {k: (ctypes.c_uint32 * count)() for k in ("prog", "link", "flags")}
+    cgids = (ctypes.c_uint64 * count)()
+    names = ctypes.create_string_buffer(names_len)
+    attr = ctypes.create_string_buffer(88)
+    dfd = os.open(cg, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        struct.pack_into("=IIIIQIIQQQQQQI", attr, 0, dfd, BPF_TRACE_VIEW, 0,
+                         0, ctypes.addressof(ids["prog"]), count, 0, 0,
+                         ctypes.addressof(ids["link"]),
+                         ctypes.addressof(ids["flags"]), 0,
+                         ctypes.addressof(cgids), ctypes.addressof(names),
+                         names_len)
+        _bpf(BPF_PROG_QUERY, attr)
+    finally:
+        os.close(dfd)
+    n = struct.unpack_from("=I", attr, 24)[0]
+    revision = struct.unpack_from("=Q", attr, 56)[0]
+    needed = struct.unpack_from("=I", attr, 80)[0]
+    names = names.raw[:needed].split(b"\0")[:n]
+    return {"revision": revision, "count": n, "names_len": needed,
+            "views": [{"prog_id": ids["prog"][i], "link_id": ids["link"][i],
+                       "flags": ids["flags"][i], "cgroup_id": cgids[i],
+                       "name": names[i].decode()} for i in range(n)]}

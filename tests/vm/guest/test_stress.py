@@ -1,7 +1,9 @@
-"""Stress: four workers for 60 s expose, read, unlink, unpin and re-pin the
-link in bpffs, and make and remove cgroups, at random, over a handful of
-cgroups. The debug kernel (KASAN, lockdep, kmemleak) judges the races; the
-test checks that nothing is left: no files, no links, no programs."""
+"""Stress: four workers for 60 s expose (directly and inherited), read,
+unlink, unpin and re-pin the link in bpffs, and make and remove cgroups, at
+random, over a handful of cgroups two levels deep, so that cgroups are made
+under inherited parents. The debug kernel (KASAN, lockdep, kmemleak) judges
+the races; the test checks that nothing is left: no files, no views in any
+cgroup's query, no links, no programs."""
 
 import json
 import os
@@ -26,7 +28,9 @@ def bpf_objects(kind):
 
 class Stress:
     def __init__(self, root, link_fd):
-        self.dirs = [os.path.join(root, f"c{i}") for i in range(4)]
+        tops = [os.path.join(root, f"c{i}") for i in range(3)]
+        self.dirs = tops + [os.path.join(t, f"d{i}") for t in tops
+                            for i in range(2)]
         self.fd = link_fd
         self.ops = 0
 
@@ -36,10 +40,12 @@ class Stress:
     def one(self, rng):
         d = rng.choice(self.dirs)
         f = os.path.join(d, "bpf.id")
-        op = rng.choice(("expose", "read", "read", "unlink", "unpin", "pin",
-                         "mkdir", "rmdir"))
+        op = rng.choice(("expose", "inherit", "read", "read", "unlink",
+                         "unpin", "pin", "mkdir", "mkdir", "rmdir"))
         if op == "expose":
             bpfsys.obj_pin(self.fd, f)
+        elif op == "inherit":
+            bpfsys.pin(self.fd, f, bpfsys.BPF_F_VIEW_INHERIT)
         elif op == "read":
             with open(f) as fh:
                 fh.read()
@@ -82,10 +88,13 @@ def test_random_expose_read_unlink_unpin_mkdir_rmdir():
     if os.path.exists(LINK_PIN):
         os.unlink(LINK_PIN)
     assert [f for f in stress.files() if os.path.exists(f)] == []
+    assert [bpfsys.query_views(d)["count"] for d in stress.dirs
+            if os.path.exists(d)] == [0] * sum(map(os.path.exists,
+                                                   stress.dirs))
     assert bpfsys.link_info(fd)["exposures"] == 0
     os.close(fd)
     assert cgview("unload", "id").returncode == 0
-    for d in stress.dirs:
+    for d in reversed(stress.dirs):
         if os.path.exists(d):
             os.rmdir(d)
     os.rmdir(root)
