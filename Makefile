@@ -66,7 +66,7 @@ $(BUILD)/views/vmlinux.h: | deps
 	@mkdir -p $(@D)
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(BUILD)/views/%.bpf.o: views/%.bpf.c views/view.bpf.h $(BUILD)/views/vmlinux.h
+$(BUILD)/views/%.bpf.o: views/%.bpf.c $(wildcard views/*.bpf.h) $(BUILD)/views/vmlinux.h
 	clang $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/views/%.skel.h: $(BUILD)/views/%.bpf.o

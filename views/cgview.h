@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/bpf.h>
+#include <bpf/libbpf.h>
 #include <sys/types.h>
 
 #define BPFFS_ROOT "/sys/fs/bpf"
@@ -63,6 +64,10 @@ void mirror_unexpose_all(const struct view *v);
 #define CGVIEW_BPF_TRACE_VIEW ((enum bpf_attach_type)57)
 const struct mode *kernel_mode(void);
 int register_view_sections(void);
+
+/* fentry.c */
+bool kernel_allows_fentry(void);
+void fentry_fallback(struct bpf_object *obj);
 
 /* load.c */
 int view_load(const struct view *v, bool with_link);

@@ -8,8 +8,10 @@
  *   wait_count N      waits ended
  *   wait_total_ns N   their total
  *   wait_max_ns N     the longest one
+ *   wait_hist_ns 1024=N ... inf=N   how many waits took how long (log2)
  */
 #include "view.bpf.h"
+#include "hist.bpf.h"
 
 #define TASK_RUNNING 0
 
@@ -17,6 +19,7 @@ struct wait_stats {
 	__u64 count;
 	__u64 total_ns;
 	__u64 max_ns;
+	struct log2_hist hist;
 };
 
 struct {
@@ -52,7 +55,7 @@ static void account_wait(struct task_struct *p)
 		return;
 	delta = bpf_ktime_get_ns() - *ts;
 	*ts = 0;
-	st = bpf_cgrp_storage_get(&waits, p->cgroups->dfl_cgrp, 0,
+	st = bpf_cgrp_storage_get(&waits, task_dfl_cgroup(p), 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st)
 		return;
@@ -60,6 +63,7 @@ static void account_wait(struct task_struct *p)
 	__sync_fetch_and_add(&st->total_ns, delta);
 	if (delta > st->max_ns)
 		st->max_ns = delta;
+	hist_add(&st->hist, delta);
 }
 
 SEC("tp_btf/sched_wakeup")
@@ -99,5 +103,7 @@ CGVIEW(sched_wait)
 	BPF_SEQ_PRINTF(seq, "wait_count %llu\n", count);
 	BPF_SEQ_PRINTF(seq, "wait_total_ns %llu\n", total);
 	BPF_SEQ_PRINTF(seq, "wait_max_ns %llu\n", max);
+	BPF_SEQ_PRINTF(seq, "wait_hist_ns");
+	hist_print(seq, st ? &st->hist : NULL);
 	return 0;
 }

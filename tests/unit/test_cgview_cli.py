@@ -42,4 +42,4 @@ def test_wrong_argument_count_is_a_usage_error():
 def test_unknown_view_names_the_known_ones():
     r = cgview("cat", "/", "nosuch")
     assert r.returncode == 1
-    assert r.stderr == "cgview: unknown view 'nosuch' (known views: id sched_wait)\n"
+    assert r.stderr == "cgview: unknown view 'nosuch' (known views: cpu id io_latency mem_events net oom sched_wait)\n"
