@@ -102,3 +102,13 @@ void view_list_names(char *buf, size_t size)
 		len += snprintf(buf + len, size - len, "%s%s", i ? " " : "",
 				views[i].name);
 }
+
+size_t view_builtin_count(void)
+{
+	return NR_VIEWS;
+}
+
+const struct view *view_builtin(size_t i)
+{
+	return i < NR_VIEWS ? &views[i] : NULL;
+}

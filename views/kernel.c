@@ -40,6 +40,18 @@ const struct mode *kernel_mode(void)
 	return kernel_has_views() ? &patched_mode : &stock_mode;
 }
 
+/* Why kernel_mode() chose what it did, for cgview status. */
+const char *kernel_mode_reason(void)
+{
+	const char *force = getenv("CGVIEW_MODE");
+
+	if (force && !strcmp(force, "stock"))
+		return "CGVIEW_MODE=stock";
+	if (kernel_has_views())
+		return "the kernel has the bpf_view series (bpf_view_cgroup is in its BTF)";
+	return "the kernel has no bpf_view series (no bpf_view_cgroup in its BTF): views run as cgroup iterators pinned in bpffs";
+}
+
 /* SEC("view/<target>"): attach to bpf_view_<target>; not loaded on stock
  * kernels, which have no such target.
  */
