@@ -15,13 +15,12 @@
  * local storage, freed with the cgroup.
  *
  * Where the kernel refuses fentry programs (cgview_fentry is false), the
- * recorder adds runtime to the cgroup and each of its ancestors instead,
- * up to MAX_DEPTH levels: more work per event, the same numbers.
+ * view adds up the subtree itself when it is read, walking the cgroup's
+ * descendants with the css iterator (bpf_iter_css, 6.7+).
  */
 #include "view.bpf.h"
 
 #define MAX_CPUS 128 /* more CPUs share slots; sums stay exact */
-#define MAX_DEPTH 32
 
 const volatile bool cgview_fentry = true;
 
@@ -30,6 +29,7 @@ struct cpu_stats {
 	__u64 flushed_ns[MAX_CPUS]; /* of which rstat flushed */
 	__u64 total_ns; /* the subtree, as of the last flush */
 	__u64 pending_ns; /* flushed from children, not yet added */
+	__u64 self_ns; /* runtime of this cgroup's tasks, all CPUs */
 };
 
 struct {
@@ -45,6 +45,15 @@ extern void cgroup_rstat_flush(struct cgroup *cgrp) __ksym __weak;
 extern void css_rstat_updated(struct cgroup_subsys_state *css,
 			      int cpu) __ksym __weak;
 extern void css_rstat_flush(struct cgroup_subsys_state *css) __ksym __weak;
+
+extern int bpf_iter_css_new(struct bpf_iter_css *it,
+			    struct cgroup_subsys_state *start,
+			    unsigned int flags) __ksym __weak;
+extern struct cgroup_subsys_state *
+bpf_iter_css_next(struct bpf_iter_css *it) __ksym __weak;
+extern void bpf_iter_css_destroy(struct bpf_iter_css *it) __ksym __weak;
+extern void bpf_rcu_read_lock(void) __ksym __weak;
+extern void bpf_rcu_read_unlock(void) __ksym __weak;
 
 static __always_inline void rstat_updated(struct cgroup *cgrp, int cpu)
 {
@@ -64,23 +73,7 @@ static __always_inline void rstat_flush(struct cgroup *cgrp)
 
 static __always_inline struct cpu_stats *stats_of(struct cgroup *cgrp)
 {
-	return bpf_cgrp_storage_get(&cpu_usage, cgrp, 0,
-				    BPF_LOCAL_STORAGE_GET_F_CREATE);
-}
-
-/* Without rstat: add to the subtree totals of every ancestor now. */
-static __always_inline void add_up(struct cgroup *cgrp, __u64 runtime)
-{
-	struct cgroup_subsys_state *up;
-	struct cpu_stats *st;
-
-	for (int i = 0; i < MAX_DEPTH && cgrp; i++) {
-		st = stats_of(cgrp);
-		if (st)
-			__sync_fetch_and_add(&st->total_ns, runtime);
-		up = cgrp->self.parent;
-		cgrp = up ? up->cgroup : NULL;
-	}
+	return cgrp_storage(&cpu_usage, cgrp);
 }
 
 SEC("tp_btf/sched_stat_runtime")
@@ -92,11 +85,12 @@ int BPF_PROG(cpu_runtime, struct task_struct *p, __u64 runtime)
 
 	if (!st)
 		return 0;
-	__sync_fetch_and_add(&st->cpu_ns[cpu & (MAX_CPUS - 1)], runtime);
-	if (cgview_fentry)
+	__sync_fetch_and_add(&st->self_ns, runtime);
+	if (cgview_fentry) {
+		__sync_fetch_and_add(&st->cpu_ns[cpu & (MAX_CPUS - 1)],
+				     runtime);
 		rstat_updated(cgrp, cpu);
-	else
-		add_up(cgrp, runtime);
+	}
 	return 0;
 }
 
@@ -123,20 +117,40 @@ int BPF_PROG(cpu_flush, struct cgroup *cgrp, struct cgroup *parent, int cpu)
 	return 0;
 }
 
+/* Without rstat: the self time of every cgroup in the subtree. */
+static __always_inline __u64 subtree_ns(struct cgroup *cgrp)
+{
+	struct cgroup_subsys_state *pos;
+	struct bpf_iter_css it;
+	struct cpu_stats *st;
+	__u64 sum = 0;
+
+	bpf_rcu_read_lock();
+	bpf_iter_css_new(&it, &cgrp->self, BPF_CGROUP_ITER_DESCENDANTS_PRE);
+	while ((pos = bpf_iter_css_next(&it))) {
+		st = bpf_cgrp_storage_get(&cpu_usage, pos->cgroup, 0, 0);
+		if (st)
+			sum += st->self_ns;
+	}
+	bpf_iter_css_destroy(&it);
+	bpf_rcu_read_unlock();
+	return sum;
+}
+
 CGVIEW_SLEEPABLE(cpu)
 {
 	struct cpu_stats *st;
-	__u64 self = 0, total = 0;
+	__u64 total;
 
-	if (cgview_fentry)
+	if (cgview_fentry) {
 		rstat_flush(cgrp);
-	st = bpf_cgrp_storage_get(&cpu_usage, cgrp, 0, 0);
-	if (st) {
-		total = st->total_ns;
-		for (int i = 0; i < MAX_CPUS; i++)
-			self += st->cpu_ns[i];
+		st = bpf_cgrp_storage_get(&cpu_usage, cgrp, 0, 0);
+		total = st ? st->total_ns : 0;
+	} else {
+		total = subtree_ns(cgrp);
+		st = bpf_cgrp_storage_get(&cpu_usage, cgrp, 0, 0);
 	}
 	BPF_SEQ_PRINTF(seq, "usage_ns %llu\n", total);
-	BPF_SEQ_PRINTF(seq, "self_usage_ns %llu\n", self);
+	BPF_SEQ_PRINTF(seq, "self_usage_ns %llu\n", st ? st->self_ns : 0);
 	return 0;
 }

@@ -58,8 +58,7 @@ static __always_inline struct io_stats *current_stats(void)
 {
 	struct task_struct *p = bpf_get_current_task_btf();
 
-	return bpf_cgrp_storage_get(&io_cgrp, task_dfl_cgroup(p), 0,
-				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	return cgrp_storage(&io_cgrp, task_dfl_cgroup(p));
 }
 
 SEC("tp_btf/block_bio_queue")
@@ -120,8 +119,7 @@ int BPF_PROG(io_complete, struct request *rq)
 	bpf_map_delete_elem(&inflight, &key);
 	if (!cgrp)
 		return 0;
-	st = bpf_cgrp_storage_get(&io_cgrp, cgrp, 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	st = cgrp_storage(&io_cgrp, cgrp);
 	if (st)
 		account_done(st, rq->cmd_flags & REQ_OP_MASK, ns);
 	bpf_cgroup_release(cgrp);

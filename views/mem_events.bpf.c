@@ -46,8 +46,7 @@ struct {
 
 static __always_inline struct mem_stats *stats_of(struct task_struct *p)
 {
-	return bpf_cgrp_storage_get(&mem_cgrp, task_dfl_cgroup(p), 0,
-				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	return cgrp_storage(&mem_cgrp, task_dfl_cgroup(p));
 }
 
 /* Add P's faults since the last call to its cgroup. */

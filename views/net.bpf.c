@@ -33,8 +33,7 @@ static __always_inline struct net_stats *stats_of(const struct sock *sk)
 
 	if (!cgrp || sk->sk_protocol != IPPROTO_TCP)
 		return NULL;
-	return bpf_cgrp_storage_get(&net_cgrp, cgrp, 0,
-				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	return cgrp_storage(&net_cgrp, cgrp);
 }
 
 static __always_inline void count_bytes(struct sock *sk, int ret, bool tx)

@@ -35,12 +35,10 @@ int BPF_PROG(oom_mark_victim, struct task_struct *victim)
 	struct cgroup *vcg = task_dfl_cgroup(victim);
 	struct oom_stats *st;
 
-	st = bpf_cgrp_storage_get(&ooms, vcg, 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	st = cgrp_storage(&ooms, vcg);
 	if (st)
 		__sync_fetch_and_add(&st->victims, 1);
-	st = bpf_cgrp_storage_get(&ooms, task_dfl_cgroup(killer), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	st = cgrp_storage(&ooms, task_dfl_cgroup(killer));
 	if (!st)
 		return 0;
 	__sync_fetch_and_add(&st->kills, 1);

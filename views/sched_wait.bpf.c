@@ -55,8 +55,7 @@ static void account_wait(struct task_struct *p)
 		return;
 	delta = bpf_ktime_get_ns() - *ts;
 	*ts = 0;
-	st = bpf_cgrp_storage_get(&waits, task_dfl_cgroup(p), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	st = cgrp_storage(&waits, task_dfl_cgroup(p));
 	if (!st)
 		return;
 	__sync_fetch_and_add(&st->count, 1);

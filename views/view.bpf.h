@@ -59,6 +59,18 @@ struct bpf_view__cgroup {
  */
 #define CGVIEW_SLEEPABLE(name) __CGVIEW(name, "iter.s/cgroup", "view.s/cgroup")
 
+/*
+ * CGRP's entry in cgroup local storage MAP, made if there is none. Two
+ * CPUs making it at once: one loses (-EEXIST) and finds the other's.
+ */
+static __always_inline void *cgrp_storage(void *map, struct cgroup *cgrp)
+{
+	void *v = bpf_cgrp_storage_get(map, cgrp, 0,
+				       BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	return v ? v : bpf_cgrp_storage_get(map, cgrp, 0, 0);
+}
+
 /* The cgroup v2 cgroup of task P, where its events are counted. */
 static __always_inline struct cgroup *task_dfl_cgroup(struct task_struct *p)
 {
