@@ -15,6 +15,7 @@
 #define CGVIEW_PIN_ROOT BPFFS_ROOT "/cgview"
 #define CGVIEW_MIRROR CGVIEW_PIN_ROOT "/cgroups"
 #define CGVIEW_RUN "/run/cgview"
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
 /* Exit codes, shared by every command. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -83,6 +84,7 @@ void mirror_unexpose_all(const struct view *v);
 #define CGVIEW_BPF_TRACE_VIEW ((enum bpf_attach_type)57)
 const struct mode *kernel_mode(void);
 const char *kernel_mode_reason(void);
+bool kernel_has_btf(void);
 int register_view_sections(void);
 
 /* fentry.c */

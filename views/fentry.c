@@ -36,6 +36,8 @@ bool kernel_allows_fentry(void)
 
 	if (ok >= 0)
 		return ok;
+	if (!kernel_has_btf())
+		return (ok = false);
 	btf = btf__load_vmlinux_btf();
 	id = btf ? btf__find_by_name_kind(btf, PROBE_FUNC, BTF_KIND_FUNC) : -1;
 	btf__free(btf);

@@ -9,12 +9,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "cgview.h"
 
 #define VIEW_FUNC_PREFIX "bpf_view_"
+
+/* The kernel describes itself in BTF (CONFIG_DEBUG_INFO_BTF=y). */
+bool kernel_has_btf(void)
+{
+	struct stat st;
+
+	return !stat(VMLINUX_BTF, &st) && st.st_size > 0 &&
+	       !access(VMLINUX_BTF, R_OK);
+}
 
 static bool kernel_has_views(void)
 {
@@ -23,6 +34,8 @@ static bool kernel_has_views(void)
 
 	if (has >= 0)
 		return has;
+	if (!kernel_has_btf())
+		return (has = false);
 	btf = btf__load_vmlinux_btf();
 	has = btf &&
 	      btf__find_by_name_kind(btf, "bpf_view_cgroup", BTF_KIND_FUNC) > 0;

@@ -161,7 +161,7 @@ int view_load(const struct view *v, bool with_link)
 		return -1;
 	if (!access(pin, F_OK))
 		return 0;
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+	if (!kernel_has_btf()) {
 		err_msg(0,
 			"the kernel has no BTF (/sys/kernel/btf/vmlinux); views need CONFIG_DEBUG_INFO_BTF=y");
 		return -1;

@@ -24,7 +24,7 @@ struct facts {
 static void gather(struct facts *f)
 {
 	f->mode = kernel_mode();
-	f->btf = !access("/sys/kernel/btf/vmlinux", R_OK);
+	f->btf = kernel_has_btf();
 	f->bpffs = bpffs_mounted();
 	f->fentry = kernel_allows_fentry();
 	f->root = !geteuid();
