@@ -22,8 +22,10 @@ def run_in(cgroups, *argv, check=True, **kw):
     cgroup, and on hybrid hosts maybe a v1 one), and wait for it."""
     procs = " ".join(os.path.join(c, "cgroup.procs") for c in cgroups)
     env = dict(os.environ, CGVIEW_ENTER=procs)
+    if "stdout" not in kw:
+        kw["capture_output"] = True
     return subprocess.run(["sh", "-c", _ENTER, "sh", *argv], env=env,
-                          check=check, capture_output=True, text=True, **kw)
+                          check=check, text=True, **kw)
 
 
 def python_in(cgroups, code, **kw):
@@ -75,7 +77,10 @@ TOUCH_ANON = """
 import mmap
 size = {mib} << 20
 m = mmap.mmap(-1, size)
-m.madvise(mmap.MADV_NOHUGEPAGE)
+try:
+    m.madvise(mmap.MADV_NOHUGEPAGE)  # a fault per 4 KiB page
+except OSError:
+    pass  # a kernel without transparent huge pages
 for i in range(0, size, 4096):
     m[i] = 1
 """
