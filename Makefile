@@ -17,7 +17,8 @@ CGVIEW_SRCS := $(filter-out %.bpf.c,$(wildcard views/*.c))
 SKELS := $(VIEWS:%=$(BUILD)/views/%.skel.h)
 
 .PHONY: all help deps kernel kernel-bench kernel-src kernel-patches kernel-each checkpatch \
-	cgview test test-unit test-host test-vm bench demo clean
+	cgview test test-unit test-host test-vm bench demo clean \
+	bench-recorders demo-host
 .DELETE_ON_ERROR:
 # keep the BPF objects between the skeletons and their sources
 .SECONDARY:
@@ -33,6 +34,8 @@ help:
 	@echo "make kernel         build the patched debug (test) kernel"
 	@echo "make kernel-bench   build the patched kernel without debug options"
 	@echo "make bench          benchmarks on the non-debug kernel (bench/README.md)"
+	@echo "make bench-recorders what each view's recorders add per event (host)"
+	@echo "make demo-host      every view on the running kernel (stock mode)"
 	@echo "make kernel-src     $(BUILD)/linux ready for editing (series as commits)"
 	@echo "make kernel-patches export $(BUILD)/linux's commits to kernel-patches/"
 	@echo "make checkpatch     scripts/checkpatch.pl --strict over the series"
@@ -116,6 +119,18 @@ bench: deps cgview kernel-bench $(BUILD)/bench/read_cost
 
 demo: deps cgview kernel
 	@$(VM_RUN) --quiet -- tests/vm/demo
+
+# What each view's recorders add per event, on the host (stock) kernel
+$(BUILD)/bench/recorders: bench/recorders.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
+
+bench-recorders: deps cgview $(BUILD)/bench/recorders
+	bench/recorders
+
+# The demo on the running (stock) kernel: every view, --inherit, cat
+demo-host: deps cgview
+	@tests/host/demo
 
 clean:
 	rm -rf $(BUILD)/views $(BUILD)/cgview $(BUILD)/vm

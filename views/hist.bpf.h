@@ -69,6 +69,15 @@ static __always_inline void hist_add(struct log2_hist *h, __u64 v)
 		__sync_fetch_and_add(&h->bucket[i], 1);
 }
 
+static __always_inline __u64 hist_count(const struct log2_hist *h)
+{
+	__u64 n = 0;
+
+	for (int i = 0; i < HIST_BUCKETS; i++)
+		n += h->bucket[i];
+	return n;
+}
+
 /* Print " 1024=N ... inf=N\n" after the caller printed the key. */
 static __always_inline void hist_print(struct seq_file *seq,
 				       const struct log2_hist *h)
