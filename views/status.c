@@ -24,10 +24,10 @@ struct facts {
 static void gather(struct facts *f)
 {
 	f->mode = kernel_mode();
+	f->root = !geteuid();
 	f->btf = kernel_has_btf();
 	f->bpffs = bpffs_mounted();
-	f->fentry = kernel_allows_fentry();
-	f->root = !geteuid();
+	f->fentry = f->root && kernel_allows_fentry();
 	if (cgroup2_mount(f->cgroup2, sizeof(f->cgroup2)))
 		f->cgroup2[0] = '\0';
 	f->x = (struct exposures){};
@@ -118,10 +118,12 @@ static void text_facts(const struct facts *f)
 			  "not mounted at " BPFFS_ROOT
 			  " (cgview mounts it when it loads a view)");
 	printf("cgroup2\t%s\n", f->cgroup2[0] ? f->cgroup2 : "not mounted");
-	printf("fentry\t%s\n",
-	       f->fentry ?
-		       "allowed" :
-		       "refused (the cpu view adds runtime up the cgroup tree itself instead of through rstat)");
+	if (!f->root)
+		printf("fentry\tunknown (probing needs root)\n");
+	else if (f->fentry)
+		printf("fentry\tallowed\n");
+	else
+		printf("fentry\trefused (the cpu view adds up subtrees when it is read, not through rstat)\n");
 	printf("root\t%s\n",
 	       f->root ? "yes" : "no: loading and exposing views needs root");
 	printf("loaded\t");
@@ -143,7 +145,10 @@ static void json_facts(const struct facts *f)
 	json_str(stdout, kernel_mode_reason());
 	printf(", \"btf\": %s, \"bpffs\": %s, \"fentry\": %s, \"root\": %s",
 	       f->btf ? "true" : "false", f->bpffs ? "true" : "false",
-	       f->fentry ? "true" : "false", f->root ? "true" : "false");
+	       !f->root	 ? "null" :
+	       f->fentry ? "true" :
+			   "false",
+	       f->root ? "true" : "false");
 	fputs(", \"cgroup2\": ", stdout);
 	if (f->cgroup2[0])
 		json_str(stdout, f->cgroup2);

@@ -9,8 +9,8 @@ import subprocess
 import pytest
 
 import bpfsys
-from cgtest import CGVIEW, PIN_ROOT, cgroup, cgview, keyed, mirror_path, \
-    pins, read, rel
+from cgtest import CGVIEW, PIN_ROOT, cgroup, cgroup2_root, cgview, keyed, \
+    mirror_path, pins, read, rel
 from views_fixture import bpf_ok, id_view  # noqa: F401 (fixtures)
 from workloads import wait_until, watching
 
@@ -233,9 +233,12 @@ def test_bad_input_fails_and_says_what_to_do(bpf_ok, args, message):
     r = cgview(*args)
     assert r.returncode == 1
     assert r.stderr.startswith(message), r.stderr
-    assert not os.path.exists(mirror_path(cgroup_root_dir(), "id"))
+    assert not os.path.exists(mirror_path(cgroup2_root(), "id"))
 
 
-def cgroup_root_dir():
-    from cgtest import cgroup2_root
-    return cgroup2_root()
+def test_status_without_root_says_what_it_cannot_know(bpf_ok):
+    r = subprocess.run(as_nobody("status", "-j"), capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    st = json.loads(r.stdout)
+    assert (st["root"], st["fentry"], st["mode"]) == (False, None, "stock")
