@@ -43,9 +43,14 @@ struct {
 	__type(value, struct io_stats);
 } io_cgrp SEC(".maps");
 
-/* Requests in flight; LRU, so a completion never seen cannot fill it. */
+/*
+ * Requests in flight, by the address of their struct request. Requests
+ * come from a driver's fixed set (one per tag), so the keys are few and
+ * come back: an entry is reused, not deleted, and one whose completion
+ * was never seen is overwritten when its request starts again.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_INFLIGHT);
 	__type(key, __u64);
 	__type(value, struct rq_start);
@@ -112,11 +117,11 @@ int BPF_PROG(io_complete, struct request *rq)
 	struct io_stats *st;
 	struct cgroup *cgrp;
 
-	if (!s)
+	if (!s || !s->start_ns)
 		return 0;
 	ns = bpf_ktime_get_ns() - s->start_ns;
+	s->start_ns = 0;
 	cgrp = bpf_cgroup_from_id(s->cgroup_id);
-	bpf_map_delete_elem(&inflight, &key);
 	if (!cgrp)
 		return 0;
 	st = cgrp_storage(&io_cgrp, cgrp);
