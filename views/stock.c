@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "cgview.h"
@@ -34,14 +35,37 @@ static int stock_expose(const struct view *v, const struct cgroup_ref *cg,
 	return err ? -1 : 0;
 }
 
+/* Is CG below an inherit root of V? ROOT gets its name. */
+static bool inherited_from(const struct view *v, const struct cgroup_ref *cg,
+			   char *root, size_t size)
+{
+	const struct inherit_root *r;
+	struct inherit_root *roots;
+	size_t n;
+
+	if (inherit_load(&roots, &n))
+		return false;
+	r = inherit_covering(roots, n, v->name, cg->rel);
+	if (r)
+		snprintf(root, size, "%s", r->rel[0] ? r->rel : "/");
+	free(roots);
+	return r;
+}
+
 static int stock_unexpose(const struct view *v, const struct cgroup_ref *cg)
 {
-	char pin[PATH_MAX];
+	char pin[PATH_MAX], root[PATH_MAX];
 	int was_root = inherit_remove(v->name, cg->rel);
 
 	if (was_root > 0) {
 		mirror_unexpose_tree(v->name, cg->rel);
 		return 0;
+	}
+	if (inherited_from(v, cg, root, sizeof(root))) {
+		err_msg(0,
+			"%s inherits view '%s' from %s, and 'cgview watch' keeps it there: unexpose it at %s",
+			cgroup_name(cg), v->name, root, root);
+		return -1;
 	}
 	if (expose_pin_path(pin, sizeof(pin), cg, v->name))
 		return -1;

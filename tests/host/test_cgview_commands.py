@@ -81,6 +81,12 @@ def test_expose_inherit_mirrors_the_subtree_with_the_mode(id_view):
         assert f"\t{rel(top)}\t{made[0]}\tinherit\n" in text
         assert f"\t{rel(a)}\t{made[1]}\tinherited from {rel(top)}\n" in text
 
+        r = cgview("unexpose", id_view, rel(a))
+        assert (r.returncode, r.stderr) == (1, (
+            f"cgview: {rel(a)} inherits view 'id' from {rel(top)}, and "
+            f"'cgview watch' keeps it there: unexpose it at {rel(top)}\n"))
+        assert os.path.exists(made[1])
+
         r = cgview("unexpose", id_view, rel(top))
         assert r.returncode == 0, r.stderr
         assert not any(os.path.exists(p) for p in made)
