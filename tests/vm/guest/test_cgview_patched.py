@@ -123,6 +123,12 @@ def test_inherit_through_the_kernel(views):
             assert exposures == {rel(top): (True, None),
                                  rel(old): (False, rel(top)),
                                  rel(new): (False, rel(top))}
+            os.unlink(file_of(new, "id"))  # rm of an inherited file
+            r = cgview("status", "id", rel(new))
+            assert r.returncode == 1
+            assert f"missing: it is inherited from {rel(top)}, and was " \
+                "removed here (rm of the file)" in r.stdout
+            assert os.path.exists(file_of(old, "id"))
             r = cgview("unexpose", "id", rel(top))
             assert r.returncode == 0, r.stderr
             assert not any(os.path.exists(file_of(c, "id"))
