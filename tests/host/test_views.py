@@ -7,7 +7,7 @@ import tempfile
 
 import pytest
 
-from cgtest import cgroup, cgview, keyed, rel
+from cgtest import cgroup, cgroup2_root, cgview, keyed, rel
 from views_fixture import bpf_ok  # noqa: F401 (fixture)
 from workloads import (MAJOR_FAULTS, SYN_RETRANSMIT, TCP_TRAFFIC, TOUCH_ANON,
                        python_in, run_in, v1_memcg, wait_until)
@@ -135,3 +135,32 @@ def test_net_counts_retransmitted_syns(view, busy_idle):
     python_in([busy], SYN_RETRANSMIT.format(seconds=2.5))
     assert show(busy, view)["tcp_retransmits"] > 0
     assert show(idle, view)["tcp_retransmits"] == 0
+
+
+def schema(view):
+    """views/<view>.schema: the file it describes and its keys' types."""
+    from cgtest import REPO
+    declared, file = {}, None
+    with open(os.path.join(REPO, "views", f"{view}.schema")) as f:
+        for line in f:
+            fields = line.split("#")[0].split()
+            if fields and fields[0] == "file":
+                file = fields[1]
+            elif len(fields) >= 4:
+                declared[fields[0]] = fields[1]
+    return file, declared
+
+
+ALL_VIEWS = ["cpu", "id", "io_latency", "mem_events", "net", "oom",
+             "sched_wait"]
+
+
+@pytest.mark.parametrize("view", ALL_VIEWS, indirect=True)
+def test_schema_declares_what_the_view_prints(view):
+    file, declared = schema(view)
+    got = show(cgroup2_root(), view)
+    assert file == f"bpf.{view}"
+    assert set(got) == set(declared)
+    for key, value in got.items():
+        assert isinstance(value, dict) == (declared[key] == "histogram"), key
+        assert declared[key] in ("counter", "gauge", "histogram")

@@ -141,3 +141,22 @@ def test_watch_has_nothing_to_do_here(views):
                                         "inherits exposures itself "
                                         "(bpf_view series); nothing to "
                                         "watch\n")
+
+
+def test_stock_mode_runs_the_same_views_as_iterators(views):
+    # CGVIEW_MODE=stock: cgroup_iter pins; cpu's iter.s program flushes rstat
+    with cgroup("parent") as parent, cgroup("busy", parent) as busy:
+        run_in([busy], "timeout", "1", "sh", "-c", "while :; do :; done",
+               check=False)
+        for cg in (parent, busy):
+            r = cgview("expose", "cpu", rel(cg), mode="stock")
+            assert r.returncode == 0, r.stderr
+        pin = r.stdout.strip()
+        assert pin == f"/sys/fs/bpf/cgview/cgroups/{rel(busy)}/bpf.cpu"
+        got = keyed(read(pin))
+        up = keyed(cgview("cat", rel(parent), "cpu", mode="stock").stdout)
+        assert got["usage_ns"] == got["self_usage_ns"] > 0
+        assert up["usage_ns"] == got["usage_ns"]
+        for cg in (parent, busy):
+            assert cgview("unexpose", "cpu", rel(cg),
+                          mode="stock").returncode == 0
