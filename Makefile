@@ -27,7 +27,7 @@ all: cgview
 
 help:
 	@echo "make deps           install the Debian packages cgview needs"
-	@echo "make demo           boot the patched kernel and show a view being read"
+	@echo "make demo           boot the patched kernel: every view, --inherit, cat of the files"
 	@echo "make test           all tests: unit, host (stock kernel), vm (patched kernel)"
 	@echo "make test-unit|test-host|test-vm   one tier"
 	@echo "make cgview         build $(BUILD)/cgview"
