@@ -18,7 +18,7 @@ SKELS := $(VIEWS:%=$(BUILD)/views/%.skel.h)
 
 .PHONY: all help deps kernel kernel-bench kernel-src kernel-patches kernel-each checkpatch \
 	cgview test test-unit test-host test-vm bench demo clean \
-	exporter test-exporter fuzz bench-exporter
+	exporter test-exporter fuzz bench-exporter bench-recorders demo-host
 .DELETE_ON_ERROR:
 # keep the BPF objects between the skeletons and their sources
 .SECONDARY:
@@ -27,13 +27,15 @@ all: cgview
 
 help:
 	@echo "make deps           install the Debian packages cgview needs"
-	@echo "make demo           boot the patched kernel and show a view being read"
+	@echo "make demo           boot the patched kernel: every view, --inherit, cat of the files"
 	@echo "make test           all tests: unit, host (stock kernel), vm (patched kernel)"
 	@echo "make test-unit|test-host|test-vm   one tier"
 	@echo "make cgview         build $(BUILD)/cgview"
 	@echo "make kernel         build the patched debug (test) kernel"
 	@echo "make kernel-bench   build the patched kernel without debug options"
 	@echo "make bench          benchmarks on the non-debug kernel (bench/README.md)"
+	@echo "make bench-recorders what each view's recorders add per event (host)"
+	@echo "make demo-host      every view on the running kernel (stock mode)"
 	@echo "make kernel-src     $(BUILD)/linux ready for editing (series as commits)"
 	@echo "make kernel-patches export $(BUILD)/linux's commits to kernel-patches/"
 	@echo "make checkpatch     scripts/checkpatch.pl --strict over the series"
@@ -71,7 +73,7 @@ $(BUILD)/views/vmlinux.h: | deps
 	@mkdir -p $(@D)
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(BUILD)/views/%.bpf.o: views/%.bpf.c views/view.bpf.h $(BUILD)/views/vmlinux.h
+$(BUILD)/views/%.bpf.o: views/%.bpf.c $(wildcard views/*.bpf.h) $(BUILD)/views/vmlinux.h
 	clang $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/views/%.skel.h: $(BUILD)/views/%.bpf.o
@@ -178,6 +180,18 @@ bench-exporter: deps exporter $(BUILD)/bench/bare_scrape
 
 demo: deps cgview kernel
 	@$(VM_RUN) --quiet -- tests/vm/demo
+
+# What each view's recorders add per event, on the host (stock) kernel
+$(BUILD)/bench/recorders: bench/recorders.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
+
+bench-recorders: deps cgview $(BUILD)/bench/recorders
+	bench/recorders
+
+# The demo on the running (stock) kernel: every view, --inherit, cat
+demo-host: deps cgview
+	@tests/host/demo
 
 clean:
 	rm -rf $(BUILD)/views $(BUILD)/cgview $(BUILD)/vm $(BUILD)/exporter \

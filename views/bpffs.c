@@ -23,11 +23,16 @@
 
 #include "cgview.h"
 
-int bpffs_ensure(void)
+bool bpffs_mounted(void)
 {
 	struct statfs sfs;
 
-	if (!statfs(BPFFS_ROOT, &sfs) && sfs.f_type == BPF_FS_MAGIC)
+	return !statfs(BPFFS_ROOT, &sfs) && sfs.f_type == BPF_FS_MAGIC;
+}
+
+int bpffs_ensure(void)
+{
+	if (bpffs_mounted())
 		return 0;
 	if (!mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700"))
 		return 0;

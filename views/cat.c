@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
@@ -21,8 +22,34 @@ static int copy_out(int fd)
 	return n < 0 ? -errno : 0;
 }
 
+/* The whole output of FD, then printed as JSON. */
+static int copy_json(int fd)
+{
+	size_t len = 0, size = 8192;
+	char *buf = malloc(size), *bigger;
+	ssize_t n;
+	int err;
+
+	while (buf && (n = read(fd, buf + len, size - len)) > 0) {
+		len += n;
+		if (len < size)
+			continue;
+		bigger = realloc(buf, size * 2);
+		if (!bigger)
+			break;
+		buf = bigger;
+		size *= 2;
+	}
+	if (!buf || len == size)
+		err = -ENOMEM;
+	else
+		err = n < 0 ? -errno : cat_json(buf, len);
+	free(buf);
+	return err;
+}
+
 int view_cat(const struct mode *m, const struct view *v,
-	     const struct cgroup_ref *cg)
+	     const struct cgroup_ref *cg, bool json)
 {
 	char file[PATH_MAX];
 	int fd, link_fd = -1, err;
@@ -36,7 +63,10 @@ int view_cat(const struct mode *m, const struct view *v,
 			return -1;
 		fd = bpf_iter_create(link_fd);
 	}
-	err = fd < 0 ? -errno : copy_out(fd);
+	if (fd < 0)
+		err = -errno;
+	else
+		err = json ? copy_json(fd) : copy_out(fd);
 	if (err)
 		err_msg(-err, "reading view '%s' of %s failed", v->name,
 			cg->path);

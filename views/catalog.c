@@ -12,10 +12,20 @@
 
 #include "cgview.h"
 #include "id.skel.h"
+#include "io_latency.skel.h"
+#include "mem_events.skel.h"
+#include "net.skel.h"
+#include "oom.skel.h"
+#include "cpu.skel.h"
 #include "sched_wait.skel.h"
 
 static const struct view views[] = {
+	{ "cpu", cpu__elf_bytes, NULL },
 	{ "id", id__elf_bytes, NULL },
+	{ "io_latency", io_latency__elf_bytes, NULL },
+	{ "mem_events", mem_events__elf_bytes, NULL },
+	{ "net", net__elf_bytes, NULL },
+	{ "oom", oom__elf_bytes, NULL },
 	{ "sched_wait", sched_wait__elf_bytes, NULL },
 };
 
@@ -91,4 +101,14 @@ void view_list_names(char *buf, size_t size)
 	for (size_t i = 0; i < NR_VIEWS && len < size; i++)
 		len += snprintf(buf + len, size - len, "%s%s", i ? " " : "",
 				views[i].name);
+}
+
+size_t view_builtin_count(void)
+{
+	return NR_VIEWS;
+}
+
+const struct view *view_builtin(size_t i)
+{
+	return i < NR_VIEWS ? &views[i] : NULL;
 }

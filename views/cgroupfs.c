@@ -14,7 +14,7 @@
 /* The first cgroup2 mount in /proc/self/mounts (hybrid hosts have it at
  * /sys/fs/cgroup/unified, pure v2 hosts at /sys/fs/cgroup).
  */
-static int cgroup2_mount(char *buf, size_t size)
+int cgroup2_mount(char *buf, size_t size)
 {
 	FILE *f = setmntent("/proc/self/mounts", "r");
 	struct mntent *m;
@@ -73,4 +73,23 @@ int cgroup_resolve(const char *arg, struct cgroup_ref *cg)
 	snprintf(cg->rel, sizeof(cg->rel), "%s",
 		 cg->path[len] ? cg->path + len + 1 : "");
 	return 0;
+}
+
+const char *cgroup_name(const struct cgroup_ref *cg)
+{
+	return cg->rel[0] ? cg->rel : "/";
+}
+
+/* SUB is the child NAME of CG. */
+int cgroup_child(const struct cgroup_ref *cg, const char *name,
+		 struct cgroup_ref *sub)
+{
+	int n = snprintf(sub->path, sizeof(sub->path), "%s/%.*s", cg->path,
+			 NAME_MAX, name);
+	int r = snprintf(sub->rel, sizeof(sub->rel), "%s%s%.*s", cg->rel,
+			 cg->rel[0] ? "/" : "", NAME_MAX, name);
+
+	return n < (int)sizeof(sub->path) && r < (int)sizeof(sub->rel) ?
+		       0 :
+		       -ENAMETOOLONG;
 }

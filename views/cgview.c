@@ -1,29 +1,41 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cgview: per-cgroup statistics from BPF views, as plain files. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 
 #include "cgview.h"
 
 static const char usage[] =
-	"usage: cgview COMMAND [ARGS]\n"
+	"usage: cgview COMMAND [ARGS] [OPTIONS]\n"
 	"\n"
 	"Views are BPF programs that print one cgroup's state as text. Exposing\n"
 	"a view at a cgroup makes a file that runs the view when it is read:\n"
 	"  <cgroup directory>/bpf.<view>      kernels with the bpf_view series\n"
-	"  " CGVIEW_PIN_ROOT "/cgroups/<cgroup>/bpf.<view>   other kernels\n"
+	"  " CGVIEW_MIRROR "/<cgroup>/bpf.<view>   other kernels\n"
 	"\n"
 	"commands:\n"
-	"  load VIEW...           load views and pin them under " CGVIEW_PIN_ROOT
+	"  load VIEW...|--all     load views and pin them under " CGVIEW_PIN_ROOT
 	"/views\n"
-	"  unload VIEW...         remove the views and every exposure of them\n"
+	"  unload VIEW...|--all   remove the views and every exposure of them\n"
 	"  expose VIEW CGROUP     make bpf.VIEW for CGROUP; prints the file's path\n"
-	"  unexpose VIEW CGROUP   remove that file\n"
+	"      --inherit          and for every descendant, now and later (other\n"
+	"                         kernels: while 'cgview watch' runs)\n"
+	"      --mode MODE        the file's mode, octal (e.g. 0440)\n"
+	"  unexpose VIEW CGROUP   remove that file (with --inherit: all of them)\n"
 	"  cat CGROUP VIEW        print VIEW for CGROUP (exposed or not)\n"
+	"  ls [CGROUP]            loaded views and where they are exposed\n"
+	"  status [VIEW CGROUP]   kernel mode and why, BTF, bpffs; with VIEW and\n"
+	"                         CGROUP: whether its file is there, and if not why\n"
+	"  watch                  other kernels: keep --inherit exposures in step\n"
+	"                         as cgroups come and go (runs until killed)\n"
 	"  help                   this text\n"
+	"\n"
+	"  -j, --json             cat, ls, status: print JSON\n"
 	"\n"
 	"VIEW is a view compiled into cgview, the path of an object file built\n"
 	"with views/view.bpf.h (DIR/NAME.bpf.o loads as NAME), or the name of\n"
@@ -53,7 +65,7 @@ void err_msg(int err, const char *fmt, ...)
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	if (level == LIBBPF_DEBUG)
+	if (level == LIBBPF_DEBUG && !getenv("CGVIEW_DEBUG"))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -78,13 +90,34 @@ static int usage_error(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-/* load/unload: each argument is a view. */
-static int for_each_view(int argc, char **argv, int (*fn)(const struct view *))
+struct opts {
+	bool json, all;
+	struct expose_opts expose;
+};
+
+static int load_all(int (*fn)(const struct view *))
 {
 	int ret = EXIT_OK;
 
+	for (size_t i = 0; i < view_builtin_count(); i++)
+		if (fn(view_builtin(i)))
+			ret = EXIT_FAIL;
+	return ret;
+}
+
+/* load/unload: each argument is a view, or --all built-in ones. */
+static int for_each_view(const char *cmd, int argc, char **argv,
+			 const struct opts *o, int (*fn)(const struct view *))
+{
+	int ret = EXIT_OK;
+
+	if (o->all && argc)
+		return usage_error("%s takes VIEW... or --all, not both", cmd);
+	if (o->all)
+		return load_all(fn);
 	if (argc < 1)
-		return usage_error("%s needs at least one VIEW", argv[-1]);
+		return usage_error("%s needs at least one VIEW (or --all)",
+				   cmd);
 	for (int i = 0; i < argc; i++) {
 		const struct view *v = lookup(argv[i]);
 
@@ -95,54 +128,155 @@ static int for_each_view(int argc, char **argv, int (*fn)(const struct view *))
 }
 
 /* expose/unexpose/cat: a view and a cgroup. */
-static int view_and_cgroup(const struct mode *m, const char *cmd,
-			   const char *vname, const char *cgname)
+static int view_and_cgroup(const char *cmd, const char *vname,
+			   const char *cgname, const struct opts *o)
 {
 	const struct view *v = lookup(vname);
+	const struct mode *m;
 	struct cgroup_ref cg;
 	int err;
 
 	if (!v || cgroup_resolve(cgname, &cg))
 		return EXIT_FAIL;
+	m = kernel_mode();
 	if (!strcmp(cmd, "expose"))
-		err = m->expose(v, &cg);
+		err = m->expose(v, &cg, &o->expose);
 	else if (!strcmp(cmd, "unexpose"))
 		err = m->unexpose(v, &cg);
 	else
-		err = view_cat(m, v, &cg);
+		err = view_cat(m, v, &cg, o->json);
 	return err ? EXIT_FAIL : EXIT_OK;
 }
 
-static int run(const char *cmd, int argc, char **argv)
+static int check_opts(const char *cmd, const struct opts *o)
 {
-	const struct mode *m;
+	bool expose = !strcmp(cmd, "expose");
+	bool load = !strcmp(cmd, "load") || !strcmp(cmd, "unload");
+	bool read = !strcmp(cmd, "cat") || !strcmp(cmd, "ls") ||
+		    !strcmp(cmd, "status");
 
-	if (!strcmp(cmd, "load"))
-		return for_each_view(argc, argv, kernel_mode()->load);
-	if (!strcmp(cmd, "unload"))
-		return for_each_view(argc, argv, kernel_mode()->unload);
-	if (strcmp(cmd, "expose") && strcmp(cmd, "unexpose") &&
-	    strcmp(cmd, "cat"))
-		return usage_error("unknown command '%s'", cmd);
-	if (argc != 2)
+	if ((o->expose.inherit || o->expose.mode >= 0) && !expose)
+		return usage_error(
+			"--inherit and --mode go with expose, not %s", cmd);
+	if (o->all && !load)
+		return usage_error("--all goes with load and unload, not %s",
+				   cmd);
+	if (o->json && !read)
+		return usage_error(
+			"--json goes with cat, ls and status, not %s", cmd);
+	return 0;
+}
+
+static bool takes_view_and_cgroup(const char *cmd)
+{
+	return !strcmp(cmd, "expose") || !strcmp(cmd, "unexpose") ||
+	       !strcmp(cmd, "cat");
+}
+
+/* Usage errors in the number of arguments, for commands with a fixed one */
+static int check_args(const char *cmd, int argc)
+{
+	if (!strcmp(cmd, "ls") && argc > 1)
+		return usage_error("%s takes at most one CGROUP", cmd);
+	if (!strcmp(cmd, "status") && argc != 0 && argc != 2)
+		return usage_error("%s takes no arguments, or VIEW CGROUP",
+				   cmd);
+	if (!strcmp(cmd, "watch") && argc)
+		return usage_error("%s takes no arguments", cmd);
+	if (takes_view_and_cgroup(cmd) && argc != 2)
 		return usage_error("%s takes two arguments", cmd);
-	m = kernel_mode();
+	return 0;
+}
+
+static int run(const char *cmd, int argc, char **argv, const struct opts *o)
+{
+	if (strcmp(cmd, "load") && strcmp(cmd, "unload") && strcmp(cmd, "ls") &&
+	    strcmp(cmd, "status") && strcmp(cmd, "watch") &&
+	    !takes_view_and_cgroup(cmd))
+		return usage_error("unknown command '%s'", cmd);
+	if (check_opts(cmd, o) || check_args(cmd, argc))
+		return EXIT_USAGE;
+	if (!strcmp(cmd, "load"))
+		return for_each_view(cmd, argc, argv, o, kernel_mode()->load);
+	if (!strcmp(cmd, "unload"))
+		return for_each_view(cmd, argc, argv, o, kernel_mode()->unload);
+	if (!strcmp(cmd, "ls"))
+		return cmd_ls(argc ? argv[0] : NULL, o->json);
+	if (!strcmp(cmd, "status"))
+		return cmd_status(argc ? argv[0] : NULL, argc ? argv[1] : NULL,
+				  o->json);
+	if (!strcmp(cmd, "watch"))
+		return cmd_watch();
 	if (!strcmp(cmd, "cat"))
-		return view_and_cgroup(m, cmd, argv[1], argv[0]);
-	return view_and_cgroup(m, cmd, argv[0], argv[1]);
+		return view_and_cgroup(cmd, argv[1], argv[0], o);
+	return view_and_cgroup(cmd, argv[0], argv[1], o);
+}
+
+/* --mode: an octal file mode no wider than 0777 */
+static int parse_mode(const char *arg, int *mode)
+{
+	char *end;
+	long m = strtol(arg, &end, 8);
+
+	if (!*arg || *end || m < 0 || m > 0777)
+		return usage_error(
+			"--mode takes an octal file mode such as 0440, not '%s'",
+			arg);
+	*mode = (int)m;
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "inherit", no_argument, NULL, 'i' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
+		if (c == 'j')
+			o->json = true;
+		else if (c == 'a')
+			o->all = true;
+		else if (c == 'i')
+			o->expose.inherit = true;
+		else if (c == 'm' && parse_mode(optarg, &o->expose.mode))
+			return -1;
+		else if (c == 'h')
+			return 1;
+		else if (c == ':')
+			return usage_error("%s needs an argument",
+					   argv[optind - 1]),
+			       -1;
+		else if (c == '?')
+			return usage_error("unknown option '%s'",
+					   argv[optind - 1]),
+			       -1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2)
-		return usage_error("%s", "no command given");
-	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
-	    !strcmp(argv[1], "-h")) {
+	struct opts o = { .expose.mode = -1 };
+	int err = parse_opts(argc, argv, &o);
+
+	if (err < 0)
+		return EXIT_USAGE;
+	if (err > 0 || (optind < argc && !strcmp(argv[optind], "help"))) {
 		fputs(usage, stdout);
 		return EXIT_OK;
 	}
+	if (optind >= argc)
+		return usage_error("%s", "no command given");
 	libbpf_set_print(libbpf_print);
 	if (register_view_sections())
 		return EXIT_FAIL;
-	return run(argv[1], argc - 2, argv + 2);
+	return run(argv[optind], argc - optind - 1, argv + optind + 1, &o);
 }

@@ -6,11 +6,16 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <linux/bpf.h>
+#include <bpf/libbpf.h>
 #include <sys/types.h>
 
 #define BPFFS_ROOT "/sys/fs/bpf"
 #define CGVIEW_PIN_ROOT BPFFS_ROOT "/cgview"
+#define CGVIEW_MIRROR CGVIEW_PIN_ROOT "/cgroups"
+#define CGVIEW_RUN "/run/cgview"
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 
 /* Exit codes, shared by every command. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -23,6 +28,8 @@ struct view {
 };
 const struct view *view_find(const char *name);
 void view_list_names(char *buf, size_t size);
+size_t view_builtin_count(void);
+const struct view *view_builtin(size_t i);
 
 /* cgroupfs.c: a cgroup named on the command line. */
 struct cgroup_ref {
@@ -30,8 +37,14 @@ struct cgroup_ref {
 	char rel[PATH_MAX]; /* path below the cgroup2 root, "" for the root */
 };
 int cgroup_resolve(const char *arg, struct cgroup_ref *cg);
+int cgroup2_mount(char *buf, size_t size);
+int cgroup_child(const struct cgroup_ref *cg, const char *name,
+		 struct cgroup_ref *sub);
+/* CG's path for people: its path below the root, or "/" */
+const char *cgroup_name(const struct cgroup_ref *cg);
 
 /* bpffs.c: pins and the directories that hold them. */
+bool bpffs_mounted(void);
 int bpffs_ensure(void);
 int bpffs_mkdirs(const char *dir, mode_t mode);
 void bpffs_prune(const char *dir, const char *stop);
@@ -41,6 +54,13 @@ int view_pin_path(char *buf, size_t size, const char *view, const char *what);
 int expose_pin_path(char *buf, size_t size, const struct cgroup_ref *cg,
 		    const char *view);
 
+/* What expose was asked for besides a view and a cgroup. */
+struct expose_opts {
+	bool inherit; /* the cgroup's whole subtree, now and later */
+	int mode; /* the file's mode, or -1 to keep the default */
+	bool quiet; /* do not print the files' paths */
+};
+
 /*
  * What a kernel offers: stock.c (cgroup_iter pins in a bpffs mirror) or
  * patched.c (bpf.* files in cgroupfs, the bpf_view series).
@@ -49,7 +69,8 @@ struct mode {
 	const char *name;
 	int (*load)(const struct view *v);
 	int (*unload)(const struct view *v);
-	int (*expose)(const struct view *v, const struct cgroup_ref *cg);
+	int (*expose)(const struct view *v, const struct cgroup_ref *cg,
+		      const struct expose_opts *o);
 	int (*unexpose)(const struct view *v, const struct cgroup_ref *cg);
 	/* where the view's file for a cgroup is */
 	int (*file_path)(char *buf, size_t size, const struct cgroup_ref *cg,
@@ -62,7 +83,13 @@ void mirror_unexpose_all(const struct view *v);
 /* BPF_TRACE_VIEW, appended to enum bpf_attach_type by the series */
 #define CGVIEW_BPF_TRACE_VIEW ((enum bpf_attach_type)57)
 const struct mode *kernel_mode(void);
+const char *kernel_mode_reason(void);
+bool kernel_has_btf(void);
 int register_view_sections(void);
+
+/* fentry.c */
+bool kernel_allows_fentry(void);
+void fentry_fallback(struct bpf_object *obj);
 
 /* load.c */
 int view_load(const struct view *v, bool with_link);
@@ -71,10 +98,59 @@ int iter_link(const struct view *v, const struct cgroup_ref *cg);
 
 /* cat.c */
 int view_cat(const struct mode *m, const struct view *v,
-	     const struct cgroup_ref *cg);
+	     const struct cgroup_ref *cg, bool json);
 
 /* Print "cgview: <what>" with errno's text when err is non-zero. */
 void err_msg(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* inherit.c: stock mode's inherit roots, kept in CGVIEW_RUN/inherit */
+struct inherit_root {
+	char view[NAME_MAX + 1];
+	int mode; /* -1: default */
+	char rel[PATH_MAX]; /* "" for the cgroup2 root */
+};
+int inherit_load(struct inherit_root **roots, size_t *n);
+int inherit_add(const char *view, const char *rel, int mode);
+int inherit_remove(const char *view, const char *rel);
+const struct inherit_root *inherit_covering(const struct inherit_root *roots,
+					    size_t n, const char *view,
+					    const char *rel);
+int watch_pid(void);
+
+/* mirror.c: stock mode's exposures, one cgroup or a subtree */
+int mirror_expose(const struct view *v, const struct cgroup_ref *cg, int mode,
+		  bool quiet);
+int mirror_expose_tree(const struct view *v, const struct cgroup_ref *cg,
+		       const struct expose_opts *o);
+void mirror_fill(const struct view *v, const struct cgroup_ref *cg, int mode);
+void mirror_unexpose_tree(const char *view, const char *rel);
+void mirror_prune_pin(const char *pin);
+
+/* exposures.c: what is loaded and exposed where (ls, status) */
+struct exposure {
+	char *view;
+	char *rel; /* the cgroup, "" for the root */
+	char *file;
+	bool inherit; /* exposed here with --inherit */
+	char *from; /* inherited from this cgroup, or NULL */
+};
+struct exposures {
+	char **views; /* loaded */
+	size_t nviews;
+	struct exposure *e;
+	size_t n;
+};
+int exposures_collect(const struct mode *m, struct exposures *x);
+void exposures_free(struct exposures *x);
+
+/* watch.c, ls.c, status.c: the commands of those names */
+int cmd_watch(void);
+int cmd_ls(const char *cgroup, bool json);
+int cmd_status(const char *view, const char *cgroup, bool json);
+
+/* json.c */
+void json_str(FILE *f, const char *s);
+int cat_json(const char *text, size_t len);
 
 #endif

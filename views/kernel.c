@@ -9,12 +9,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "cgview.h"
 
 #define VIEW_FUNC_PREFIX "bpf_view_"
+
+/* The kernel describes itself in BTF (CONFIG_DEBUG_INFO_BTF=y). */
+bool kernel_has_btf(void)
+{
+	struct stat st;
+
+	return !stat(VMLINUX_BTF, &st) && st.st_size > 0 &&
+	       !access(VMLINUX_BTF, R_OK);
+}
 
 static bool kernel_has_views(void)
 {
@@ -23,6 +34,8 @@ static bool kernel_has_views(void)
 
 	if (has >= 0)
 		return has;
+	if (!kernel_has_btf())
+		return (has = false);
 	btf = btf__load_vmlinux_btf();
 	has = btf &&
 	      btf__find_by_name_kind(btf, "bpf_view_cgroup", BTF_KIND_FUNC) > 0;
@@ -38,6 +51,18 @@ const struct mode *kernel_mode(void)
 	if (force && !strcmp(force, "stock"))
 		return &stock_mode;
 	return kernel_has_views() ? &patched_mode : &stock_mode;
+}
+
+/* Why kernel_mode() chose what it did, for cgview status. */
+const char *kernel_mode_reason(void)
+{
+	const char *force = getenv("CGVIEW_MODE");
+
+	if (force && !strcmp(force, "stock"))
+		return "CGVIEW_MODE=stock";
+	if (kernel_has_views())
+		return "the kernel has the bpf_view series (bpf_view_cgroup is in its BTF)";
+	return "the kernel has no bpf_view series (no bpf_view_cgroup in its BTF): views run as cgroup iterators pinned in bpffs";
 }
 
 /* SEC("view/<target>"): attach to bpf_view_<target>; not loaded on stock

@@ -90,7 +90,8 @@ static int pin_recorders(const struct view *v, struct bpf_object *obj)
 	bpf_object__for_each_program(p, obj) {
 		const char *sec = bpf_program__section_name(p);
 
-		if (!strncmp(sec, "iter", 4) || !strncmp(sec, "view", 4))
+		if (!strncmp(sec, "iter", 4) || !strncmp(sec, "view", 4) ||
+		    !bpf_program__autoload(p))
 			continue;
 		link = bpf_program__attach(p);
 		if (!link)
@@ -160,7 +161,7 @@ int view_load(const struct view *v, bool with_link)
 		return -1;
 	if (!access(pin, F_OK))
 		return 0;
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+	if (!kernel_has_btf()) {
 		err_msg(0,
 			"the kernel has no BTF (/sys/kernel/btf/vmlinux); views need CONFIG_DEBUG_INFO_BTF=y");
 		return -1;
@@ -168,6 +169,7 @@ int view_load(const struct view *v, bool with_link)
 	obj = open_object(v);
 	if (!obj)
 		return load_failed(v, -errno);
+	fentry_fallback(obj);
 	err = load_and_pin(v, obj, with_link, pin);
 	bpf_object__close(obj);
 	if (err)

@@ -5,7 +5,11 @@
  * such file to the bpffs pin: unpinning the link removes them all.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
@@ -19,10 +23,31 @@ static int cgroupfs_path(char *buf, size_t size, const struct cgroup_ref *cg,
 	return n < (int)size ? 0 : -ENAMETOOLONG;
 }
 
-static void expose_failed(const struct view *v, const struct cgroup_ref *cg,
-			  int err)
+/*
+ * BPF_OBJ_PIN's file flag for a view link pinned into a cgroup directory:
+ * the file appears in every existing and future descendant too. Debian's
+ * libbpf 1.1 has no bpf_obj_pin_opts, so this is bpf(2) itself.
+ */
+#define CGVIEW_BPF_F_VIEW_INHERIT (1U << 19)
+
+static int obj_pin_flags(int fd, const char *path, __u32 flags)
 {
-	if (err == EEXIST)
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.pathname = (__u64)(uintptr_t)path;
+	attr.bpf_fd = fd;
+	attr.file_flags = flags;
+	return syscall(__NR_bpf, BPF_OBJ_PIN, &attr, sizeof(attr)) ? -errno : 0;
+}
+
+static void expose_failed(const struct view *v, const struct cgroup_ref *cg,
+			  const struct expose_opts *o, int err)
+{
+	if (err == EINVAL && o->inherit)
+		err_msg(0,
+			"this kernel's bpf_view series has no inheritance (it refused BPF_F_VIEW_INHERIT); expose without --inherit, or use CGVIEW_MODE=stock with 'cgview watch'");
+	else if (err == EEXIST)
 		err_msg(0, "view '%s' is already exposed at %s", v->name,
 			cg->path);
 	else if (err == EACCES)
@@ -38,10 +63,20 @@ static void expose_failed(const struct view *v, const struct cgroup_ref *cg,
 			cg->path);
 }
 
-static int patched_expose(const struct view *v, const struct cgroup_ref *cg)
+static int set_mode(const char *file, int mode)
+{
+	if (mode < 0 || !chmod(file, mode))
+		return 0;
+	err_msg(errno, "cannot set mode %04o on %s", mode, file);
+	unlink(file);
+	return -1;
+}
+
+static int patched_expose(const struct view *v, const struct cgroup_ref *cg,
+			  const struct expose_opts *o)
 {
 	char link[PATH_MAX], file[PATH_MAX];
-	int fd, err = 0;
+	int fd, err;
 
 	if (bpffs_ensure() ||
 	    view_pin_path(link, sizeof(link), v->name, "link") ||
@@ -54,14 +89,18 @@ static int patched_expose(const struct view *v, const struct cgroup_ref *cg)
 			v->name, v->name);
 		return -1;
 	}
-	if (bpf_obj_pin(fd, file)) {
-		err = errno;
-		expose_failed(v, cg, err);
-	}
+	err = obj_pin_flags(fd, file,
+			    o->inherit ? CGVIEW_BPF_F_VIEW_INHERIT : 0);
 	close(fd);
-	if (!err)
+	if (err) {
+		expose_failed(v, cg, o, -err);
+		return -1;
+	}
+	if (set_mode(file, o->mode))
+		return -1;
+	if (!o->quiet)
 		printf("%s\n", file);
-	return err ? -1 : 0;
+	return 0;
 }
 
 static int patched_unexpose(const struct view *v, const struct cgroup_ref *cg)
@@ -92,6 +131,7 @@ static int patched_unload(const struct view *v)
 {
 	if (bpffs_ensure())
 		return -1;
+	inherit_remove(v->name, NULL);
 	mirror_unexpose_all(v);
 	return view_unpin(v);
 }

@@ -8,15 +8,18 @@
  *   wait_count N      waits ended
  *   wait_total_ns N   their total
  *   wait_max_ns N     the longest one
+ *   wait_hist_ns 1024=N ... inf=N   how many waits took how long (log2)
  */
 #include "view.bpf.h"
+#include "hist.bpf.h"
 
 #define TASK_RUNNING 0
 
+/* The count of waits is the sum of the histogram's buckets. */
 struct wait_stats {
-	__u64 count;
 	__u64 total_ns;
 	__u64 max_ns;
+	struct log2_hist hist;
 };
 
 struct {
@@ -33,16 +36,16 @@ struct {
 	__type(value, struct wait_stats);
 } waits SEC(".maps");
 
-static void mark_queued(struct task_struct *p)
+static void mark_queued(struct task_struct *p, __u64 now)
 {
 	__u64 *ts = bpf_task_storage_get(&queued_at, p, 0,
 					 BPF_LOCAL_STORAGE_GET_F_CREATE);
 
 	if (ts)
-		*ts = bpf_ktime_get_ns();
+		*ts = now;
 }
 
-static void account_wait(struct task_struct *p)
+static void account_wait(struct task_struct *p, __u64 now)
 {
 	__u64 *ts = bpf_task_storage_get(&queued_at, p, 0, 0);
 	struct wait_stats *st;
@@ -50,29 +53,28 @@ static void account_wait(struct task_struct *p)
 
 	if (!ts || !*ts)
 		return;
-	delta = bpf_ktime_get_ns() - *ts;
+	delta = now - *ts;
 	*ts = 0;
-	st = bpf_cgrp_storage_get(&waits, p->cgroups->dfl_cgrp, 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	st = cgrp_storage(&waits, task_dfl_cgroup(p));
 	if (!st)
 		return;
-	__sync_fetch_and_add(&st->count, 1);
 	__sync_fetch_and_add(&st->total_ns, delta);
 	if (delta > st->max_ns)
 		st->max_ns = delta;
+	hist_add(&st->hist, delta);
 }
 
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(sched_wait_wakeup, struct task_struct *p)
 {
-	mark_queued(p);
+	mark_queued(p, bpf_ktime_get_ns());
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(sched_wait_wakeup_new, struct task_struct *p)
 {
-	mark_queued(p);
+	mark_queued(p, bpf_ktime_get_ns());
 	return 0;
 }
 
@@ -80,9 +82,11 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_wait_switch, bool preempt, struct task_struct *prev,
 	     struct task_struct *next, unsigned int prev_state)
 {
+	__u64 now = bpf_ktime_get_ns();
+
 	if (prev_state == TASK_RUNNING)
-		mark_queued(prev);
-	account_wait(next);
+		mark_queued(prev, now);
+	account_wait(next, now);
 	return 0;
 }
 
@@ -92,12 +96,14 @@ CGVIEW(sched_wait)
 	__u64 count = 0, total = 0, max = 0;
 
 	if (st) {
-		count = st->count;
 		total = st->total_ns;
 		max = st->max_ns;
+		count = hist_count(&st->hist);
 	}
 	BPF_SEQ_PRINTF(seq, "wait_count %llu\n", count);
 	BPF_SEQ_PRINTF(seq, "wait_total_ns %llu\n", total);
 	BPF_SEQ_PRINTF(seq, "wait_max_ns %llu\n", max);
+	BPF_SEQ_PRINTF(seq, "wait_hist_ns");
+	hist_print(seq, st ? &st->hist : NULL);
 	return 0;
 }

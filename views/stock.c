@@ -1,91 +1,87 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Stock kernels: exposing a view at a cgroup attaches one cgroup_iter link
- * (order SELF_ONLY) to that cgroup and pins it in a mirror of the cgroup
- * tree in bpffs, where reading the pin runs the view.
+/* Stock kernels: views run as cgroup_iter links pinned in a bpffs mirror
+ * of the cgroup tree (mirror.c). Inheritance is cgview's: the subtree is
+ * mirrored now, and the root recorded for `cgview watch` (inherit.c).
  */
 #include <errno.h>
-#include <ftw.h>
-#include <libgen.h>
 #include <stdio.h>
-#include <string.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "cgview.h"
 
-static int stock_expose(const struct view *v, const struct cgroup_ref *cg)
+static int stock_expose(const struct view *v, const struct cgroup_ref *cg,
+			const struct expose_opts *o)
 {
-	char pin[PATH_MAX], top[PATH_MAX];
-	int link_fd, err;
+	int err;
 
-	if (bpffs_ensure() || expose_pin_path(pin, sizeof(pin), cg, v->name))
+	if (bpffs_ensure())
 		return -1;
-	if (!access(pin, F_OK)) {
-		err_msg(0, "view '%s' is already exposed at %s (%s)", v->name,
-			cg->path, pin);
+	if (!o->inherit)
+		return mirror_expose(v, cg, o->mode, o->quiet) ? -1 : 0;
+	err = mirror_expose_tree(v, cg, o);
+	if (err)
 		return -1;
-	}
-	link_fd = iter_link(v, cg);
-	if (link_fd < 0)
-		return -1;
-	snprintf(top, sizeof(top), "%s/cgroups", CGVIEW_PIN_ROOT);
-	err = pin_in_new_dirs(link_fd, pin, top, 0);
-	close(link_fd);
+	err = inherit_add(v->name, cg->rel, o->mode);
 	if (err) {
-		err_msg(-err, "cannot pin the view at %s", pin);
-		return -1;
+		err_msg(-err, "cannot record the inherit root in %s/inherit",
+			CGVIEW_RUN);
+		mirror_unexpose_tree(v->name, cg->rel);
 	}
-	printf("%s\n", pin);
-	return 0;
+	if (!err && !watch_pid())
+		fprintf(stderr,
+			"cgview: note: cgroups made from now on get bpf.%s while 'cgview watch' runs (systemctl start cgview-watch)\n",
+			v->name);
+	return err ? -1 : 0;
+}
+
+/* Is CG below an inherit root of V? ROOT gets its name. */
+static bool inherited_from(const struct view *v, const struct cgroup_ref *cg,
+			   char *root, size_t size)
+{
+	const struct inherit_root *r;
+	struct inherit_root *roots;
+	size_t n;
+
+	if (inherit_load(&roots, &n))
+		return false;
+	r = inherit_covering(roots, n, v->name, cg->rel);
+	if (r)
+		snprintf(root, size, "%s", r->rel[0] ? r->rel : "/");
+	free(roots);
+	return r;
 }
 
 static int stock_unexpose(const struct view *v, const struct cgroup_ref *cg)
 {
-	char pin[PATH_MAX], dir[PATH_MAX], top[PATH_MAX];
+	char pin[PATH_MAX], root[PATH_MAX];
+	int was_root = inherit_remove(v->name, cg->rel);
 
-	if (expose_pin_path(pin, sizeof(pin), cg, v->name))
-		return -1;
-	if (unlink(pin)) {
-		if (errno == ENOENT)
-			err_msg(0, "view '%s' is not exposed at %s", v->name,
-				cg->path);
-		else
-			err_msg(errno, "cannot remove %s", pin);
+	if (was_root > 0) {
+		mirror_unexpose_tree(v->name, cg->rel);
+		return 0;
+	}
+	if (inherited_from(v, cg, root, sizeof(root))) {
+		err_msg(0,
+			"%s inherits view '%s' from %s, and 'cgview watch' keeps it there: unexpose it at %s",
+			cgroup_name(cg), v->name, root, root);
 		return -1;
 	}
-	snprintf(dir, sizeof(dir), "%s", pin);
-	snprintf(top, sizeof(top), "%s/cgroups", CGVIEW_PIN_ROOT);
-	bpffs_prune(dirname(dir), top);
+	if (expose_pin_path(pin, sizeof(pin), cg, v->name))
+		return -1;
+	if (access(pin, F_OK)) {
+		err_msg(0, "view '%s' is not exposed at %s", v->name, cg->path);
+		return -1;
+	}
+	mirror_prune_pin(pin);
 	return 0;
-}
-
-static const char *unload_name;
-
-static int unlink_exposure(const char *path, const struct stat *st, int type,
-			   struct FTW *ftw)
-{
-	(void)st;
-	if (type == FTW_F && !strcmp(path + ftw->base, unload_name))
-		unlink(path);
-	else if (type == FTW_DP && ftw->level > 0)
-		rmdir(path); /* fails, harmlessly, while not empty */
-	return 0;
-}
-
-/* Remove every pin of V in the bpffs mirror. */
-void mirror_unexpose_all(const struct view *v)
-{
-	char name[NAME_MAX + 1];
-
-	snprintf(name, sizeof(name), "bpf.%s", v->name);
-	unload_name = name;
-	nftw(CGVIEW_PIN_ROOT "/cgroups", unlink_exposure, 16,
-	     FTW_DEPTH | FTW_PHYS);
 }
 
 static int stock_unload(const struct view *v)
 {
 	if (bpffs_ensure())
 		return -1;
+	inherit_remove(v->name, NULL);
 	mirror_unexpose_all(v);
 	return view_unpin(v);
 }

@@ -13,6 +13,7 @@
  * kernels with the bpf_view series show as bpf.<name> in cgroupfs, and
  * SEC("iter/cgroup"), run by one cgroup_iter (order SELF_ONLY) per cgroup on
  * other kernels. cgview loads what the running kernel supports.
+ * CGVIEW_SLEEPABLE(name) makes the sleepable variants of both.
  */
 #ifndef CGVIEW_VIEW_BPF_H
 #define CGVIEW_VIEW_BPF_H
@@ -27,10 +28,10 @@ struct bpf_view__cgroup {
 	struct cgroup *cgroup;
 };
 
-#define CGVIEW(name)                                                          \
+#define __CGVIEW(name, iter_sec, view_sec)                                    \
 	static __always_inline int name##_show(struct seq_file *seq,          \
 					       struct cgroup *cgrp);          \
-	SEC("iter/cgroup")                                                    \
+	SEC(iter_sec)                                                         \
 	int name##_iter(struct bpf_iter__cgroup *ctx)                         \
 	{                                                                     \
 		struct cgroup *cgrp = ctx->cgroup;                            \
@@ -41,7 +42,7 @@ struct bpf_view__cgroup {
 		name##_show(ctx->meta->seq, cgrp);                            \
 		return 0;                                                     \
 	}                                                                     \
-	SEC("view/cgroup")                                                    \
+	SEC(view_sec)                                                         \
 	int name##_view(struct bpf_view__cgroup *ctx)                         \
 	{                                                                     \
 		name##_show(ctx->seq, ctx->cgroup);                           \
@@ -49,6 +50,32 @@ struct bpf_view__cgroup {
 	}                                                                     \
 	static __always_inline int name##_show(struct seq_file *seq,          \
 					       struct cgroup *cgrp)
+
+#define CGVIEW(name) __CGVIEW(name, "iter/cgroup", "view/cgroup")
+
+/*
+ * A view whose body may sleep, e.g. to call cgroup_rstat_flush() (a
+ * sleepable kfunc): SEC("iter.s/cgroup") and SEC("view.s/cgroup").
+ */
+#define CGVIEW_SLEEPABLE(name) __CGVIEW(name, "iter.s/cgroup", "view.s/cgroup")
+
+/*
+ * CGRP's entry in cgroup local storage MAP, made if there is none. Two
+ * CPUs making it at once: one loses (-EEXIST) and finds the other's.
+ */
+static __always_inline void *cgrp_storage(void *map, struct cgroup *cgrp)
+{
+	void *v = bpf_cgrp_storage_get(map, cgrp, 0,
+				       BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	return v ? v : bpf_cgrp_storage_get(map, cgrp, 0, 0);
+}
+
+/* The cgroup v2 cgroup of task P, where its events are counted. */
+static __always_inline struct cgroup *task_dfl_cgroup(struct task_struct *p)
+{
+	return p->cgroups->dfl_cgrp;
+}
 
 char LICENSE[] SEC("license") = "GPL";
 

@@ -63,8 +63,8 @@ def test_unload_removes_every_exposure(id_view):
 
 def test_errors_say_what_to_do(id_view):
     r = cgview("expose", "nosuchview", "/")
-    assert (r.returncode, "unknown view 'nosuchview' (known views: id "
-            "sched_wait)") == \
+    assert (r.returncode, "unknown view 'nosuchview' (known views: cpu id "
+            "io_latency mem_events net oom sched_wait)") == \
         (1, r.stderr.strip().removeprefix("cgview: "))
     r = cgview("expose", id_view, "no/such/cgroup")
     assert r.returncode == 1 and "no cgroup 'no/such/cgroup'" in r.stderr
@@ -88,7 +88,12 @@ def test_sched_wait_shows_runqueue_wait_of_busy_cgroup_only(bpf_ok):
                 got = keyed(cgview("cat", rel(busy), "sched_wait").stdout)
             assert got["wait_count"] > 0
             assert got["wait_total_ns"] >= got["wait_max_ns"] > 0
-            assert keyed(cgview("cat", rel(idle), "sched_wait").stdout) == \
+            after = keyed(cgview("cat", rel(busy), "sched_wait").stdout)
+            assert sum(after["wait_hist_ns"].values()) == after["wait_count"]
+            idle_got = keyed(cgview("cat", rel(idle), "sched_wait").stdout)
+            assert idle_got.pop("wait_hist_ns") == \
+                dict.fromkeys(got["wait_hist_ns"], 0)
+            assert idle_got == \
                 {"wait_count": 0, "wait_total_ns": 0, "wait_max_ns": 0}
     finally:
         cgview("unload", "sched_wait")

@@ -89,6 +89,15 @@ def cpu_hogs(cg, n=2, cpu=0):
             p.wait()
 
 
+def _value(fields):
+    """"N" is an int; "a=N b=N ..." (nested keyed) a dict of ints."""
+    if len(fields) == 1 and "=" not in fields[0]:
+        return int(fields[0])
+    return {k: int(v) for k, v in (f.split("=") for f in fields)}
+
+
 def keyed(text):
-    """A flat keyed file ("key value" lines) as a dict of ints."""
-    return {k: int(v) for k, v in (line.split() for line in text.splitlines())}
+    """A flat or nested keyed file as a dict: "key N" lines give ints,
+    "key a=N b=N" lines dicts of ints."""
+    return {line.split()[0]: _value(line.split()[1:])
+            for line in text.splitlines()}

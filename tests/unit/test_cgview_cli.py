@@ -3,6 +3,8 @@ with a hint, help exits 0, an unknown view names the known ones."""
 
 import subprocess
 
+import pytest
+
 from cgtest import CGVIEW
 
 
@@ -13,8 +15,10 @@ def cgview(*args):
 def test_help_lists_every_command():
     r = cgview("help")
     assert r.returncode == 0
-    for cmd in ("load VIEW", "unload VIEW", "expose VIEW CGROUP",
-                "unexpose VIEW CGROUP", "cat CGROUP VIEW"):
+    for cmd in ("load VIEW...|--all", "unload VIEW...|--all",
+                "expose VIEW CGROUP", "unexpose VIEW CGROUP",
+                "cat CGROUP VIEW", "ls [CGROUP]", "status [VIEW CGROUP]",
+                "watch", "    --inherit", "    --mode MODE", "-j, --json"):
         assert f"  {cmd}" in r.stdout
     assert cgview("--help").stdout == r.stdout
 
@@ -42,4 +46,26 @@ def test_wrong_argument_count_is_a_usage_error():
 def test_unknown_view_names_the_known_ones():
     r = cgview("cat", "/", "nosuch")
     assert r.returncode == 1
-    assert r.stderr == "cgview: unknown view 'nosuch' (known views: id sched_wait)\n"
+    assert r.stderr == "cgview: unknown view 'nosuch' (known views: cpu id io_latency mem_events net oom sched_wait)\n"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["ls", "a", "b"], "ls takes at most one CGROUP"),
+    (["status", "id"], "status takes no arguments, or VIEW CGROUP"),
+    (["watch", "x"], "watch takes no arguments"),
+    (["load", "--all", "id"], "load takes VIEW... or --all, not both"),
+    (["cat", "/", "id", "--inherit"],
+     "--inherit and --mode go with expose, not cat"),
+    (["load", "id", "-j"], "--json goes with cat, ls and status, not load"),
+    (["ls", "--all"], "--all goes with load and unload, not ls"),
+    (["expose", "id", "/", "--mode", "999"],
+     "--mode takes an octal file mode such as 0440, not '999'"),
+    (["expose", "id", "/", "--mode", "rw"],
+     "--mode takes an octal file mode such as 0440, not 'rw'"),
+    (["expose", "id", "/", "--mode"], "--mode needs an argument"),
+    (["ls", "--frob"], "unknown option '--frob'"),
+])
+def test_option_and_argument_errors_are_usage_errors(args, message):
+    r = cgview(*args)
+    assert (r.returncode, r.stderr) == \
+        (2, f"cgview: {message}\nrun 'cgview help' for usage\n")

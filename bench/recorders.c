@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/* recorders WORKLOAD OPS: run OPS operations of a workload that makes the
+ * events a view's recorders hook, and print the nanoseconds per operation.
+ * bench/recorders runs it with and without each view loaded.
+ *
+ *   switch  two processes on one CPU pass a byte back and forth through
+ *           pipes: per operation 2 wakeups and 2 context switches
+ *   tcp     two processes on one CPU echo a byte over loopback TCP: per
+ *           operation 2 sends and 2 receives (and the switches between)
+ *   dio     4 KiB O_DIRECT reads of a file on a block device (FILE from
+ *           $RECORDERS_FILE): per operation one bio and one request
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static void on_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+}
+
+/* Read a byte from IN and write it to OUT, OPS times (or until EOF). */
+static void echo(int in, int out, long ops)
+{
+	char c;
+
+	for (long i = 0; i < ops; i++)
+		if (read(in, &c, 1) != 1 || write(out, &c, 1) != 1)
+			break;
+}
+
+/* Send a byte on OUT and wait for it back on IN, OPS times. */
+static double ping(int out, int in, long ops)
+{
+	double start = now_ns();
+	char c = 'x';
+
+	for (long i = 0; i < ops; i++)
+		if (write(out, &c, 1) != 1 || read(in, &c, 1) != 1)
+			die("ping");
+	return (now_ns() - start) / ops;
+}
+
+static double run_pair(int a_out, int a_in, int b_in, int b_out, long ops)
+{
+	pid_t pid = fork();
+	double ns;
+
+	if (pid < 0)
+		die("fork");
+	if (!pid) {
+		echo(b_in, b_out, ops);
+		_exit(0);
+	}
+	ns = ping(a_out, a_in, ops);
+	waitpid(pid, NULL, 0);
+	return ns;
+}
+
+static double bench_switch(long ops)
+{
+	int there[2], back[2];
+
+	if (pipe(there) || pipe(back))
+		die("pipe");
+	return run_pair(there[1], back[0], there[0], back[1], ops);
+}
+
+static int tcp_pair(int *client, int *server)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	socklen_t len = sizeof(addr);
+	int one = 1, lfd = socket(AF_INET, SOCK_STREAM, 0);
+
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    listen(lfd, 1) || getsockname(lfd, (struct sockaddr *)&addr, &len))
+		return -1;
+	*client = socket(AF_INET, SOCK_STREAM, 0);
+	if (*client < 0 ||
+	    connect(*client, (struct sockaddr *)&addr, sizeof(addr)))
+		return -1;
+	*server = accept(lfd, NULL, NULL);
+	close(lfd);
+	setsockopt(*client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(*server, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return *server < 0 ? -1 : 0;
+}
+
+static double bench_tcp(long ops)
+{
+	int client, server;
+
+	if (tcp_pair(&client, &server))
+		die("loopback tcp");
+	return run_pair(client, client, server, server, ops);
+}
+
+static double bench_dio(long ops)
+{
+	const char *path = getenv("RECORDERS_FILE");
+	int fd = path ? open(path, O_RDONLY | O_DIRECT) : -1;
+	void *buf;
+	double start;
+
+	if (fd < 0 || posix_memalign(&buf, 4096, 4096))
+		die("RECORDERS_FILE (O_DIRECT)");
+	start = now_ns();
+	for (long i = 0; i < ops; i++)
+		if (pread(fd, buf, 4096, (i % 256) * 4096) != 4096)
+			die("pread");
+	close(fd);
+	free(buf);
+	return (now_ns() - start) / ops;
+}
+
+int main(int argc, char **argv)
+{
+	long ops = argc == 3 ? atol(argv[2]) : 0;
+	double ns;
+
+	if (ops <= 0) {
+		fprintf(stderr, "usage: recorders switch|tcp|dio OPS\n");
+		return 2;
+	}
+	on_cpu0();
+	if (!strcmp(argv[1], "switch"))
+		ns = bench_switch(ops);
+	else if (!strcmp(argv[1], "tcp"))
+		ns = bench_tcp(ops);
+	else if (!strcmp(argv[1], "dio"))
+		ns = bench_dio(ops);
+	else
+		return 2;
+	printf("%.1f\n", ns);
+	return 0;
+}

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The "io_latency" view: block I/O of this cgroup's tasks, in the style of
+ * io.stat plus a latency histogram.
+ *
+ *   rbytes N  wbytes N              bytes submitted for reading, writing
+ *   rios N  wios N                  requests completed
+ *   latency_hist_ns 1024=N ... inf=N
+ *                                   request latency, from the request's
+ *                                   start to its completion (log2 buckets)
+ *   latency_hist_ns_sum N           the sum of those latencies
+ *
+ * I/O counts in the cgroup of the task that submitted it (hosts without
+ * the io controller on cgroup v2 have no bio->bi_blkg to go by); a
+ * request's cgroup is noted when it starts, in the submitter's context,
+ * and looked up by id at completion, when the cgroup may be gone.
+ */
+#include "view.bpf.h"
+#include "hist.bpf.h"
+
+#define REQ_OP_MASK 0xff
+#define REQ_OP_READ 0
+#define REQ_OP_WRITE 1
+#define MAX_INFLIGHT 8192
+
+struct io_stats {
+	__u64 rbytes;
+	__u64 wbytes;
+	__u64 rios;
+	__u64 wios;
+	__u64 latency_sum_ns;
+	struct log2_hist latency;
+};
+
+struct rq_start {
+	__u64 cgroup_id;
+	__u64 start_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGRP_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct io_stats);
+} io_cgrp SEC(".maps");
+
+/*
+ * Requests in flight, by the address of their struct request. Requests
+ * come from a driver's fixed set (one per tag), so the keys are few and
+ * come back: an entry is reused, not deleted, and one whose completion
+ * was never seen is overwritten when its request starts again.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_INFLIGHT);
+	__type(key, __u64);
+	__type(value, struct rq_start);
+} inflight SEC(".maps");
+
+extern struct cgroup *bpf_cgroup_from_id(__u64 cgid) __ksym;
+extern void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
+
+static __always_inline struct io_stats *current_stats(void)
+{
+	struct task_struct *p = bpf_get_current_task_btf();
+
+	return cgrp_storage(&io_cgrp, task_dfl_cgroup(p));
+}
+
+SEC("tp_btf/block_bio_queue")
+int BPF_PROG(io_bio_queue, struct bio *bio)
+{
+	__u32 op = bio->bi_opf & REQ_OP_MASK;
+	struct io_stats *st;
+
+	if (op != REQ_OP_READ && op != REQ_OP_WRITE)
+		return 0;
+	st = current_stats();
+	if (!st)
+		return 0;
+	if (op == REQ_OP_READ)
+		__sync_fetch_and_add(&st->rbytes, bio->bi_iter.bi_size);
+	else
+		__sync_fetch_and_add(&st->wbytes, bio->bi_iter.bi_size);
+	return 0;
+}
+
+SEC("tp_btf/block_io_start")
+int BPF_PROG(io_start, struct request *rq)
+{
+	struct task_struct *p = bpf_get_current_task_btf();
+	struct rq_start s = {
+		.cgroup_id = task_dfl_cgroup(p)->kn->id,
+		.start_ns = bpf_ktime_get_ns(),
+	};
+	__u64 key = (__u64)rq;
+
+	bpf_map_update_elem(&inflight, &key, &s, BPF_ANY);
+	return 0;
+}
+
+static __always_inline void account_done(struct io_stats *st, __u32 op,
+					 __u64 ns)
+{
+	if (op == REQ_OP_READ)
+		__sync_fetch_and_add(&st->rios, 1);
+	else if (op == REQ_OP_WRITE)
+		__sync_fetch_and_add(&st->wios, 1);
+	__sync_fetch_and_add(&st->latency_sum_ns, ns);
+	hist_add(&st->latency, ns);
+}
+
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(io_complete, struct request *rq)
+{
+	__u64 key = (__u64)rq, ns;
+	struct rq_start *s = bpf_map_lookup_elem(&inflight, &key);
+	struct io_stats *st;
+	struct cgroup *cgrp;
+
+	if (!s || !s->start_ns)
+		return 0;
+	ns = bpf_ktime_get_ns() - s->start_ns;
+	s->start_ns = 0;
+	cgrp = bpf_cgroup_from_id(s->cgroup_id);
+	if (!cgrp)
+		return 0;
+	st = cgrp_storage(&io_cgrp, cgrp);
+	if (st)
+		account_done(st, rq->cmd_flags & REQ_OP_MASK, ns);
+	bpf_cgroup_release(cgrp);
+	return 0;
+}
+
+CGVIEW(io_latency)
+{
+	struct io_stats *st = bpf_cgrp_storage_get(&io_cgrp, cgrp, 0, 0);
+
+	if (st) {
+		BPF_SEQ_PRINTF(seq, "rbytes %llu\nwbytes %llu\n", st->rbytes,
+			       st->wbytes);
+		BPF_SEQ_PRINTF(seq, "rios %llu\nwios %llu\n", st->rios,
+			       st->wios);
+	} else {
+		BPF_SEQ_PRINTF(seq, "rbytes 0\nwbytes 0\nrios 0\nwios 0\n");
+	}
+	BPF_SEQ_PRINTF(seq, "latency_hist_ns");
+	hist_print(seq, st ? &st->latency : NULL);
+	BPF_SEQ_PRINTF(seq, "latency_hist_ns_sum %llu\n",
+		       st ? st->latency_sum_ns : 0);
+	return 0;
+}

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Stock kernels: exposing a view at a cgroup attaches one cgroup_iter link
+ * (order SELF_ONLY) to that cgroup and pins it in a mirror of the cgroup
+ * tree in bpffs, where reading the pin runs the view. With --inherit, every
+ * cgroup of the subtree gets one; all or none.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgview.h"
+
+void mirror_prune_pin(const char *pin)
+{
+	char dir[PATH_MAX];
+
+	unlink(pin);
+	snprintf(dir, sizeof(dir), "%s", pin);
+	bpffs_prune(dirname(dir), CGVIEW_MIRROR);
+}
+
+/* Pin V's iterator for CG; -EEXIST when there is one already. */
+static int pin_exposure(const struct view *v, const struct cgroup_ref *cg,
+			int mode, char *pin, size_t size)
+{
+	int link_fd, err;
+
+	if (expose_pin_path(pin, size, cg, v->name))
+		return -ENAMETOOLONG;
+	if (!access(pin, F_OK))
+		return -EEXIST;
+	link_fd = iter_link(v, cg);
+	if (link_fd < 0)
+		return -EINVAL; /* iter_link said why */
+	err = pin_in_new_dirs(link_fd, pin, CGVIEW_MIRROR, 0);
+	close(link_fd);
+	if (err)
+		err_msg(-err, "cannot pin the view at %s", pin);
+	else if (mode >= 0 && chmod(pin, mode)) {
+		err = -errno;
+		err_msg(errno, "cannot set mode %04o on %s", mode, pin);
+		mirror_prune_pin(pin);
+	}
+	return err;
+}
+
+int mirror_expose(const struct view *v, const struct cgroup_ref *cg, int mode,
+		  bool quiet)
+{
+	char pin[PATH_MAX];
+	int err = pin_exposure(v, cg, mode, pin, sizeof(pin));
+
+	if (err == -EEXIST)
+		err_msg(0, "view '%s' is already exposed at %s (%s)", v->name,
+			cg->path, pin);
+	else if (!err && !quiet)
+		printf("%s\n", pin);
+	return err;
+}
+
+/* Pins made by one expose --inherit, to undo them all if one fails. */
+struct made {
+	char **pins;
+	size_t n;
+};
+
+static int note(struct made *m, const char *pin)
+{
+	char **more = realloc(m->pins, (m->n + 1) * sizeof(*m->pins));
+
+	if (!more)
+		return -ENOMEM;
+	m->pins = more;
+	m->pins[m->n] = strdup(pin);
+	return m->pins[m->n++] ? 0 : -ENOMEM;
+}
+
+static void undo(struct made *m, bool all)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		if (all)
+			mirror_prune_pin(m->pins[i]);
+		free(m->pins[i]);
+	}
+	free(m->pins);
+}
+
+static int expose_subtree(const struct view *v, const struct cgroup_ref *cg,
+			  const struct expose_opts *o, struct made *m);
+
+/* Each child cgroup of CG, and its subtree. */
+static int expose_children(const struct view *v, const struct cgroup_ref *cg,
+			   const struct expose_opts *o, struct made *m)
+{
+	struct cgroup_ref *sub = malloc(sizeof(*sub));
+	DIR *d = opendir(cg->path);
+	struct dirent *e;
+	int err = 0;
+
+	if (!d || !sub)
+		err = d ? -ENOMEM : -errno;
+	while (d && sub && (!err || !m) && (e = readdir(d))) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		err = cgroup_child(cg, e->d_name, sub);
+		if (!err)
+			err = expose_subtree(v, sub, o, m);
+	}
+	if (d)
+		closedir(d);
+	free(sub);
+	return m ? err : 0;
+}
+
+/* M: note what was made, to undo it; NULL: keep going past failures */
+static int expose_subtree(const struct view *v, const struct cgroup_ref *cg,
+			  const struct expose_opts *o, struct made *m)
+{
+	char pin[PATH_MAX];
+	int err = pin_exposure(v, cg, o->mode, pin, sizeof(pin));
+
+	if (!err && m)
+		err = note(m, pin);
+	if (!err && !o->quiet)
+		printf("%s\n", pin);
+	if (err && err != -EEXIST && m)
+		return err;
+	return expose_children(v, cg, o, m);
+}
+
+/* Expose V wherever it is missing in CG's subtree (cgview watch). */
+void mirror_fill(const struct view *v, const struct cgroup_ref *cg, int mode)
+{
+	struct expose_opts o = { .inherit = true, .mode = mode, .quiet = true };
+
+	expose_subtree(v, cg, &o, NULL);
+}
+
+int mirror_expose_tree(const struct view *v, const struct cgroup_ref *cg,
+		       const struct expose_opts *o)
+{
+	struct made m = {};
+	char pin[PATH_MAX];
+	int err;
+
+	if (expose_pin_path(pin, sizeof(pin), cg, v->name))
+		return -ENAMETOOLONG;
+	if (!access(pin, F_OK)) {
+		err_msg(0, "view '%s' is already exposed at %s (%s)", v->name,
+			cg->path, pin);
+		return -EEXIST;
+	}
+	err = expose_subtree(v, cg, o, &m);
+	undo(&m, err);
+	return err;
+}
+
+static const char *unexpose_name;
+
+static int unlink_exposure(const char *path, const struct stat *st, int type,
+			   struct FTW *ftw)
+{
+	(void)st;
+	if (type == FTW_F &&
+	    (!unexpose_name || !strcmp(path + ftw->base, unexpose_name)))
+		unlink(path);
+	else if (type == FTW_DP && strcmp(path, CGVIEW_MIRROR))
+		rmdir(path); /* fails, harmlessly, while not empty */
+	return 0;
+}
+
+/* Remove VIEW's pins for REL and all below it ("": the whole mirror);
+ * VIEW NULL: every view's.
+ */
+void mirror_unexpose_tree(const char *view, const char *rel)
+{
+	char name[NAME_MAX + 1], dir[PATH_MAX];
+
+	snprintf(name, sizeof(name), "bpf.%s", view ? view : "");
+	snprintf(dir, sizeof(dir), CGVIEW_MIRROR "%s%s", rel[0] ? "/" : "",
+		 rel);
+	unexpose_name = view ? name : NULL;
+	nftw(dir, unlink_exposure, 16, FTW_DEPTH | FTW_PHYS);
+	bpffs_prune(dir, CGVIEW_MIRROR);
+}
+
+void mirror_unexpose_all(const struct view *v)
+{
+	mirror_unexpose_tree(v->name, "");
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The "net" view: TCP traffic of this cgroup's sockets.
+ *
+ *   tcp_rx_bytes N       bytes received (read by the application)
+ *   tcp_tx_bytes N       bytes sent (accepted by sendmsg)
+ *   tcp_retransmits N    segments retransmitted, SYNs included
+ *
+ * Each socket belongs to the cgroup of the task that created it (accepted
+ * sockets: of the listener), the cgroup socket filters use too; that is
+ * where its events count, also those in softirq or timer context, where
+ * the current task is unrelated.
+ */
+#include "view.bpf.h"
+
+#define IPPROTO_TCP 6
+
+struct net_stats {
+	__u64 rx_bytes;
+	__u64 tx_bytes;
+	__u64 retransmits;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGRP_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct net_stats);
+} net_cgrp SEC(".maps");
+
+static __always_inline struct net_stats *stats_of(const struct sock *sk)
+{
+	struct cgroup *cgrp = sk->sk_cgrp_data.cgroup;
+
+	if (!cgrp || sk->sk_protocol != IPPROTO_TCP)
+		return NULL;
+	return cgrp_storage(&net_cgrp, cgrp);
+}
+
+static __always_inline void count_bytes(struct sock *sk, int ret, bool tx)
+{
+	struct net_stats *st;
+
+	if (ret <= 0)
+		return;
+	st = stats_of(sk);
+	if (st && tx)
+		__sync_fetch_and_add(&st->tx_bytes, ret);
+	else if (st)
+		__sync_fetch_and_add(&st->rx_bytes, ret);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(net_recv, struct sock *sk, int ret)
+{
+	count_bytes(sk, ret, false);
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(net_send, struct sock *sk, int ret)
+{
+	count_bytes(sk, ret, true);
+	return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(net_retransmit, const struct sock *sk)
+{
+	struct net_stats *st = stats_of(sk);
+
+	if (st)
+		__sync_fetch_and_add(&st->retransmits, 1);
+	return 0;
+}
+
+CGVIEW(net)
+{
+	struct net_stats *st = bpf_cgrp_storage_get(&net_cgrp, cgrp, 0, 0);
+	struct net_stats zero = {};
+
+	if (!st)
+		st = &zero;
+	BPF_SEQ_PRINTF(seq, "tcp_rx_bytes %llu\n", st->rx_bytes);
+	BPF_SEQ_PRINTF(seq, "tcp_tx_bytes %llu\n", st->tx_bytes);
+	BPF_SEQ_PRINTF(seq, "tcp_retransmits %llu\n", st->retransmits);
+	return 0;
+}

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The "oom" view: OOM kills, where they happened and whom they hit.
+ *
+ *   oom_kill N             kills by the OOM killer run on behalf of a task
+ *                          in this cgroup (its allocation found no memory)
+ *   oom_victim N           tasks of this cgroup that the OOM killer killed
+ *   last_victim_cgroup ID  cgroup id of the latest victim of a kill counted
+ *                          in oom_kill here (0: none yet)
+ *   last_victim_pid N      and its pid
+ *
+ * The OOM killer runs in the context of the task whose allocation failed
+ * and marks its victim (tracepoint mark_victim); the victim may live in
+ * another cgroup, e.g. a sibling under the same memory limit.
+ */
+#include "view.bpf.h"
+
+struct oom_stats {
+	__u64 kills;
+	__u64 victims;
+	__u64 last_victim_cgroup;
+	__u64 last_victim_pid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGRP_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct oom_stats);
+} ooms SEC(".maps");
+
+SEC("tp_btf/mark_victim")
+int BPF_PROG(oom_mark_victim, struct task_struct *victim)
+{
+	struct task_struct *killer = bpf_get_current_task_btf();
+	struct cgroup *vcg = task_dfl_cgroup(victim);
+	struct oom_stats *st;
+
+	st = cgrp_storage(&ooms, vcg);
+	if (st)
+		__sync_fetch_and_add(&st->victims, 1);
+	st = cgrp_storage(&ooms, task_dfl_cgroup(killer));
+	if (!st)
+		return 0;
+	__sync_fetch_and_add(&st->kills, 1);
+	st->last_victim_cgroup = vcg->kn->id;
+	st->last_victim_pid = victim->pid;
+	return 0;
+}
+
+CGVIEW(oom)
+{
+	struct oom_stats *st = bpf_cgrp_storage_get(&ooms, cgrp, 0, 0);
+	struct oom_stats zero = {};
+
+	if (!st)
+		st = &zero;
+	BPF_SEQ_PRINTF(seq, "oom_kill %llu\n", st->kills);
+	BPF_SEQ_PRINTF(seq, "oom_victim %llu\n", st->victims);
+	BPF_SEQ_PRINTF(seq, "last_victim_cgroup %llu\n",
+		       st->last_victim_cgroup);
+	BPF_SEQ_PRINTF(seq, "last_victim_pid %llu\n", st->last_victim_pid);
+	return 0;
+}
