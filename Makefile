@@ -178,7 +178,7 @@ $(BUILD)/bench/bare_scrape: bench/bare_scrape.c
 bench-exporter: deps exporter $(BUILD)/bench/bare_scrape
 	bench/exporter-cost
 
-demo: deps cgview kernel
+demo: deps cgview exporter kernel
 	@$(VM_RUN) --quiet -- tests/vm/demo
 
 # What each view's recorders add per event, on the host (stock) kernel
@@ -190,7 +190,7 @@ bench-recorders: deps cgview $(BUILD)/bench/recorders
 	bench/recorders
 
 # The demo on the running (stock) kernel: every view, --inherit, cat
-demo-host: deps cgview
+demo-host: deps cgview exporter
 	@tests/host/demo
 
 clean:
