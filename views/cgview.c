@@ -95,13 +95,19 @@ struct opts {
 	struct expose_opts expose;
 };
 
+/* unload --all: the built-in views that are loaded; load --all: all. */
 static int load_all(int (*fn)(const struct view *))
 {
+	const struct view *v;
 	int ret = EXIT_OK;
 
-	for (size_t i = 0; i < view_builtin_count(); i++)
-		if (fn(view_builtin(i)))
+	for (size_t i = 0; i < view_builtin_count(); i++) {
+		v = view_builtin(i);
+		if (fn == view_unload && !view_is_loaded(v))
+			continue;
+		if (fn(v))
 			ret = EXIT_FAIL;
+	}
 	return ret;
 }
 
@@ -199,7 +205,7 @@ static int run(const char *cmd, int argc, char **argv, const struct opts *o)
 	if (!strcmp(cmd, "load"))
 		return for_each_view(cmd, argc, argv, o, kernel_mode()->load);
 	if (!strcmp(cmd, "unload"))
-		return for_each_view(cmd, argc, argv, o, kernel_mode()->unload);
+		return for_each_view(cmd, argc, argv, o, view_unload);
 	if (!strcmp(cmd, "ls"))
 		return cmd_ls(argc ? argv[0] : NULL, o->json);
 	if (!strcmp(cmd, "status"))

@@ -68,7 +68,6 @@ struct expose_opts {
 struct mode {
 	const char *name;
 	int (*load)(const struct view *v);
-	int (*unload)(const struct view *v);
 	int (*expose)(const struct view *v, const struct cgroup_ref *cg,
 		      const struct expose_opts *o);
 	int (*unexpose)(const struct view *v, const struct cgroup_ref *cg);
@@ -93,7 +92,8 @@ void fentry_fallback(struct bpf_object *obj);
 
 /* load.c */
 int view_load(const struct view *v, bool with_link);
-int view_unpin(const struct view *v);
+bool view_is_loaded(const struct view *v);
+int view_unload(const struct view *v);
 int iter_link(const struct view *v, const struct cgroup_ref *cg);
 
 /* cat.c */

@@ -11,11 +11,16 @@
  *
  * I/O counts in the cgroup of the task that submitted it (hosts without
  * the io controller on cgroup v2 have no bio->bi_blkg to go by); a
- * request's cgroup is noted when it starts, in the submitter's context,
- * and looked up by id at completion, when the cgroup may be gone.
+ * request's cgroup id is noted when it starts, in the submitter's
+ * context. Completions run in interrupt context, often after the
+ * submitter's cgroup is gone, so the statistics are kept in a hash by
+ * cgroup id (one lookup at completion, no reference to take and drop),
+ * made only in the submitter's context and deleted when the cgroup is
+ * removed (cgid_stats.bpf.h): no state outlives its cgroup.
  */
 #include "view.bpf.h"
 #include "hist.bpf.h"
+#include "cgid_stats.bpf.h"
 
 #define REQ_OP_MASK 0xff
 #define REQ_OP_READ 0
@@ -36,12 +41,8 @@ struct rq_start {
 	__u64 start_ns;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_CGRP_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct io_stats);
-} io_cgrp SEC(".maps");
+/* Statistics by cgroup id, for the cgroups that did block I/O. */
+CGID_STATS(io_by_cgroup, struct io_stats);
 
 /*
  * Requests in flight, by the address of their struct request. Requests
@@ -56,14 +57,9 @@ struct {
 	__type(value, struct rq_start);
 } inflight SEC(".maps");
 
-extern struct cgroup *bpf_cgroup_from_id(__u64 cgid) __ksym;
-extern void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
-
-static __always_inline struct io_stats *current_stats(void)
+static __always_inline __u64 current_cgroup_id(void)
 {
-	struct task_struct *p = bpf_get_current_task_btf();
-
-	return cgrp_storage(&io_cgrp, task_dfl_cgroup(p));
+	return task_dfl_cgroup(bpf_get_current_task_btf())->kn->id;
 }
 
 SEC("tp_btf/block_bio_queue")
@@ -74,7 +70,8 @@ int BPF_PROG(io_bio_queue, struct bio *bio)
 
 	if (op != REQ_OP_READ && op != REQ_OP_WRITE)
 		return 0;
-	st = current_stats();
+	st = io_by_cgroup_get(task_dfl_cgroup(bpf_get_current_task_btf()),
+			      true);
 	if (!st)
 		return 0;
 	if (op == REQ_OP_READ)
@@ -87,9 +84,8 @@ int BPF_PROG(io_bio_queue, struct bio *bio)
 SEC("tp_btf/block_io_start")
 int BPF_PROG(io_start, struct request *rq)
 {
-	struct task_struct *p = bpf_get_current_task_btf();
 	struct rq_start s = {
-		.cgroup_id = task_dfl_cgroup(p)->kn->id,
+		.cgroup_id = current_cgroup_id(),
 		.start_ns = bpf_ktime_get_ns(),
 	};
 	__u64 key = (__u64)rq;
@@ -109,31 +105,27 @@ static __always_inline void account_done(struct io_stats *st, __u32 op,
 	hist_add(&st->latency, ns);
 }
 
+/* A cgroup removed before its request completed: the I/O is not counted. */
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(io_complete, struct request *rq)
 {
 	__u64 key = (__u64)rq, ns;
 	struct rq_start *s = bpf_map_lookup_elem(&inflight, &key);
 	struct io_stats *st;
-	struct cgroup *cgrp;
 
 	if (!s || !s->start_ns)
 		return 0;
 	ns = bpf_ktime_get_ns() - s->start_ns;
 	s->start_ns = 0;
-	cgrp = bpf_cgroup_from_id(s->cgroup_id);
-	if (!cgrp)
-		return 0;
-	st = cgrp_storage(&io_cgrp, cgrp);
+	st = bpf_map_lookup_elem(&io_by_cgroup, &s->cgroup_id);
 	if (st)
 		account_done(st, rq->cmd_flags & REQ_OP_MASK, ns);
-	bpf_cgroup_release(cgrp);
 	return 0;
 }
 
 CGVIEW(io_latency)
 {
-	struct io_stats *st = bpf_cgrp_storage_get(&io_cgrp, cgrp, 0, 0);
+	struct io_stats *st = io_by_cgroup_get(cgrp, false);
 
 	if (st) {
 		BPF_SEQ_PRINTF(seq, "rbytes %llu\nwbytes %llu\n", st->rbytes,

@@ -220,11 +220,29 @@ int iter_link(const struct view *v, const struct cgroup_ref *cg)
 	return link_fd;
 }
 
-/* Unpin V's program and links; exposures are the caller's business. */
-int view_unpin(const struct view *v)
+/* Is V loaded: does its pin directory exist? */
+bool view_is_loaded(const struct view *v)
 {
-	int err = unpin_all(v->name);
+	char dir[PATH_MAX];
 
+	return !view_pin_path(dir, sizeof(dir), v->name, "") &&
+	       access(dir, F_OK) == 0;
+}
+
+/*
+ * Unload V in either mode: every exposure (inherited ones and the stock
+ * mirror's pins), then the pinned program and links. On a patched kernel
+ * unpinning the link removes every bpf.<view> file in cgroupfs.
+ */
+int view_unload(const struct view *v)
+{
+	int err;
+
+	if (bpffs_ensure())
+		return -1;
+	inherit_remove(v->name, NULL);
+	mirror_unexpose_all(v);
+	err = unpin_all(v->name);
 	if (err == -ENOENT)
 		err_msg(0, "view '%s' is not loaded", v->name);
 	else if (err)

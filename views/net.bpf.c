@@ -8,9 +8,12 @@
  * Each socket belongs to the cgroup of the task that created it (accepted
  * sockets: of the listener), the cgroup socket filters use too; that is
  * where its events count, also those in softirq or timer context, where
- * the current task is unrelated.
+ * the current task is unrelated. The verifier does not trust a socket's
+ * cgroup pointer for cgroup local storage, so the statistics are kept by
+ * cgroup id (cgid_stats.bpf.h) and deleted when the cgroup is removed.
  */
 #include "view.bpf.h"
+#include "cgid_stats.bpf.h"
 
 #define IPPROTO_TCP 6
 
@@ -20,12 +23,7 @@ struct net_stats {
 	__u64 retransmits;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_CGRP_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct net_stats);
-} net_cgrp SEC(".maps");
+CGID_STATS(net_by_cgroup, struct net_stats);
 
 static __always_inline struct net_stats *stats_of(const struct sock *sk)
 {
@@ -33,7 +31,7 @@ static __always_inline struct net_stats *stats_of(const struct sock *sk)
 
 	if (!cgrp || sk->sk_protocol != IPPROTO_TCP)
 		return NULL;
-	return cgrp_storage(&net_cgrp, cgrp);
+	return net_by_cgroup_get(cgrp, true);
 }
 
 static __always_inline void count_bytes(struct sock *sk, int ret, bool tx)
@@ -75,7 +73,7 @@ int BPF_PROG(net_retransmit, const struct sock *sk)
 
 CGVIEW(net)
 {
-	struct net_stats *st = bpf_cgrp_storage_get(&net_cgrp, cgrp, 0, 0);
+	struct net_stats *st = net_by_cgroup_get(cgrp, false);
 	struct net_stats zero = {};
 
 	if (!st)

@@ -123,23 +123,9 @@ static int patched_load(const struct view *v)
 	return view_load(v, true);
 }
 
-/*
- * Unpinning the link removes every bpf.<view> file in cgroupfs; pins made
- * with CGVIEW_MODE=stock go too.
- */
-static int patched_unload(const struct view *v)
-{
-	if (bpffs_ensure())
-		return -1;
-	inherit_remove(v->name, NULL);
-	mirror_unexpose_all(v);
-	return view_unpin(v);
-}
-
 const struct mode patched_mode = {
 	.name = "patched",
 	.load = patched_load,
-	.unload = patched_unload,
 	.expose = patched_expose,
 	.unexpose = patched_unexpose,
 	.file_path = cgroupfs_path,

@@ -9,11 +9,17 @@
  *   wait_total_ns N   their total
  *   wait_max_ns N     the longest one
  *   wait_hist_ns 1024=N ... inf=N   how many waits took how long (log2)
+ *
+ * The scheduler already notes when a task was queued (sched_info, with
+ * CONFIG_SCHED_INFO: schedstats or delay accounting) and reads the
+ * runqueue's clock when it switches: one sched_switch program reads both,
+ * before the scheduler itself accounts the wait, and needs no wakeup hook
+ * and no per-task state of its own. A wait that a migration splits counts
+ * from the move (the scheduler accounts the part before it on dequeue).
  */
 #include "view.bpf.h"
+#include <bpf/bpf_core_read.h>
 #include "hist.bpf.h"
-
-#define TASK_RUNNING 0
 
 /* The count of waits is the sum of the histogram's buckets. */
 struct wait_stats {
@@ -23,39 +29,16 @@ struct wait_stats {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, __u64);
-} queued_at SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_CGRP_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct wait_stats);
 } waits SEC(".maps");
 
-static void mark_queued(struct task_struct *p, __u64 now)
+static __always_inline void account_wait(struct task_struct *p, __u64 delta)
 {
-	__u64 *ts = bpf_task_storage_get(&queued_at, p, 0,
-					 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	struct wait_stats *st = cgrp_storage(&waits, task_dfl_cgroup(p));
 
-	if (ts)
-		*ts = now;
-}
-
-static void account_wait(struct task_struct *p, __u64 now)
-{
-	__u64 *ts = bpf_task_storage_get(&queued_at, p, 0, 0);
-	struct wait_stats *st;
-	__u64 delta;
-
-	if (!ts || !*ts)
-		return;
-	delta = now - *ts;
-	*ts = 0;
-	st = cgrp_storage(&waits, task_dfl_cgroup(p));
 	if (!st)
 		return;
 	__sync_fetch_and_add(&st->total_ns, delta);
@@ -64,29 +47,29 @@ static void account_wait(struct task_struct *p, __u64 now)
 	hist_add(&st->hist, delta);
 }
 
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(sched_wait_wakeup, struct task_struct *p)
-{
-	mark_queued(p, bpf_ktime_get_ns());
-	return 0;
-}
-
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(sched_wait_wakeup_new, struct task_struct *p)
-{
-	mark_queued(p, bpf_ktime_get_ns());
-	return 0;
-}
-
+/*
+ * The tracepoint fires before sched_info_arrive(): NEXT's last_queued is
+ * still the rq clock when it was queued (0: not queued, e.g. the idle
+ * task), and __schedule() has just updated this runqueue's clock. The
+ * runqueue is PREV's: its cfs_rq (every task has one with group
+ * scheduling) points to it. Kernels without CONFIG_SCHED_INFO or
+ * CONFIG_FAIR_GROUP_SCHED load the view and count nothing.
+ */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_wait_switch, bool preempt, struct task_struct *prev,
-	     struct task_struct *next, unsigned int prev_state)
+	     struct task_struct *next)
 {
-	__u64 now = bpf_ktime_get_ns();
+	__u64 queued, now;
 
-	if (prev_state == TASK_RUNNING)
-		mark_queued(prev, now);
-	account_wait(next, now);
+	if (!bpf_core_field_exists(next->sched_info) ||
+	    !bpf_core_field_exists(prev->se.cfs_rq->rq))
+		return 0;
+	queued = next->sched_info.last_queued;
+	if (!queued)
+		return 0;
+	now = prev->se.cfs_rq->rq->clock;
+	if (now > queued)
+		account_wait(next, now - queued);
 	return 0;
 }
 

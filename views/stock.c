@@ -77,15 +77,6 @@ static int stock_unexpose(const struct view *v, const struct cgroup_ref *cg)
 	return 0;
 }
 
-static int stock_unload(const struct view *v)
-{
-	if (bpffs_ensure())
-		return -1;
-	inherit_remove(v->name, NULL);
-	mirror_unexpose_all(v);
-	return view_unpin(v);
-}
-
 static int stock_load(const struct view *v)
 {
 	return view_load(v, false);
@@ -94,7 +85,6 @@ static int stock_load(const struct view *v)
 const struct mode stock_mode = {
 	.name = "stock",
 	.load = stock_load,
-	.unload = stock_unload,
 	.expose = stock_expose,
 	.unexpose = stock_unexpose,
 	.file_path = expose_pin_path,

@@ -63,6 +63,18 @@ def test_load_all_loads_every_view_and_unload_all_removes_them(bpf_ok):
     assert ls_json()["views"] == []
 
 
+def test_unload_all_removes_only_what_is_loaded(bpf_ok):
+    assert cgview("load", "sched_wait").returncode == 0
+    r = cgview("unload", "--all")
+    assert (r.returncode, r.stderr) == (0, "")
+    assert ls_json()["views"] == []
+    r = cgview("unload", "--all")
+    assert (r.returncode, r.stderr) == (0, "")
+    r = cgview("unload", "sched_wait")
+    assert r.returncode == 1
+    assert "view 'sched_wait' is not loaded" in r.stderr
+
+
 def test_expose_inherit_mirrors_the_subtree_with_the_mode(id_view):
     with cgroup("top") as top, cgroup("a", top) as a, cgroup("b", a) as b:
         r = cgview("expose", "--inherit", "--mode", "0440", id_view, rel(top))

@@ -2,10 +2,13 @@
 --inherit, while `cgview watch` mirrors them: afterwards no pin is left,
 and the kernel has freed every cgroup (a pinned cgroup_iter link would
 hold its cgroup as a dying descendant; cgroup local storage, where the
-views keep their state, is freed with the cgroup)."""
+views keep their state, is freed with the cgroup), and io_latency's
+statistics by cgroup id are back to the entries they had before."""
 
+import json
 import os
 import subprocess
+import tempfile
 
 import pytest
 
@@ -31,12 +34,35 @@ def all_views(bpf_ok):
     cgview("unload", "--all")
 
 
-def test_short_lived_cgroups_leave_nothing_behind(all_views):
+def map_entries(name):
+    """How many entries the loaded map NAME holds."""
+    maps = json.loads(subprocess.run(["bpftool", "-j", "map", "show"],
+                                     check=True, capture_output=True,
+                                     text=True).stdout)
+    ids = [m["id"] for m in maps if m.get("name") == name]
+    assert len(ids) == 1, f"one map {name} loaded: {ids}"
+    dump = subprocess.run(["bpftool", "-j", "map", "dump", "id",
+                           str(ids[0])], check=True, capture_output=True,
+                          text=True).stdout
+    return len(json.loads(dump))
+
+
+@pytest.fixture
+def direct_io_file():
+    with tempfile.NamedTemporaryFile(dir="/var/tmp") as f:
+        f.write(b"x" * 65536)
+        f.flush()
+        os.fsync(f.fileno())
+        yield f.name
+
+
+def test_short_lived_cgroups_leave_nothing_behind(all_views, direct_io_file):
     with cgroup("churn") as top, watching():
         for view in all_views:
             r = cgview("expose", "--inherit", view, rel(top))
             assert r.returncode == 0, r.stderr
         before = pins()
+        io_before = map_entries("io_by_cgroup")
         for i in range(CHURN):
             cg = os.path.join(top, f"job{i}.scope")
             os.mkdir(cg)
@@ -46,10 +72,15 @@ def test_short_lived_cgroups_leave_nothing_behind(all_views):
                                        for v in all_views),
                            what=f"{cg} mirrored")
                 subprocess.run(["sh", "-c", f"echo $$ > {cg}/cgroup.procs; "
-                                f"cat {mirror_path(cg, 'sched_wait')}"],
+                                f"cat {mirror_path(cg, 'sched_wait')}; "
+                                f"dd if={direct_io_file} of=/dev/null "
+                                "bs=4k count=1 iflag=direct"],
                                check=True, capture_output=True)
+                if i == 0:
+                    assert map_entries("io_by_cgroup") == io_before + 1
             os.rmdir(cg)
         wait_until(lambda: pins() == before, timeout=120,
                    what="the mirror back to where it started")
         wait_until(lambda: dying(top) == 0, timeout=60,
                    what="every removed cgroup freed")
+        assert map_entries("io_by_cgroup") == io_before
