@@ -90,7 +90,7 @@ int BPF_PROG(attach_stats_flush, struct cgroup *cgrp, struct cgroup *parent,
 	return 0;
 }
 
-static int show(struct seq_file *seq, struct cgroup *cgrp)
+CGVIEW_SLEEPABLE(attach_stats)
 {
 	__u64 id = cgrp->kn->id;
 	struct total *t;
@@ -99,20 +99,4 @@ static int show(struct seq_file *seq, struct cgroup *cgrp)
 	t = bpf_map_lookup_elem(&totals, &id);
 	BPF_SEQ_PRINTF(seq, "attaches %llu\n", t ? t->state : 0);
 	return 0;
-}
-
-SEC("iter.s/cgroup")
-int attach_stats_iter(struct bpf_iter__cgroup *ctx)
-{
-	struct cgroup *cgrp = ctx->cgroup;
-
-	if (cgrp)
-		show(ctx->meta->seq, cgrp);
-	return 0;
-}
-
-SEC("view.s/cgroup")
-int attach_stats_view(struct bpf_view__cgroup *ctx)
-{
-	return show(ctx->seq, ctx->cgroup);
 }

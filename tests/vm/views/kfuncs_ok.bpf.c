@@ -10,7 +10,7 @@ struct cgroup *bpf_cgroup_ancestor(struct cgroup *cgrp, int level) __ksym;
 void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
 void cgroup_rstat_flush(struct cgroup *cgrp) __ksym;
 
-static int show(struct seq_file *seq, struct cgroup *cgrp)
+CGVIEW_SLEEPABLE(kfuncs_ok)
 {
 	struct cgroup *parent = NULL;
 	__u64 id = 0;
@@ -24,20 +24,4 @@ static int show(struct seq_file *seq, struct cgroup *cgrp)
 	}
 	BPF_SEQ_PRINTF(seq, "parent_id %llu\n", id);
 	return 0;
-}
-
-SEC("iter.s/cgroup")
-int kfuncs_ok_iter(struct bpf_iter__cgroup *ctx)
-{
-	struct cgroup *cgrp = ctx->cgroup;
-
-	if (cgrp)
-		show(ctx->meta->seq, cgrp);
-	return 0;
-}
-
-SEC("view.s/cgroup")
-int kfuncs_ok_view(struct bpf_view__cgroup *ctx)
-{
-	return show(ctx->seq, ctx->cgroup);
 }
