@@ -81,16 +81,20 @@ int BPF_PROG(io_bio_queue, struct bio *bio)
 	return 0;
 }
 
+/* A request seen before is updated in place: no new hash element. */
 SEC("tp_btf/block_io_start")
 int BPF_PROG(io_start, struct request *rq)
 {
-	struct rq_start s = {
-		.cgroup_id = current_cgroup_id(),
-		.start_ns = bpf_ktime_get_ns(),
-	};
 	__u64 key = (__u64)rq;
+	struct rq_start *s = bpf_map_lookup_elem(&inflight, &key);
+	struct rq_start init = {};
 
-	bpf_map_update_elem(&inflight, &key, &s, BPF_ANY);
+	if (!s)
+		s = &init;
+	s->cgroup_id = current_cgroup_id();
+	s->start_ns = bpf_ktime_get_ns();
+	if (s == &init)
+		bpf_map_update_elem(&inflight, &key, s, BPF_ANY);
 	return 0;
 }
 
