@@ -2,11 +2,13 @@
 --inherit, while `cgview watch` mirrors them: afterwards no pin is left,
 and the kernel has freed every cgroup (a pinned cgroup_iter link would
 hold its cgroup as a dying descendant; cgroup local storage, where the
-views keep their state, is freed with the cgroup), and io_latency's
-statistics by cgroup id are back to the entries they had before."""
+views keep their state, is freed with the cgroup), and io_latency's and
+net's statistics by cgroup id are back to the entries they had before,
+though every tenth cgroup did direct I/O and sent over TCP."""
 
 import json
 import os
+import socket
 import subprocess
 import tempfile
 
@@ -56,13 +58,36 @@ def direct_io_file():
         yield f.name
 
 
-def test_short_lived_cgroups_leave_nothing_behind(all_views, direct_io_file):
+@pytest.fixture
+def tcp_sink():
+    """A loopback listener; yields its port and takes what is sent."""
+    with socket.create_server(("127.0.0.1", 0), backlog=8) as srv:
+        srv.settimeout(10)
+        yield srv, srv.getsockname()[1]
+
+
+def send_from(cg, sink):
+    """One TCP connection from a task in CG, which sends a line."""
+    srv, port = sink
+    subprocess.run(["bash", "-c", f"echo $$ > {cg}/cgroup.procs; "
+                    f"exec 3<>/dev/tcp/127.0.0.1/{port}; echo hi >&3"],
+                   check=True, capture_output=True)
+    conn, _ = srv.accept()
+    conn.close()
+
+
+# io_latency's and net's statistics by cgroup id (cgid_stats.bpf.h)
+CGID_MAPS = ["io_by_cgroup", "net_by_cgroup"]
+
+
+def test_short_lived_cgroups_leave_nothing_behind(all_views, direct_io_file,
+                                                  tcp_sink):
     with cgroup("churn") as top, watching():
         for view in all_views:
             r = cgview("expose", "--inherit", view, rel(top))
             assert r.returncode == 0, r.stderr
         before = pins()
-        io_before = map_entries("io_by_cgroup")
+        maps_before = {m: map_entries(m) for m in CGID_MAPS}
         for i in range(CHURN):
             cg = os.path.join(top, f"job{i}.scope")
             os.mkdir(cg)
@@ -76,11 +101,13 @@ def test_short_lived_cgroups_leave_nothing_behind(all_views, direct_io_file):
                                 f"dd if={direct_io_file} of=/dev/null "
                                 "bs=4k count=1 iflag=direct"],
                                check=True, capture_output=True)
+                send_from(cg, tcp_sink)
                 if i == 0:
-                    assert map_entries("io_by_cgroup") == io_before + 1
+                    assert {m: map_entries(m) for m in CGID_MAPS} == \
+                        {m: n + 1 for m, n in maps_before.items()}
             os.rmdir(cg)
         wait_until(lambda: pins() == before, timeout=120,
                    what="the mirror back to where it started")
         wait_until(lambda: dying(top) == 0, timeout=60,
                    what="every removed cgroup freed")
-        assert map_entries("io_by_cgroup") == io_before
+        assert {m: map_entries(m) for m in CGID_MAPS} == maps_before
