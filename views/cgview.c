@@ -95,15 +95,15 @@ struct opts {
 	struct expose_opts expose;
 };
 
-/* unload --all: the built-in views that are loaded; load --all: all. */
-static int load_all(int (*fn)(const struct view *))
+/* FN on every built-in view, or with LOADED_ONLY on those that are loaded. */
+static int each_builtin(int (*fn)(const struct view *), bool loaded_only)
 {
 	const struct view *v;
 	int ret = EXIT_OK;
 
 	for (size_t i = 0; i < view_builtin_count(); i++) {
 		v = view_builtin(i);
-		if (fn == view_unload && !view_is_loaded(v))
+		if (loaded_only && !view_is_loaded(v))
 			continue;
 		if (fn(v))
 			ret = EXIT_FAIL;
@@ -111,16 +111,20 @@ static int load_all(int (*fn)(const struct view *))
 	return ret;
 }
 
-/* load/unload: each argument is a view, or --all built-in ones. */
+/*
+ * load/unload: each argument is a view, or --all built-in ones (for
+ * unload, those that are loaded).
+ */
 static int for_each_view(const char *cmd, int argc, char **argv,
-			 const struct opts *o, int (*fn)(const struct view *))
+			 const struct opts *o, int (*fn)(const struct view *),
+			 bool unload)
 {
 	int ret = EXIT_OK;
 
 	if (o->all && argc)
 		return usage_error("%s takes VIEW... or --all, not both", cmd);
 	if (o->all)
-		return load_all(fn);
+		return each_builtin(fn, unload);
 	if (argc < 1)
 		return usage_error("%s needs at least one VIEW (or --all)",
 				   cmd);
@@ -203,9 +207,10 @@ static int run(const char *cmd, int argc, char **argv, const struct opts *o)
 	if (check_opts(cmd, o) || check_args(cmd, argc))
 		return EXIT_USAGE;
 	if (!strcmp(cmd, "load"))
-		return for_each_view(cmd, argc, argv, o, kernel_mode()->load);
+		return for_each_view(cmd, argc, argv, o, kernel_mode()->load,
+				     false);
 	if (!strcmp(cmd, "unload"))
-		return for_each_view(cmd, argc, argv, o, view_unload);
+		return for_each_view(cmd, argc, argv, o, view_unload, true);
 	if (!strcmp(cmd, "ls"))
 		return cmd_ls(argc ? argv[0] : NULL, o->json);
 	if (!strcmp(cmd, "status"))

@@ -57,9 +57,9 @@ struct {
 	__type(value, struct rq_start);
 } inflight SEC(".maps");
 
-static __always_inline __u64 current_cgroup_id(void)
+static __always_inline struct cgroup *current_cgroup(void)
 {
-	return task_dfl_cgroup(bpf_get_current_task_btf())->kn->id;
+	return task_dfl_cgroup(bpf_get_current_task_btf());
 }
 
 SEC("tp_btf/block_bio_queue")
@@ -70,8 +70,7 @@ int BPF_PROG(io_bio_queue, struct bio *bio)
 
 	if (op != REQ_OP_READ && op != REQ_OP_WRITE)
 		return 0;
-	st = io_by_cgroup_get(task_dfl_cgroup(bpf_get_current_task_btf()),
-			      true);
+	st = io_by_cgroup_get(current_cgroup(), true);
 	if (!st)
 		return 0;
 	if (op == REQ_OP_READ)
@@ -85,16 +84,17 @@ int BPF_PROG(io_bio_queue, struct bio *bio)
 SEC("tp_btf/block_io_start")
 int BPF_PROG(io_start, struct request *rq)
 {
+	struct rq_start now = {
+		.cgroup_id = current_cgroup()->kn->id,
+		.start_ns = bpf_ktime_get_ns(),
+	};
 	__u64 key = (__u64)rq;
 	struct rq_start *s = bpf_map_lookup_elem(&inflight, &key);
-	struct rq_start init = {};
 
-	if (!s)
-		s = &init;
-	s->cgroup_id = current_cgroup_id();
-	s->start_ns = bpf_ktime_get_ns();
-	if (s == &init)
-		bpf_map_update_elem(&inflight, &key, s, BPF_ANY);
+	if (s)
+		*s = now;
+	else
+		bpf_map_update_elem(&inflight, &key, &now, BPF_ANY);
 	return 0;
 }
 

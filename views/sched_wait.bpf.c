@@ -18,7 +18,6 @@
  * from the move (the scheduler accounts the part before it on dequeue).
  */
 #include "view.bpf.h"
-#include <bpf/bpf_core_read.h>
 #include "hist.bpf.h"
 
 /* The count of waits is the sum of the histogram's buckets. */

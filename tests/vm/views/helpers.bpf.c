@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* A test view that uses each seq_file helper a view may call. */
 #include "view.bpf.h"
-#include <bpf/bpf_core_read.h>
 
 CGVIEW(helpers)
 {
