@@ -21,7 +21,8 @@ static const char usage[] =
 	"commands:\n"
 	"  load VIEW...|--all     load views and pin them under " CGVIEW_PIN_ROOT
 	"/views\n"
-	"  unload VIEW...|--all   remove the views and every exposure of them\n"
+	"  unload VIEW...|--all   remove the views (--all: those loaded) and every\n"
+	"                         exposure of them\n"
 	"  expose VIEW CGROUP     make bpf.VIEW for CGROUP; prints the file's path\n"
 	"      --inherit          and for every descendant, now and later (other\n"
 	"                         kernels: while 'cgview watch' runs)\n"
