@@ -2,21 +2,22 @@
 /* The "io_latency" view: block I/O of this cgroup's tasks, in the style of
  * io.stat plus a latency histogram.
  *
- *   rbytes N  wbytes N              bytes submitted for reading, writing
+ *   rbytes N  wbytes N              bytes of requests read, written
  *   rios N  wios N                  requests completed
  *   latency_hist_ns 1024=N ... inf=N
  *                                   request latency, from the request's
  *                                   start to its completion (log2 buckets)
  *   latency_hist_ns_sum N           the sum of those latencies
  *
- * I/O counts in the cgroup of the task that submitted it (hosts without
- * the io controller on cgroup v2 have no bio->bi_blkg to go by); a
- * request's cgroup id is noted when it starts, in the submitter's
- * context. Completions run in interrupt context, often after the
- * submitter's cgroup is gone, so the statistics are kept in a hash by
- * cgroup id (one lookup at completion, no reference to take and drop),
- * made only in the submitter's context and deleted when the cgroup is
- * removed (cgid_stats.bpf.h): no state outlives its cgroup.
+ * I/O counts in the cgroup of the task that submitted the request (hosts
+ * without the io controller on cgroup v2 have no bio->bi_blkg to go by):
+ * its cgroup id is noted when the request starts, in the submitter's
+ * context, and a bio merged into a request later counts with it. The
+ * bytes count as they complete. Completions run in interrupt context,
+ * often after the submitter's cgroup is gone, so the statistics are kept
+ * in a hash by cgroup id (one lookup at completion, no reference to take
+ * and drop), made only in the submitter's context and deleted when the
+ * cgroup is removed (cgid_stats.bpf.h): no state outlives its cgroup.
  */
 #include "view.bpf.h"
 #include "hist.bpf.h"
@@ -25,7 +26,6 @@
 #define REQ_OP_MASK 0xff
 #define REQ_OP_READ 0
 #define REQ_OP_WRITE 1
-#define MAX_INFLIGHT 8192
 
 struct io_stats {
 	__u64 rbytes;
@@ -36,66 +36,104 @@ struct io_stats {
 	struct log2_hist latency;
 };
 
-struct rq_start {
-	__u64 cgroup_id;
-	__u64 start_ns;
-};
-
 /* Statistics by cgroup id, for the cgroups that did block I/O. */
 CGID_STATS(io_by_cgroup, struct io_stats);
 
 /*
- * Requests in flight, by the address of their struct request. Requests
- * come from a driver's fixed set (one per tag), so the keys are few and
- * come back: an entry is reused, not deleted, and one whose completion
- * was never seen is overwritten when its request starts again.
+ * Requests in flight, in a fixed table of slots indexed by a hash of the
+ * request's identity (queue, hardware queue, tag): no map update and no
+ * hash walk on the I/O path. A device's tags are consecutive, and a
+ * multiplicative hash spreads consecutive keys over the table without
+ * collisions; requests of different queues may share a slot, and then
+ * the older one's completion is not counted. A slot whose completion
+ * was never seen is taken by the next request that hashes to it.
  */
+#define INFLIGHT_SHIFT 14
+
+struct rq_start {
+	__u64 rq; /* rq_ident(), 0 when free */
+	__u64 cgroup_id;
+	__u64 start_ns; /* when the queue keeps no start time */
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_INFLIGHT);
-	__type(key, __u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1 << INFLIGHT_SHIFT);
+	__type(key, __u32);
 	__type(value, struct rq_start);
 } inflight SEC(".maps");
 
-static __always_inline struct cgroup *current_cgroup(void)
+/*
+ * The last cgroup whose statistics entry this CPU made or found: a
+ * request from it needs no hash lookup at its start. An entry is deleted
+ * only when its cgroup is removed, which no task of it can outlive, so
+ * a cgroup id found here has its entry (at worst the I/O of a task that
+ * is exiting from a removed cgroup is not counted; nothing is made).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} has_stats SEC(".maps");
+
+static __always_inline __u64 rq_ident(const struct request *rq)
 {
-	return task_dfl_cgroup(bpf_get_current_task_btf());
+	int tag = rq->internal_tag >= 0 ? rq->internal_tag : rq->tag;
+
+	return (__u64)rq->q->id << 32 | (__u64)rq->mq_hctx->queue_num << 16 |
+	       (__u16)tag | 1ULL << 63;
 }
 
-SEC("tp_btf/block_bio_queue")
-int BPF_PROG(io_bio_queue, struct bio *bio)
+static __always_inline struct rq_start *slot_of(__u64 ident)
 {
-	__u32 op = bio->bi_opf & REQ_OP_MASK;
-	struct io_stats *st;
+	__u32 i = (ident * 0x9E3779B97F4A7C15ULL) >> (64 - INFLIGHT_SHIFT);
 
-	if (op != REQ_OP_READ && op != REQ_OP_WRITE)
-		return 0;
-	st = io_by_cgroup_get(current_cgroup(), true);
-	if (!st)
-		return 0;
-	if (op == REQ_OP_READ)
-		__sync_fetch_and_add(&st->rbytes, bio->bi_iter.bi_size);
-	else
-		__sync_fetch_and_add(&st->wbytes, bio->bi_iter.bi_size);
-	return 0;
+	return bpf_map_lookup_elem(&inflight, &i);
 }
 
-/* A request seen before is updated in place: no new hash element. */
+/* Whether the cgroup has a statistics entry, made here if it had none. */
+static __always_inline bool stats_made(struct cgroup *cgrp, __u64 cgid)
+{
+	__u32 zero = 0;
+	__u64 *last = bpf_map_lookup_elem(&has_stats, &zero);
+
+	if (!last)
+		return false;
+	if (*last == cgid)
+		return true;
+	if (!io_by_cgroup_get(cgrp, true))
+		return false;
+	*last = cgid;
+	return true;
+}
+
+/* A request starts in the context of the task that submitted it. */
 SEC("tp_btf/block_io_start")
 int BPF_PROG(io_start, struct request *rq)
 {
-	struct rq_start now = {
-		.cgroup_id = current_cgroup()->kn->id,
-		.start_ns = bpf_ktime_get_ns(),
-	};
-	__u64 key = (__u64)rq;
-	struct rq_start *s = bpf_map_lookup_elem(&inflight, &key);
+	struct cgroup *cgrp = task_dfl_cgroup(bpf_get_current_task_btf());
+	__u64 id = rq_ident(rq), cgid = cgrp->kn->id;
+	struct rq_start *s;
 
-	if (s)
-		*s = now;
-	else
-		bpf_map_update_elem(&inflight, &key, &now, BPF_ANY);
+	if (!stats_made(cgrp, cgid))
+		return 0;
+	s = slot_of(id);
+	if (!s)
+		return 0;
+	s->rq = id;
+	s->cgroup_id = cgid;
+	s->start_ns = rq->start_time_ns ? 0 : bpf_ktime_get_ns();
 	return 0;
+}
+
+static __always_inline void account_bytes(struct io_stats *st, __u32 op,
+					  __u32 bytes)
+{
+	if (op == REQ_OP_READ)
+		__sync_fetch_and_add(&st->rbytes, bytes);
+	else if (op == REQ_OP_WRITE)
+		__sync_fetch_and_add(&st->wbytes, bytes);
 }
 
 static __always_inline void account_done(struct io_stats *st, __u32 op,
@@ -105,25 +143,40 @@ static __always_inline void account_done(struct io_stats *st, __u32 op,
 		__sync_fetch_and_add(&st->rios, 1);
 	else if (op == REQ_OP_WRITE)
 		__sync_fetch_and_add(&st->wios, 1);
+	else
+		return;
 	__sync_fetch_and_add(&st->latency_sum_ns, ns);
 	hist_add(&st->latency, ns);
 }
 
-/* A cgroup removed before its request completed: the I/O is not counted. */
+/*
+ * Runs once per completion, in interrupt context; a driver may complete
+ * a request in parts (nr_bytes less than what it has left), and the
+ * request is done with the part that completes the rest. A cgroup
+ * removed before its request completed has no entry: not counted.
+ */
 SEC("tp_btf/block_rq_complete")
-int BPF_PROG(io_complete, struct request *rq)
+int BPF_PROG(io_complete, struct request *rq, int error, unsigned int nr_bytes)
 {
-	__u64 key = (__u64)rq, ns;
-	struct rq_start *s = bpf_map_lookup_elem(&inflight, &key);
+	__u64 id = rq_ident(rq), start;
+	__u32 op = rq->cmd_flags & REQ_OP_MASK;
+	struct rq_start *s = slot_of(id);
 	struct io_stats *st;
 
-	if (!s || !s->start_ns)
+	if (!s || s->rq != id)
 		return 0;
-	ns = bpf_ktime_get_ns() - s->start_ns;
-	s->start_ns = 0;
 	st = bpf_map_lookup_elem(&io_by_cgroup, &s->cgroup_id);
-	if (st)
-		account_done(st, rq->cmd_flags & REQ_OP_MASK, ns);
+	if (nr_bytes < rq->__data_len) {
+		if (st)
+			account_bytes(st, op, nr_bytes);
+		return 0;
+	}
+	s->rq = 0;
+	start = rq->start_time_ns ?: s->start_ns;
+	if (st) {
+		account_bytes(st, op, nr_bytes);
+		account_done(st, op, bpf_ktime_get_ns() - start);
+	}
 	return 0;
 }
 
