@@ -21,6 +21,8 @@ static const char usage[] =
 	"commands:\n"
 	"  load VIEW...|--all     load views and pin them under " CGVIEW_PIN_ROOT
 	"/views\n"
+	"                         (all or none: a view that fails to load\n"
+	"                         unloads those loaded before it)\n"
 	"  unload VIEW...|--all   remove the views (--all: those loaded) and every\n"
 	"                         exposure of them\n"
 	"  expose VIEW CGROUP     make bpf.VIEW for CGROUP; prints the file's path\n"
@@ -96,45 +98,56 @@ struct opts {
 	struct expose_opts expose;
 };
 
-/* FN on every built-in view, or with LOADED_ONLY on those that are loaded. */
-static int each_builtin(int (*fn)(const struct view *), bool loaded_only)
+/*
+ * The views a load or unload names: each argument, or --all built-in ones
+ * (for unload, those that are loaded). NULL when an argument names no
+ * view (lookup() said which) or there is no memory; *N is their number.
+ */
+static const struct view **views_named(int argc, char **argv, bool all,
+				       bool loaded_only, size_t *n)
 {
-	const struct view *v;
-	int ret = EXIT_OK;
+	size_t max = all ? view_builtin_count() : (size_t)argc;
+	const struct view **vs = calloc(max ? max : 1, sizeof(*vs));
 
-	for (size_t i = 0; i < view_builtin_count(); i++) {
-		v = view_builtin(i);
-		if (loaded_only && !view_is_loaded(v))
-			continue;
-		if (fn(v))
-			ret = EXIT_FAIL;
+	*n = 0;
+	for (size_t i = 0; vs && i < max; i++) {
+		const struct view *v = all ? view_builtin(i) : lookup(argv[i]);
+
+		if (!v) {
+			free(vs);
+			return NULL;
+		}
+		if (!loaded_only || view_is_loaded(v))
+			vs[(*n)++] = v;
 	}
-	return ret;
+	if (!vs)
+		err_msg(ENOMEM, "cannot list the views");
+	return vs;
 }
 
-/*
- * load/unload: each argument is a view, or --all built-in ones (for
- * unload, those that are loaded).
- */
-static int for_each_view(const char *cmd, int argc, char **argv,
-			 const struct opts *o, int (*fn)(const struct view *),
-			 bool unload)
+/* load: every view or none; unload: each view, as far as it goes. */
+static int load_or_unload(const char *cmd, int argc, char **argv,
+			  const struct opts *o)
 {
+	bool unload = !strcmp(cmd, "unload");
+	const struct view **vs;
 	int ret = EXIT_OK;
+	size_t n;
 
 	if (o->all && argc)
 		return usage_error("%s takes VIEW... or --all, not both", cmd);
-	if (o->all)
-		return each_builtin(fn, unload);
-	if (argc < 1)
+	if (!o->all && argc < 1)
 		return usage_error("%s needs at least one VIEW (or --all)",
 				   cmd);
-	for (int i = 0; i < argc; i++) {
-		const struct view *v = lookup(argv[i]);
-
-		if (!v || fn(v))
+	vs = views_named(argc, argv, o->all, unload && o->all, &n);
+	if (!vs)
+		return EXIT_FAIL;
+	if (!unload && views_load(vs, n, kernel_mode()->load))
+		ret = EXIT_FAIL;
+	for (size_t i = 0; unload && i < n; i++)
+		if (view_unload(vs[i]))
 			ret = EXIT_FAIL;
-	}
+	free(vs);
 	return ret;
 }
 
@@ -207,11 +220,8 @@ static int run(const char *cmd, int argc, char **argv, const struct opts *o)
 		return usage_error("unknown command '%s'", cmd);
 	if (check_opts(cmd, o) || check_args(cmd, argc))
 		return EXIT_USAGE;
-	if (!strcmp(cmd, "load"))
-		return for_each_view(cmd, argc, argv, o, kernel_mode()->load,
-				     false);
-	if (!strcmp(cmd, "unload"))
-		return for_each_view(cmd, argc, argv, o, view_unload, true);
+	if (!strcmp(cmd, "load") || !strcmp(cmd, "unload"))
+		return load_or_unload(cmd, argc, argv, o);
 	if (!strcmp(cmd, "ls"))
 		return cmd_ls(argc ? argv[0] : NULL, o->json);
 	if (!strcmp(cmd, "status"))

@@ -94,6 +94,8 @@ void fentry_fallback(struct bpf_object *obj);
 int view_load(const struct view *v, bool with_link);
 bool view_is_loaded(const struct view *v);
 int view_unload(const struct view *v);
+int views_load(const struct view **vs, size_t n,
+	       int (*load)(const struct view *));
 int iter_link(const struct view *v, const struct cgroup_ref *cg);
 
 /* cat.c */

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -40,14 +41,18 @@ static int unpin_all(const char *name)
 
 static int load_failed(const struct view *v, int err)
 {
+	char why[128];
+
 	if (err == -EPERM)
 		err_msg(0,
 			"loading view '%s' needs root (CAP_BPF and CAP_PERFMON)",
 			v->name);
-	else
-		err_msg(-err,
-			"loading view '%s' failed (libbpf said why above)",
-			v->name);
+	else {
+		libbpf_strerror(err, why, sizeof(why));
+		err_msg(0,
+			"loading view '%s' failed (libbpf said why above): %s",
+			v->name, why);
+	}
 	return -1;
 }
 
@@ -175,6 +180,37 @@ int view_load(const struct view *v, bool with_link)
 	if (err)
 		unpin_all(v->name);
 	return err;
+}
+
+/*
+ * Load the N views VS with LOAD, all or none: when one fails, the views
+ * this call loaded before it are unloaded again (those that were loaded
+ * already stay), so a failed command leaves nothing half-done.
+ */
+int views_load(const struct view **vs, size_t n,
+	       int (*load)(const struct view *))
+{
+	bool *fresh = calloc(n ? n : 1, sizeof(*fresh));
+	size_t i, undone = 0;
+
+	if (!fresh) {
+		err_msg(ENOMEM, "cannot load the views");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		fresh[i] = !view_is_loaded(vs[i]);
+		if (load(vs[i]))
+			break;
+	}
+	for (size_t j = 0; i < n && j < i; j++)
+		if (fresh[j] && !view_unload(vs[j]))
+			undone++;
+	if (undone)
+		err_msg(0,
+			"nothing was loaded: the %zu view(s) loaded before '%s' are unloaded again (name the others without it to load them)",
+			undone, vs[i]->name);
+	free(fresh);
+	return i < n ? -1 : 0;
 }
 
 static int loaded_prog_fd(const struct view *v)

@@ -17,6 +17,8 @@ from workloads import wait_until, watching
 BUILTIN = ["cpu", "id", "io_latency", "mem_events", "net", "oom",
            "sched_wait"]
 INHERIT_FILE = "/run/cgview/inherit"
+UNKNOWN_NOSUCH = ("cgview: unknown view 'nosuch' (known views: "
+                  + " ".join(BUILTIN) + ")\n")
 
 
 def expected_id(cg):
@@ -73,6 +75,40 @@ def test_unload_all_removes_only_what_is_loaded(bpf_ok):
     r = cgview("unload", "sched_wait")
     assert r.returncode == 1
     assert "view 'sched_wait' is not loaded" in r.stderr
+
+
+def test_a_failed_load_unloads_what_it_loaded(bpf_ok, tmp_path):
+    broken = tmp_path / "broken.bpf.o"
+    broken.write_text("not an ELF object\n")
+    assert cgview("load", "sched_wait").returncode == 0
+    try:
+        r = cgview("load", "sched_wait", "cpu", "id", str(broken))
+        assert r.returncode == 1
+        assert "cgview: loading view 'broken' failed (libbpf said why " \
+            "above): BPF object format invalid\n" in r.stderr
+        assert r.stderr.endswith(
+            "cgview: nothing was loaded: the 2 view(s) loaded before "
+            "'broken' are unloaded again (name the others without it to "
+            "load them)\n")
+        # loaded before the command, so it stays
+        assert [v["name"] for v in ls_json()["views"]] == ["sched_wait"]
+        assert sorted(os.listdir(os.path.join(PIN_ROOT, "views"))) == \
+            ["sched_wait"]
+    finally:
+        assert cgview("unload", "sched_wait").returncode == 0
+
+
+def test_an_unknown_view_stops_load_and_unload_before_they_start(bpf_ok):
+    r = cgview("load", "cpu", "nosuch")
+    assert (r.returncode, r.stderr) == (1, UNKNOWN_NOSUCH)
+    assert ls_json()["views"] == []
+    assert cgview("load", "cpu").returncode == 0
+    try:
+        r = cgview("unload", "cpu", "nosuch")
+        assert (r.returncode, r.stderr) == (1, UNKNOWN_NOSUCH)
+        assert [v["name"] for v in ls_json()["views"]] == ["cpu"]
+    finally:
+        assert cgview("unload", "cpu").returncode == 0
 
 
 def test_expose_inherit_mirrors_the_subtree_with_the_mode(id_view):
