@@ -110,7 +110,11 @@ static const struct view **views_named(int argc, char **argv, bool all,
 	const struct view **vs = calloc(max ? max : 1, sizeof(*vs));
 
 	*n = 0;
-	for (size_t i = 0; vs && i < max; i++) {
+	if (!vs) {
+		err_msg(ENOMEM, "cannot list the views");
+		return NULL;
+	}
+	for (size_t i = 0; i < max; i++) {
 		const struct view *v = all ? view_builtin(i) : lookup(argv[i]);
 
 		if (!v) {
@@ -120,8 +124,6 @@ static const struct view **views_named(int argc, char **argv, bool all,
 		if (!loaded_only || view_is_loaded(v))
 			vs[(*n)++] = v;
 	}
-	if (!vs)
-		err_msg(ENOMEM, "cannot list the views");
 	return vs;
 }
 
@@ -142,11 +144,14 @@ static int load_or_unload(const char *cmd, int argc, char **argv,
 	vs = views_named(argc, argv, o->all, unload && o->all, &n);
 	if (!vs)
 		return EXIT_FAIL;
-	if (!unload && views_load(vs, n, kernel_mode()->load))
-		ret = EXIT_FAIL;
-	for (size_t i = 0; unload && i < n; i++)
-		if (view_unload(vs[i]))
+	if (!unload) {
+		if (views_load(vs, n, kernel_mode()->load))
 			ret = EXIT_FAIL;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if (view_unload(vs[i]))
+				ret = EXIT_FAIL;
+	}
 	free(vs);
 	return ret;
 }

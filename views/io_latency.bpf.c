@@ -166,17 +166,14 @@ int BPF_PROG(io_complete, struct request *rq, int error, unsigned int nr_bytes)
 	if (!s || s->rq != id)
 		return 0;
 	st = bpf_map_lookup_elem(&io_by_cgroup, &s->cgroup_id);
-	if (nr_bytes < rq->__data_len) {
-		if (st)
-			account_bytes(st, op, nr_bytes);
-		return 0;
-	}
+	if (st)
+		account_bytes(st, op, nr_bytes);
+	if (nr_bytes < rq->__data_len)
+		return 0; /* more parts to come */
 	s->rq = 0;
 	start = rq->start_time_ns ?: s->start_ns;
-	if (st) {
-		account_bytes(st, op, nr_bytes);
+	if (st)
 		account_done(st, op, bpf_ktime_get_ns() - start);
-	}
 	return 0;
 }
 
