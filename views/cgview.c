@@ -28,7 +28,8 @@ static const char usage[] =
 	"  expose VIEW CGROUP     make bpf.VIEW for CGROUP; prints the file's path\n"
 	"      --inherit          and for every descendant, now and later (other\n"
 	"                         kernels: while 'cgview watch' runs)\n"
-	"      --mode MODE        the file's mode, octal (e.g. 0440)\n"
+	"      --mode MODE        the file's mode: read permissions, octal\n"
+	"                         (e.g. 0440, 0400)\n"
 	"  unexpose VIEW CGROUP   remove that file (with --inherit: all of them)\n"
 	"  cat CGROUP VIEW        print VIEW for CGROUP (exposed or not)\n"
 	"  ls [CGROUP]            loaded views and where they are exposed\n"
@@ -239,7 +240,7 @@ static int run(const char *cmd, int argc, char **argv, const struct opts *o)
 	return view_and_cgroup(cmd, argv[0], argv[1], o);
 }
 
-/* --mode: an octal file mode no wider than 0777 */
+/* --mode: an octal file mode of read permissions only (0444 at most) */
 static int parse_mode(const char *arg, int *mode)
 {
 	char *end;
@@ -248,6 +249,10 @@ static int parse_mode(const char *arg, int *mode)
 	if (!*arg || *end || m < 0 || m > 0777)
 		return usage_error(
 			"--mode takes an octal file mode such as 0440, not '%s'",
+			arg);
+	if (m & ~0444)
+		return usage_error(
+			"--mode %s: a view file can only be read; give read permissions only, such as 0444, 0440 or 0400",
 			arg);
 	*mode = (int)m;
 	return 0;

@@ -63,13 +63,19 @@ static void expose_failed(const struct view *v, const struct cgroup_ref *cg,
 			cg->path);
 }
 
-static int set_mode(const char *file, int mode)
+/*
+ * The kernel makes the file (and, inherited, every file in descendants,
+ * those of cgroups made later too) with mode 0444 less the umask of the
+ * task that exposes it: MODE (default 0444) from the start, never wider.
+ */
+static int pin_with_mode(int fd, const char *file, const struct expose_opts *o)
 {
-	if (mode < 0 || !chmod(file, mode))
-		return 0;
-	err_msg(errno, "cannot set mode %04o on %s", mode, file);
-	unlink(file);
-	return -1;
+	mode_t old = umask(0777 & ~(o->mode < 0 ? 0444 : o->mode));
+	int err = obj_pin_flags(fd, file,
+				o->inherit ? CGVIEW_BPF_F_VIEW_INHERIT : 0);
+
+	umask(old);
+	return err;
 }
 
 static int patched_expose(const struct view *v, const struct cgroup_ref *cg,
@@ -89,15 +95,12 @@ static int patched_expose(const struct view *v, const struct cgroup_ref *cg,
 			v->name, v->name);
 		return -1;
 	}
-	err = obj_pin_flags(fd, file,
-			    o->inherit ? CGVIEW_BPF_F_VIEW_INHERIT : 0);
+	err = pin_with_mode(fd, file, o);
 	close(fd);
 	if (err) {
 		expose_failed(v, cg, o, -err);
 		return -1;
 	}
-	if (set_mode(file, o->mode))
-		return -1;
 	if (!o->quiet)
 		printf("%s\n", file);
 	return 0;

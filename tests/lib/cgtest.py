@@ -32,6 +32,16 @@ def cgroup(name="t", parent=None):
         os.rmdir(path)
 
 
+@contextlib.contextmanager
+def umask(mask):
+    """This process's umask set to MASK, restored after."""
+    old = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
 def rel(path):
     """PATH relative to the cgroup2 root, as cgview takes it."""
     return os.path.relpath(path, cgroup2_root())

@@ -60,6 +60,9 @@ def test_unknown_view_names_the_known_ones():
     (["ls", "--all"], "--all goes with load and unload, not ls"),
     (["expose", "id", "/", "--mode", "999"],
      "--mode takes an octal file mode such as 0440, not '999'"),
+    (["expose", "id", "/", "--mode", "0644"],
+     "--mode 0644: a view file can only be read; give read permissions "
+     "only, such as 0444, 0440 or 0400"),
     (["expose", "id", "/", "--mode", "rw"],
      "--mode takes an octal file mode such as 0440, not 'rw'"),
     (["expose", "id", "/", "--mode"], "--mode needs an argument"),

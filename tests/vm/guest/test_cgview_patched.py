@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from cgtest import cgroup, cgview, keyed, read, rel
+from cgtest import cgroup, cgview, keyed, read, rel, umask
 from workloads import TCP_TRAFFIC, TOUCH_ANON, python_in, run_in
 
 VIEWS = ["cpu", "id", "io_latency", "mem_events", "net", "oom", "sched_wait"]
@@ -62,6 +62,24 @@ def test_mode_sets_the_files_mode(views):
         r = cgview("expose", "--mode", "0440", "id", rel(cg))
         assert r.returncode == 0, r.stderr
         assert oct(os.stat(file_of(cg, "id")).st_mode) == "0o100440"
+
+
+def test_mode_holds_for_inherited_files_in_new_cgroups_too(views):
+    def mode(cg):
+        return oct(os.stat(file_of(cg, "id")).st_mode)
+
+    with cgroup("top") as top, cgroup("old", top) as old:
+        r = cgview("expose", "--inherit", "--mode", "0400", "id", rel(top))
+        assert r.returncode == 0, r.stderr
+        with cgroup("new", old) as new:
+            assert [mode(cg) for cg in (top, old, new)] == ["0o100400"] * 3
+        # without --mode a file is 0444, whatever cgview's caller's umask
+        with umask(0o077):
+            r = cgview("expose", "--inherit", "sched_wait", rel(old))
+        assert r.returncode == 0, r.stderr
+        with cgroup("new", old) as new:
+            assert oct(os.stat(file_of(new, "sched_wait")).st_mode) == \
+                "0o100444"
 
 
 def test_cpu_adds_up_the_subtree_through_rstat(views):

@@ -8,7 +8,7 @@ import os
 import pytest
 
 import bpfsys
-from cgtest import cgroup, cgroup2_root, read
+from cgtest import cgroup, cgroup2_root, read, umask
 
 from conftest import ID_LINK_PIN as LINK_PIN
 
@@ -39,6 +39,21 @@ def test_inherited_view_shows_in_every_level_and_in_new_cgroups(link_fd,
         assert read(os.path.join(d, "bpf.id")) == expected(d)
         assert read(os.path.join(e, "bpf.id")) == expected(e)
         assert bpfsys.link_info(link_fd)["exposures"] == 5
+
+
+def test_every_inherited_file_has_the_mode_of_the_expose(link_fd, tree):
+    a, b, c = tree
+
+    def mode(cg):
+        return oct(os.stat(os.path.join(cg, "bpf.id")).st_mode)
+
+    with umask(0o337):
+        bpfsys.pin(link_fd, os.path.join(a, "bpf.id"),
+                   bpfsys.BPF_F_VIEW_INHERIT)
+    assert [mode(cg) for cg in tree] == ["0o100440"] * 3
+    # whoever makes a cgroup later, with whatever umask
+    with umask(0), cgroup("d", c) as d:
+        assert mode(d) == "0o100440"
 
 
 def test_fdinfo_names_where_an_inherited_file_comes_from(link_fd, tree):

@@ -10,7 +10,7 @@ import threading
 import pytest
 
 import bpfsys
-from cgtest import cgroup, cgview, read, rel
+from cgtest import cgroup, cgview, read, rel, umask
 
 LINK_PIN = "/sys/fs/bpf/cgview/views/id/link"
 PROG_PIN = "/sys/fs/bpf/cgview/views/id/prog"
@@ -70,7 +70,7 @@ def test_exposed_file_shows_the_view_of_its_cgroup(view):
 
 
 def test_file_is_0444_root_and_chmod_chown_work(link_fd):
-    with cgroup() as cg:
+    with cgroup() as cg, umask(0o022):
         path = expose(link_fd, cg)
         st = os.stat(path)
         assert (oct(st.st_mode), st.st_uid, st.st_gid) == ("0o100444", 0, 0)
@@ -79,6 +79,17 @@ def test_file_is_0444_root_and_chmod_chown_work(link_fd):
         st = os.stat(path)
         assert (oct(st.st_mode), st.st_uid, st.st_gid) == \
             ("0o100440", 65534, 65534)
+
+
+def test_the_exposers_umask_applies_to_the_mode(link_fd):
+    with cgroup() as cg:
+        with umask(0o337):
+            path = expose(link_fd, cg)
+        assert oct(os.stat(path).st_mode) == "0o100440"
+        os.unlink(path)
+        with umask(0o777):
+            path = expose(link_fd, cg)
+        assert oct(os.stat(path).st_mode) == "0o100000"
 
 
 def test_reads_byte_by_byte_and_after_lseek(link_fd):
