@@ -182,11 +182,15 @@ demo: deps cgview exporter kernel
 	@$(VM_RUN) --quiet -- tests/vm/demo
 
 # What each view's recorders add per event, on the host (stock) kernel
-$(BUILD)/bench/recorders: bench/recorders.c
+$(BUILD)/bench/recorders: bench/recorders.c bench/empty.c bench/empty.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(CFLAGS) -o $@ bench/recorders.c bench/empty.c -lbpf
 
-bench-recorders: deps cgview $(BUILD)/bench/recorders
+$(BUILD)/bench/empty.bpf.o: bench/empty.bpf.c $(BUILD)/views/vmlinux.h
+	@mkdir -p $(@D)
+	clang $(BPF_CFLAGS) -c $< -o $@
+
+bench-recorders: deps cgview $(BUILD)/bench/recorders $(BUILD)/bench/empty.bpf.o
 	bench/recorders
 
 # The demo on the running (stock) kernel: every view, --inherit, cat

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* recorders WORKLOAD OPS: run OPS operations of a workload that makes the
- * events a view's recorders hook, and print the nanoseconds per operation.
- * bench/recorders runs it with and without each view loaded.
+/* recorders WORKLOAD OPS [HOOK...]: run OPS operations of a workload that
+ * makes the events a view's recorders hook, and print the median
+ * nanoseconds of an operation. With HOOKs, an empty program is attached to
+ * each first (bench/empty.bpf.c, from $RECORDERS_EMPTY_OBJ).
+ * bench/recorders runs it without each view, with it, and with empty
+ * programs on its hooks.
  *
  *   switch  two processes on one CPU pass a byte back and forth through
  *           pipes: per operation 2 wakeups and 2 context switches
@@ -23,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "empty.h"
+
 static double now_ns(void)
 {
 	struct timespec ts;
@@ -35,6 +40,38 @@ static void die(const char *what)
 {
 	perror(what);
 	exit(1);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Room for the times of OPS operations */
+static double *samples(long ops)
+{
+	double *ns = calloc(ops, sizeof(*ns));
+
+	if (!ns)
+		die("calloc");
+	return ns;
+}
+
+/*
+ * The median of the operations' times (NS, freed): a typical operation,
+ * without the outliers (an interrupt, another task, an I/O that waited)
+ * that move a mean by more than a recorder adds.
+ */
+static double median(double *ns, long ops)
+{
+	double m;
+
+	qsort(ns, ops, sizeof(*ns), cmp_double);
+	m = ns[ops / 2];
+	free(ns);
+	return m;
 }
 
 static void on_cpu0(void)
@@ -60,13 +97,17 @@ static void echo(int in, int out, long ops)
 /* Send a byte on OUT and wait for it back on IN, OPS times. */
 static double ping(int out, int in, long ops)
 {
-	double start = now_ns();
+	double *ns = samples(ops);
 	char c = 'x';
 
-	for (long i = 0; i < ops; i++)
+	for (long i = 0; i < ops; i++) {
+		double start = now_ns();
+
 		if (write(out, &c, 1) != 1 || read(in, &c, 1) != 1)
 			die("ping");
-	return (now_ns() - start) / ops;
+		ns[i] = now_ns() - start;
+	}
+	return median(ns, ops);
 }
 
 static double run_pair(int a_out, int a_in, int b_in, int b_out, long ops)
@@ -128,29 +169,36 @@ static double bench_dio(long ops)
 {
 	const char *path = getenv("RECORDERS_FILE");
 	int fd = path ? open(path, O_RDONLY | O_DIRECT) : -1;
+	double *ns = samples(ops);
 	void *buf;
-	double start;
 
 	if (fd < 0 || posix_memalign(&buf, 4096, 4096))
 		die("RECORDERS_FILE (O_DIRECT)");
-	start = now_ns();
-	for (long i = 0; i < ops; i++)
+	for (long i = 0; i < ops; i++) {
+		double start = now_ns();
+
 		if (pread(fd, buf, 4096, (i % 256) * 4096) != 4096)
 			die("pread");
+		ns[i] = now_ns() - start;
+	}
 	close(fd);
 	free(buf);
-	return (now_ns() - start) / ops;
+	return median(ns, ops);
 }
 
 int main(int argc, char **argv)
 {
-	long ops = argc == 3 ? atol(argv[2]) : 0;
+	long ops = argc >= 3 ? atol(argv[2]) : 0;
+	const char *empty_obj = getenv("RECORDERS_EMPTY_OBJ");
 	double ns;
 
 	if (ops <= 0) {
-		fprintf(stderr, "usage: recorders switch|tcp|dio OPS\n");
+		fprintf(stderr,
+			"usage: recorders switch|tcp|dio OPS [HOOK...]\n");
 		return 2;
 	}
+	if (argc > 3 && !empty_attach(empty_obj, argv + 3, argc - 3))
+		return 1;
 	on_cpu0();
 	if (!strcmp(argv[1], "switch"))
 		ns = bench_switch(ops);

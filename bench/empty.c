@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Load bench/empty.bpf.o with only the programs of the given hooks and
+ * attach them; they stay attached until the process exits.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "empty.h"
+
+/* Whether PROG is the empty program of one of HOOKS */
+static int wanted(const struct bpf_program *prog, char **hooks, int n)
+{
+	const char *name = bpf_program__name(prog) + strlen("empty_");
+
+	for (int i = 0; i < n; i++)
+		if (!strcmp(name, hooks[i]))
+			return 1;
+	return 0;
+}
+
+/* Attach the autoloaded programs of OBJ; 0 or -1 with a message. */
+static int attach_all(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (!bpf_program__attach(prog)) {
+			fprintf(stderr, "recorders: cannot attach %s\n",
+				bpf_program__name(prog));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct bpf_object *empty_attach(const char *obj_path, char **hooks, int n)
+{
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+	int found = 0;
+
+	obj = obj_path ? bpf_object__open_file(obj_path, NULL) : NULL;
+	if (!obj) {
+		fprintf(stderr,
+			"recorders: cannot open %s (RECORDERS_EMPTY_OBJ)\n",
+			obj_path ? obj_path : "nothing");
+		return NULL;
+	}
+	bpf_object__for_each_program(prog, obj) {
+		int on = wanted(prog, hooks, n);
+
+		bpf_program__set_autoload(prog, on);
+		found += on;
+	}
+	if (found != n)
+		fprintf(stderr,
+			"recorders: %s has no program for a hook asked for\n",
+			obj_path);
+	else if (bpf_object__load(obj))
+		fprintf(stderr, "recorders: cannot load %s\n", obj_path);
+	else if (!attach_all(obj))
+		return obj;
+	bpf_object__close(obj);
+	return NULL;
+}
