@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Empty programs on the hooks the views' recorders use, one per hook: what
  * any program there costs before it does anything (the tracepoint's and
- * trampoline's dispatch). bench/recorders attaches those of a view's hooks
- * (bench/empty.c) in rounds of their own, next to the view's. cpu's
- * fentry on bpf_rstat_flush has none: rstat flushes on reads of cpu.stat,
- * not in the workloads, and some kernels refuse fentry.
+ * trampoline's dispatch). bench/recorders attaches those of a view's
+ * tp_btf hooks, as its source names them (bench/empty.c), in rounds of
+ * their own, next to the view's: a view with a new hook needs its program
+ * here. cpu's fentry on bpf_rstat_flush has none: rstat flushes on reads
+ * of cpu.stat, not in the workloads, and some kernels refuse fentry.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
