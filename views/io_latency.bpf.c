@@ -15,9 +15,11 @@
  * context, and a bio merged into a request later counts with it. The
  * bytes count as they complete. Completions run in interrupt context,
  * often after the submitter's cgroup is gone, so the statistics are kept
- * in a hash by cgroup id (one lookup at completion, no reference to take
- * and drop), made only in the submitter's context and deleted when the
- * cgroup is removed (cgid_stats.bpf.h): no state outlives its cgroup.
+ * by cgroup id (cgid_stats.bpf.h), made only in the submitter's context
+ * and deleted when the cgroup is removed: no state outlives its cgroup.
+ * The request's start notes the slot of its cgroup's statistics too, so
+ * that the completion finds them without a hash lookup (nor a reference
+ * to take and drop).
  */
 #include "view.bpf.h"
 #include "hist.bpf.h"
@@ -54,6 +56,8 @@ struct rq_start {
 	__u64 rq; /* rq_ident(), 0 when free */
 	__u64 cgroup_id;
 	__u64 start_ns; /* when the queue keeps no start time */
+	__u32 stats; /* the slot of the cgroup's statistics */
+	__u32 pad;
 };
 
 struct {
@@ -64,17 +68,23 @@ struct {
 } inflight SEC(".maps");
 
 /*
- * The last cgroup whose statistics entry this CPU made or found: a
- * request from it needs no hash lookup at its start. An entry is deleted
- * only when its cgroup is removed, which no task of it can outlive, so
- * a cgroup id found here has its entry (at worst the I/O of a task that
- * is exiting from a removed cgroup is not counted; nothing is made).
+ * The last cgroup whose statistics this CPU made or found, and their
+ * slot: a request from it needs no hash lookup at its start. Statistics
+ * are deleted only when their cgroup is removed, which no task of it can
+ * outlive; a task that is exiting from a removed cgroup may still find
+ * its slot here, given to another cgroup since, but the completion finds
+ * that the slot is no longer its cgroup's and counts nothing.
  */
+struct last_stats {
+	__u64 cgroup_id;
+	__u32 slot;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct last_stats);
 } has_stats SEC(".maps");
 
 static __always_inline __u64 rq_ident(const struct request *rq)
@@ -92,19 +102,23 @@ static __always_inline struct rq_start *slot_of(__u64 ident)
 	return bpf_map_lookup_elem(&inflight, &i);
 }
 
-/* Whether the cgroup has a statistics entry, made here if it had none. */
-static __always_inline bool stats_made(struct cgroup *cgrp, __u64 cgid)
+/* The slot of the cgroup's statistics, made here if it had none. */
+static __always_inline bool stats_slot(struct cgroup *cgrp, __u64 cgid,
+				       __u32 *slot)
 {
 	__u32 zero = 0;
-	__u64 *last = bpf_map_lookup_elem(&has_stats, &zero);
+	struct last_stats *last = bpf_map_lookup_elem(&has_stats, &zero);
 
 	if (!last)
 		return false;
-	if (*last == cgid)
+	if (last->cgroup_id == cgid) {
+		*slot = last->slot;
 		return true;
-	if (!io_by_cgroup_get(cgrp, true))
+	}
+	if (!io_by_cgroup_find(cgrp, true, slot))
 		return false;
-	*last = cgid;
+	last->cgroup_id = cgid;
+	last->slot = *slot;
 	return true;
 }
 
@@ -115,14 +129,16 @@ int BPF_PROG(io_start, struct request *rq)
 	struct cgroup *cgrp = task_dfl_cgroup(bpf_get_current_task_btf());
 	__u64 id = rq_ident(rq), cgid = cgrp->kn->id;
 	struct rq_start *s;
+	__u32 stats;
 
-	if (!stats_made(cgrp, cgid))
+	if (!stats_slot(cgrp, cgid, &stats))
 		return 0;
 	s = slot_of(id);
 	if (!s)
 		return 0;
 	s->rq = id;
 	s->cgroup_id = cgid;
+	s->stats = stats;
 	s->start_ns = rq->start_time_ns ? 0 : bpf_ktime_get_ns();
 	return 0;
 }
@@ -153,7 +169,7 @@ static __always_inline void account_done(struct io_stats *st, __u32 op,
  * Runs once per completion, in interrupt context; a driver may complete
  * a request in parts (nr_bytes less than what it has left), and the
  * request is done with the part that completes the rest. A cgroup
- * removed before its request completed has no entry: not counted.
+ * removed before its request completed has no statistics: not counted.
  */
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(io_complete, struct request *rq, int error, unsigned int nr_bytes)
@@ -165,7 +181,7 @@ int BPF_PROG(io_complete, struct request *rq, int error, unsigned int nr_bytes)
 
 	if (!s || s->rq != id)
 		return 0;
-	st = bpf_map_lookup_elem(&io_by_cgroup, &s->cgroup_id);
+	st = io_by_cgroup_at(s->stats, s->cgroup_id);
 	if (st)
 		account_bytes(st, op, nr_bytes);
 	if (nr_bytes < rq->__data_len)

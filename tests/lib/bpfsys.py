@@ -13,6 +13,9 @@ _lib.bpf_link_create.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int,
 _lib.bpf_obj_get_info_by_fd.argtypes = [ctypes.c_int, ctypes.c_void_p,
                                         ctypes.POINTER(ctypes.c_uint32)]
 
+_lib.bpf_map_lookup_elem.argtypes = [ctypes.c_int, ctypes.c_void_p,
+                                     ctypes.c_void_p]
+
 _lib.bpf_map_create.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32,
                                ctypes.c_uint32, ctypes.c_uint32,
                                ctypes.c_void_p]
@@ -62,6 +65,21 @@ def link_info(fd):
         struct.unpack_from("=IIIIQII", buf, 0)
     return {"type": ltype, "id": lid, "prog_id": prog_id,
             "target": name.value.decode(), "exposures": exposures}
+
+
+def map_fd_by_id(map_id):
+    return _check(_lib.bpf_map_get_fd_by_id(map_id))
+
+
+def map_values(fd, entries, value_size):
+    """The raw values of array map FD's keys 0 to ENTRIES - 1."""
+    key = ctypes.c_uint32()
+    value = ctypes.create_string_buffer(value_size)
+    out = []
+    for key.value in range(entries):
+        _check(_lib.bpf_map_lookup_elem(fd, ctypes.byref(key), value))
+        out.append(value.raw)
+    return out
 
 
 def fdinfo(fd):
