@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Load bench/empty.bpf.o with only the programs of the given hooks and
- * attach them; they stay attached until the process exits.
+ * attach them; they stay attached until the process exits. With
+ * kernel.bpf_stats_enabled, empty_stats() tells how often they ran and
+ * for how long.
  */
 #include <stdio.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "empty.h"
@@ -65,4 +68,24 @@ struct bpf_object *empty_attach(const char *obj_path, char **hooks, int n)
 		return obj;
 	bpf_object__close(obj);
 	return NULL;
+}
+
+void empty_stats(struct bpf_object *obj, long ops)
+{
+	unsigned long long runs = 0, ns = 0;
+	struct bpf_prog_info info;
+	struct bpf_program *prog;
+	__u32 len;
+
+	bpf_object__for_each_program(prog, obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			continue;
+		runs += info.run_cnt;
+		ns += info.run_time_ns;
+	}
+	printf("%.2f %.0f\n", (double)runs / ops, runs ? (double)ns / runs : 0);
 }

@@ -2,7 +2,9 @@
 /* recorders WORKLOAD OPS [HOOK...]: run OPS operations of a workload that
  * makes the events a view's recorders hook, and print the median
  * nanoseconds of an operation. With HOOKs, an empty program is attached to
- * each first (bench/empty.bpf.c, from $RECORDERS_EMPTY_OBJ).
+ * each first (bench/empty.bpf.c, from $RECORDERS_EMPTY_OBJ); with
+ * $RECORDERS_PROG_STATS set as well, what is printed is how often those
+ * ran per operation and their ns per run (kernel.bpf_stats_enabled).
  * bench/recorders runs it without each view, with it, and with empty
  * programs on its hooks.
  *
@@ -190,6 +192,7 @@ int main(int argc, char **argv)
 {
 	long ops = argc >= 3 ? atol(argv[2]) : 0;
 	const char *empty_obj = getenv("RECORDERS_EMPTY_OBJ");
+	struct bpf_object *empty = NULL;
 	double ns;
 
 	if (ops <= 0) {
@@ -197,8 +200,11 @@ int main(int argc, char **argv)
 			"usage: recorders switch|tcp|dio OPS [HOOK...]\n");
 		return 2;
 	}
-	if (argc > 3 && !empty_attach(empty_obj, argv + 3, argc - 3))
-		return 1;
+	if (argc > 3) {
+		empty = empty_attach(empty_obj, argv + 3, argc - 3);
+		if (!empty)
+			return 1;
+	}
 	on_cpu0();
 	if (!strcmp(argv[1], "switch"))
 		ns = bench_switch(ops);
@@ -208,6 +214,9 @@ int main(int argc, char **argv)
 		ns = bench_dio(ops);
 	else
 		return 2;
-	printf("%.1f\n", ns);
+	if (empty && getenv("RECORDERS_PROG_STATS"))
+		empty_stats(empty, ops);
+	else
+		printf("%.1f\n", ns);
 	return 0;
 }
