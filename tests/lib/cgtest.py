@@ -54,6 +54,23 @@ def cgview(*args, mode=None):
                           env=env)
 
 
+@contextlib.contextmanager
+def exposed_on(view, *names):
+    """VIEW loaded and exposed on new cgroups called NAMES, whose paths
+    are yielded; the cgroups removed and VIEW unloaded after."""
+    r = cgview("load", view)
+    assert r.returncode == 0, r.stderr
+    try:
+        with contextlib.ExitStack() as stack:
+            cgs = [stack.enter_context(cgroup(n)) for n in names]
+            for cg in cgs:
+                r = cgview("expose", view, rel(cg))
+                assert r.returncode == 0, r.stderr
+            yield cgs
+    finally:
+        cgview("unload", view)
+
+
 def mirror_path(cg, view):
     """Where stock mode pins VIEW exposed at cgroup CG."""
     return os.path.join(PIN_ROOT, "cgroups", rel(cg), f"bpf.{view}")

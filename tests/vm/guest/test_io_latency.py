@@ -5,7 +5,7 @@ one request of 4 KiB with its latency; an idle sibling counts nothing."""
 import os
 import subprocess
 
-from cgtest import cgroup, cgview, keyed, read, rel
+from cgtest import cgview, exposed_on, keyed, read, rel
 from workloads import run_in
 
 READS = 256
@@ -17,24 +17,17 @@ def test_reads_count_in_their_cgroup_and_not_in_a_sibling():
     # the device's first open may read it for partitions: not from there
     subprocess.run(["dd", f"if={DEVICE}", "of=/dev/null", "count=1"],
                    check=True, capture_output=True)
-    assert cgview("load", "io_latency").returncode == 0
-    try:
-        with cgroup("reader") as reader, cgroup("idle") as idle:
-            for cg in (reader, idle):
-                r = cgview("expose", "io_latency", rel(cg))
-                assert r.returncode == 0, r.stderr
-            run_in([reader], "dd", f"if={DEVICE}", "of=/dev/null", "bs=4k",
-                   f"count={READS}", "iflag=direct")
-            text = read(os.path.join(reader, "bpf.io_latency"))
-            got = keyed(text)
-            hist = got.pop("latency_hist_ns")
-            assert got["rios"] == READS and got["rbytes"] == READS * 4096
-            assert got["wios"] == 0 and got["wbytes"] == 0
-            assert sum(hist.values()) == READS
-            assert got["latency_hist_ns_sum"] > 0
-            assert cgview("cat", rel(reader), "io_latency").stdout == text
-            idle_got = keyed(read(os.path.join(idle, "bpf.io_latency")))
-            assert set(idle_got.pop("latency_hist_ns").values()) == {0}
-            assert set(idle_got.values()) == {0}
-    finally:
-        cgview("unload", "io_latency")
+    with exposed_on("io_latency", "reader", "idle") as (reader, idle):
+        run_in([reader], "dd", f"if={DEVICE}", "of=/dev/null", "bs=4k",
+               f"count={READS}", "iflag=direct")
+        text = read(os.path.join(reader, "bpf.io_latency"))
+        got = keyed(text)
+        hist = got.pop("latency_hist_ns")
+        assert got["rios"] == READS and got["rbytes"] == READS * 4096
+        assert got["wios"] == 0 and got["wbytes"] == 0
+        assert sum(hist.values()) == READS
+        assert got["latency_hist_ns_sum"] > 0
+        assert cgview("cat", rel(reader), "io_latency").stdout == text
+        idle_got = keyed(read(os.path.join(idle, "bpf.io_latency")))
+        assert set(idle_got.pop("latency_hist_ns").values()) == {0}
+        assert set(idle_got.values()) == {0}

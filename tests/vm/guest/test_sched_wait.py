@@ -4,26 +4,19 @@ pinned to one CPU wait for each other; an idle sibling waits for nothing."""
 import os
 import time
 
-from cgtest import cgroup, cgview, cpu_hogs, keyed, read, rel
+from cgtest import cgview, cpu_hogs, exposed_on, keyed, read, rel
 
 
 def test_busy_cgroup_waits_and_idle_sibling_does_not():
-    assert cgview("load", "sched_wait").returncode == 0
-    try:
-        with cgroup("busy") as busy, cgroup("idle") as idle:
-            for cg in (busy, idle):
-                r = cgview("expose", "sched_wait", rel(cg))
-                assert r.returncode == 0, r.stderr
-            with cpu_hogs(busy):
-                time.sleep(2)
-            text = read(os.path.join(busy, "bpf.sched_wait"))
-            got = keyed(text)
-            assert got["wait_count"] > 0
-            assert got["wait_total_ns"] >= got["wait_max_ns"] > 0
-            assert cgview("cat", rel(busy), "sched_wait").stdout == text
-            idle_got = keyed(read(os.path.join(idle, "bpf.sched_wait")))
-            assert set(idle_got.pop("wait_hist_ns").values()) == {0}
-            assert idle_got == \
-                {"wait_count": 0, "wait_total_ns": 0, "wait_max_ns": 0}
-    finally:
-        cgview("unload", "sched_wait")
+    with exposed_on("sched_wait", "busy", "idle") as (busy, idle):
+        with cpu_hogs(busy):
+            time.sleep(2)
+        text = read(os.path.join(busy, "bpf.sched_wait"))
+        got = keyed(text)
+        assert got["wait_count"] > 0
+        assert got["wait_total_ns"] >= got["wait_max_ns"] > 0
+        assert cgview("cat", rel(busy), "sched_wait").stdout == text
+        idle_got = keyed(read(os.path.join(idle, "bpf.sched_wait")))
+        assert set(idle_got.pop("wait_hist_ns").values()) == {0}
+        assert idle_got == \
+            {"wait_count": 0, "wait_total_ns": 0, "wait_max_ns": 0}
