@@ -17,9 +17,10 @@
  * often after the submitter's cgroup is gone, so the statistics are kept
  * by cgroup id (cgid_stats.bpf.h), made only in the submitter's context
  * and deleted when the cgroup is removed: no state outlives its cgroup.
- * The request's start notes the slot of its cgroup's statistics too, so
- * that the completion finds them without a hash lookup (nor a reference
- * to take and drop).
+ * The request's start notes the slot of its cgroup's statistics too (as
+ * a rule without a hash lookup: through the CPU's note of the last
+ * cgroup), so that the completion finds them without a hash lookup (nor
+ * a reference to take and drop).
  */
 #include "view.bpf.h"
 #include "hist.bpf.h"
@@ -67,26 +68,6 @@ struct {
 	__type(value, struct rq_start);
 } inflight SEC(".maps");
 
-/*
- * The last cgroup whose statistics this CPU made or found, and their
- * slot: a request from it needs no hash lookup at its start. Statistics
- * are deleted only when their cgroup is removed, which no task of it can
- * outlive; a task that is exiting from a removed cgroup may still find
- * its slot here, given to another cgroup since, but the completion finds
- * that the slot is no longer its cgroup's and counts nothing.
- */
-struct last_stats {
-	__u64 cgroup_id;
-	__u32 slot;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct last_stats);
-} has_stats SEC(".maps");
-
 static __always_inline __u64 rq_ident(const struct request *rq)
 {
 	int tag = rq->internal_tag >= 0 ? rq->internal_tag : rq->tag;
@@ -102,26 +83,6 @@ static __always_inline struct rq_start *slot_of(__u64 ident)
 	return bpf_map_lookup_elem(&inflight, &i);
 }
 
-/* The slot of the cgroup's statistics, made here if it had none. */
-static __always_inline bool stats_slot(struct cgroup *cgrp, __u64 cgid,
-				       __u32 *slot)
-{
-	__u32 zero = 0;
-	struct last_stats *last = bpf_map_lookup_elem(&has_stats, &zero);
-
-	if (!last)
-		return false;
-	if (last->cgroup_id == cgid) {
-		*slot = last->slot;
-		return true;
-	}
-	if (!io_by_cgroup_find(cgrp, true, slot))
-		return false;
-	last->cgroup_id = cgid;
-	last->slot = *slot;
-	return true;
-}
-
 /* A request starts in the context of the task that submitted it. */
 SEC("tp_btf/block_io_start")
 int BPF_PROG(io_start, struct request *rq)
@@ -131,7 +92,7 @@ int BPF_PROG(io_start, struct request *rq)
 	struct rq_start *s;
 	__u32 stats;
 
-	if (!stats_slot(cgrp, cgid, &stats))
+	if (!io_by_cgroup_find(cgrp, true, &stats))
 		return 0;
 	s = slot_of(id);
 	if (!s)

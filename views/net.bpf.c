@@ -11,9 +11,6 @@
  * the current task is unrelated. The verifier does not trust a socket's
  * cgroup pointer for cgroup local storage, so the statistics are kept by
  * cgroup id (cgid_stats.bpf.h) and deleted when the cgroup is removed.
- * A socket's first event notes their slot in the socket's local storage
- * (freed with the socket), so that its later events find them without a
- * hash lookup.
  */
 #include "view.bpf.h"
 #include "cgid_stats.bpf.h"
@@ -28,38 +25,13 @@ struct net_stats {
 
 CGID_STATS(net_by_cgroup, struct net_stats);
 
-/* The slot of the statistics of a socket's cgroup, once found. */
-struct sk_slot {
-	__u64 cgroup_id; /* 0 until found */
-	__u32 slot;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct sk_slot);
-} sk_slots SEC(".maps");
-
-static __always_inline struct net_stats *stats_of(struct sock *sk)
+static __always_inline struct net_stats *stats_of(const struct sock *sk)
 {
 	struct cgroup *cgrp = sk->sk_cgrp_data.cgroup;
-	struct net_stats *st;
-	struct sk_slot *c;
-	__u32 slot;
 
 	if (!cgrp || sk->sk_protocol != IPPROTO_TCP)
 		return NULL;
-	c = bpf_sk_storage_get(&sk_slots, sk, NULL,
-			       BPF_SK_STORAGE_GET_F_CREATE);
-	if (c && c->cgroup_id)
-		return net_by_cgroup_at(c->slot, c->cgroup_id);
-	st = net_by_cgroup_find(cgrp, true, &slot);
-	if (st && c) {
-		c->slot = slot;
-		c->cgroup_id = cgrp->kn->id;
-	}
-	return st;
+	return net_by_cgroup_get(cgrp, true);
 }
 
 static __always_inline void count_bytes(struct sock *sk, int ret, bool tx)
@@ -90,7 +62,7 @@ int BPF_PROG(net_send, struct sock *sk, int ret)
 }
 
 SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(net_retransmit, struct sock *sk)
+int BPF_PROG(net_retransmit, const struct sock *sk)
 {
 	struct net_stats *st = stats_of(sk);
 
