@@ -77,6 +77,7 @@ static __always_inline bool cgid_online(const struct cgroup *cgrp)
 		__type(key, __u32);                                            \
 		__type(value, struct cgid_note);                               \
 	} name##_note SEC(".maps");                                            \
+                                                                               \
 	/* Slots from here to CGID_STATS_MAX were never used. */               \
 	__u64 name##_unused;                                                   \
                                                                                \
@@ -98,7 +99,8 @@ static __always_inline bool cgid_online(const struct cgroup *cgrp)
 		bpf_map_push_elem(&name##_free, &i, 0);                        \
 	}                                                                      \
                                                                                \
-	/* Slot I, cleared, for CGID. */                                       \
+	/* Slot I for CGID, cleared again (a late completion may have added */ \
+	/* to it since it was given back). */                                  \
 	static __always_inline struct name##_slot *name##_take(__u32 *i,       \
 							       __u64 cgid)     \
 	{                                                                      \

@@ -74,8 +74,8 @@ def slot_owners(stats):
     return sorted(o for o in owners if o)
 
 
-def slots_taken(stats, view):
-    """How many of STATS' slots were ever taken (NAME_unused)."""
+def slots_taken(view):
+    """How many slots of VIEW's CGID_STATS were ever taken (NAME_unused)."""
     return struct.unpack_from("=Q", array_values(f"{view[:8]}.bss")[0])[0]
 
 
@@ -120,7 +120,7 @@ def test_short_lived_cgroups_leave_nothing_behind(all_views, direct_io_file,
         before = pins()
         maps_before = {m: map_entries(m) for m in CGID_MAPS}
         owners_before = {m: slot_owners(m) for m in CGID_MAPS}
-        taken_before = {m: slots_taken(m, v) for m, v in CGID_VIEWS.items()}
+        taken_before = {m: slots_taken(v) for m, v in CGID_VIEWS.items()}
         for i in range(CHURN):
             cg = os.path.join(top, f"job{i}.scope")
             os.mkdir(cg)
@@ -148,6 +148,6 @@ def test_short_lived_cgroups_leave_nothing_behind(all_views, direct_io_file,
         # 100 cgroups did I/O and TCP one after another: each took the
         # slot the one before gave back (a few more if other cgroups of
         # the host made statistics meanwhile)
-        taken = {m: slots_taken(m, v) - taken_before[m]
+        taken = {m: slots_taken(v) - taken_before[m]
                  for m, v in CGID_VIEWS.items()}
         assert all(n < 10 for n in taken.values()), taken
