@@ -13,8 +13,10 @@
  * cgroup found last and its slot (NAME_note), so that a run of one
  * cgroup's events does no hash lookup; a note that does not hold (its
  * slot given to another cgroup since, or the note left half written by a
- * program that was interrupted, or preempted while reading the view) is
- * found out by the slot's owner and made again. A recorder that meets the same request twice can note
+ * program that was interrupted) is
+ * found out by the slot's owner and made again. Views read with
+ * NAME_read(), through the hash alone: a view may not write to maps, the
+ * note included. A recorder that meets the same request twice can note
  * the slot number the first time (NAME_find()) and go straight to the
  * slot the second time (NAME_at()); the slot names the cgroup it belongs
  * to, so a slot given to another cgroup since is never mistaken for the
@@ -186,12 +188,21 @@ static __always_inline bool cgid_online(const struct cgroup *cgrp)
 		return v;                                                      \
 	}                                                                      \
                                                                                \
-	static __always_inline vtype *name##_get(const struct cgroup *cgrp,    \
-						 bool create)                  \
+	static __always_inline __attribute__((unused))                         \
+	vtype *name##_get(const struct cgroup *cgrp, bool create)              \
 	{                                                                      \
 		__u32 slot;                                                    \
                                                                                \
 		return name##_find(cgrp, create, &slot);                       \
+	}                                                                      \
+                                                                               \
+	/* A view's read: by the hash, without the note (a view may not */     \
+	/* write to maps). */                                                  \
+	static __always_inline vtype *name##_read(const struct cgroup *cgrp)   \
+	{                                                                      \
+		__u32 slot;                                                    \
+                                                                               \
+		return name##_lookup(cgrp, cgrp->kn->id, false, &slot);        \
 	}                                                                      \
                                                                                \
 	/* Ids are per hierarchy: only cgroup v2's (hierarchy 0) count. */     \

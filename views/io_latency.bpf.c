@@ -156,7 +156,7 @@ int BPF_PROG(io_complete, struct request *rq, int error, unsigned int nr_bytes)
 
 CGVIEW(io_latency)
 {
-	struct io_stats *st = io_by_cgroup_get(cgrp, false);
+	struct io_stats *st = io_by_cgroup_read(cgrp);
 
 	if (st) {
 		BPF_SEQ_PRINTF(seq, "rbytes %llu\nwbytes %llu\n", st->rbytes,

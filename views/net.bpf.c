@@ -73,7 +73,7 @@ int BPF_PROG(net_retransmit, const struct sock *sk)
 
 CGVIEW(net)
 {
-	struct net_stats *st = net_by_cgroup_get(cgrp, false);
+	struct net_stats *st = net_by_cgroup_read(cgrp);
 	struct net_stats zero = {};
 
 	if (!st)
