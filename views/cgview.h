@@ -81,6 +81,10 @@ void mirror_unexpose_all(const struct view *v);
 /* kernel.c */
 /* BPF_TRACE_VIEW, appended to enum bpf_attach_type by the series */
 #define CGVIEW_BPF_TRACE_VIEW ((enum bpf_attach_type)57)
+/* BPF_OBJ_PIN's file flag for a view link pinned into a cgroup directory:
+ * the file appears in every existing and future descendant too
+ */
+#define CGVIEW_BPF_F_VIEW_INHERIT (1U << 19)
 const struct mode *kernel_mode(void);
 const char *kernel_mode_reason(void);
 bool kernel_has_btf(void);
@@ -145,6 +149,15 @@ struct exposures {
 };
 int exposures_collect(const struct mode *m, struct exposures *x);
 void exposures_free(struct exposures *x);
+
+/* viewquery.c: the bpf.* files in one cgroup (patched kernels) */
+struct cgroup_view {
+	__u32 link_id;
+	__u32 flags; /* CGVIEW_BPF_F_VIEW_INHERIT */
+	__u64 origin; /* id of the cgroup the view was exposed at */
+	char name[NAME_MAX + 1];
+};
+int cgroup_views(int dir_fd, struct cgroup_view **out, size_t *n);
 
 /* watch.c, ls.c, status.c: the commands of those names */
 int cmd_watch(void);

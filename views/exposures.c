@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What is loaded and where it is exposed, for ls and status. Stock mode:
  * the pins in the bpffs mirror and the inherit roots cgview keeps. Patched
- * kernels: each view link's fdinfo, which lists its files by cgroup id
- * (an "inherit" exposure, or files "inherited" from the cgroup it was
- * exposed at), with the ids resolved by walking cgroupfs.
+ * kernels: one walk of cgroupfs that asks each cgroup for its views
+ * (BPF_PROG_QUERY: the link, whether it is an "inherit" exposure, or the
+ * id of the cgroup it is inherited from), since a link's fdinfo lists
+ * only its first files.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +19,6 @@
 #include "cgview.h"
 
 static struct exposures *collecting;
-static size_t mount_len;
 
 static struct exposure *add(struct exposures *x, const char *view,
 			    const char *rel, const char *file)
@@ -108,79 +107,135 @@ static void stock_collect(struct exposures *x)
 	free(roots);
 }
 
-/* cgroup ids (inode numbers of cgroupfs directories) to paths */
-static uint64_t find_id;
-static char found_rel[PATH_MAX];
-
-static int match_id(const char *path, const struct stat *st, int type,
-		    struct FTW *ftw)
-{
-	(void)ftw;
-	if (type != FTW_D || st->st_ino != find_id)
-		return 0;
-	snprintf(found_rel, sizeof(found_rel), "%s",
-		 path[mount_len] ? path + mount_len + 1 : "");
-	return 1;
-}
-
-static char *cgroup_by_id(uint64_t id)
-{
-	char mnt[PATH_MAX];
-
-	if (cgroup2_mount(mnt, sizeof(mnt)))
-		return NULL;
-	mount_len = strlen(mnt);
-	find_id = id;
-	if (nftw(mnt, match_id, 16, FTW_PHYS) != 1)
-		return NULL;
-	return strdup(found_rel);
-}
-
-/* "exposure:\t<id>\t<name>[\tinherited\t<origin id>|\tinherit]" */
-static void fdinfo_line(struct exposures *x, const char *view, char *line)
-{
-	char name[NAME_MAX + 1], how[16] = "", file[PATH_MAX * 2],
-				 mnt[PATH_MAX];
-	uint64_t id, origin = 0;
-	struct exposure *e;
+/* Patched kernels: one walk of cgroupfs, BPF_PROG_QUERY in each cgroup */
+struct seen {
+	__u64 id;
 	char *rel;
+};
+struct patched_walk {
+	struct exposures *x;
+	__u32 *link_ids; /* of x->views[i], 0 if not found */
+	struct seen *seen; /* every cgroup walked, to name origins by id */
+	size_t nseen;
+	__u64 *origins; /* x->e[i] inherited from the cgroup of this id */
+	size_t mount_len;
+};
+static struct patched_walk *walking;
 
-	if (sscanf(line, "exposure:\t%" SCNu64 "\t%255s\t%15s\t%" SCNu64, &id,
-		   name, how, &origin) < 2 ||
-	    cgroup2_mount(mnt, sizeof(mnt)))
-		return;
-	rel = cgroup_by_id(id);
-	if (!rel)
-		return;
-	snprintf(file, sizeof(file), "%s%s%s/%s", mnt, rel[0] ? "/" : "", rel,
-		 name);
-	e = add(x, view, rel, file);
-	free(rel);
-	if (e && !strcmp(how, "inherit"))
-		e->inherit = true;
-	else if (e && !strcmp(how, "inherited"))
-		e->from = cgroup_by_id(origin);
-}
-
-static void link_collect(struct exposures *x, const char *view)
+static __u32 view_link_id(const char *view)
 {
-	char pin[PATH_MAX], fdinfo[64], line[PATH_MAX];
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	char pin[PATH_MAX];
 	int fd;
-	FILE *f;
 
 	if (view_pin_path(pin, sizeof(pin), view, "link"))
-		return;
+		return 0;
 	fd = bpf_obj_get(pin);
 	if (fd < 0)
-		return;
-	snprintf(fdinfo, sizeof(fdinfo), "/proc/self/fdinfo/%d", fd);
-	f = fopen(fdinfo, "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "exposure:", 9))
-			fdinfo_line(x, view, line);
-	if (f)
-		fclose(f);
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.id = 0;
 	close(fd);
+	return info.id;
+}
+
+static const char *view_of_link(const struct patched_walk *w, __u32 id)
+{
+	for (size_t i = 0; i < w->x->nviews; i++)
+		if (w->link_ids[i] == id)
+			return w->x->views[i];
+	return NULL;
+}
+
+static void record(struct patched_walk *w, const char *rel,
+		   const struct cgroup_view *cv, const char *file, __u64 id)
+{
+	const char *view = view_of_link(w, cv->link_id);
+	__u64 *more = realloc(w->origins, (w->x->n + 1) * sizeof(*more));
+	struct exposure *e;
+
+	if (!view || !more)
+		return;
+	w->origins = more;
+	e = add(w->x, view, rel, file);
+	if (!e)
+		return;
+	w->origins[w->x->n - 1] = cv->origin != id ? cv->origin : 0;
+	e->inherit = cv->origin == id &&
+		     (cv->flags & CGVIEW_BPF_F_VIEW_INHERIT);
+}
+
+static void remember(struct patched_walk *w, __u64 id, const char *rel)
+{
+	struct seen *more = realloc(w->seen, (w->nseen + 1) * sizeof(*more));
+
+	if (!more)
+		return;
+	w->seen = more;
+	w->seen[w->nseen++] = (struct seen){ .id = id, .rel = strdup(rel) };
+}
+
+/* nftw: the views of each cgroup directory */
+static int cgroup_dir(const char *path, const struct stat *st, int type,
+		      struct FTW *ftw)
+{
+	struct patched_walk *w = walking;
+	const char *rel = path[w->mount_len] ? path + w->mount_len + 1 : "";
+	char file[PATH_MAX * 2];
+	struct cgroup_view *cv;
+	size_t n = 0;
+	int fd;
+
+	(void)ftw;
+	if (type != FTW_D)
+		return 0;
+	remember(w, st->st_ino, rel);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || cgroup_views(fd, &cv, &n))
+		n = 0;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(file, sizeof(file), "%s/%s", path, cv[i].name);
+		record(w, rel, &cv[i], file, st->st_ino);
+	}
+	if (n)
+		free(cv);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+/* The cgroups inherited views came from, now that every id was seen */
+static void name_origins(struct patched_walk *w)
+{
+	for (size_t i = 0; i < w->x->n; i++)
+		for (size_t j = 0; w->origins[i] && j < w->nseen; j++)
+			if (w->seen[j].id == w->origins[i])
+				w->x->e[i].from = strdup(w->seen[j].rel);
+}
+
+static void patched_collect(struct exposures *x)
+{
+	struct patched_walk w = { .x = x };
+	char mnt[PATH_MAX];
+
+	if (!x->nviews || cgroup2_mount(mnt, sizeof(mnt)))
+		return;
+	w.link_ids = calloc(x->nviews, sizeof(*w.link_ids));
+	if (!w.link_ids)
+		return;
+	for (size_t i = 0; i < x->nviews; i++)
+		w.link_ids[i] = view_link_id(x->views[i]);
+	w.mount_len = strlen(mnt);
+	walking = &w;
+	nftw(mnt, cgroup_dir, 16, FTW_PHYS);
+	if (w.origins)
+		name_origins(&w);
+	for (size_t j = 0; j < w.nseen; j++)
+		free(w.seen[j].rel);
+	free(w.seen);
+	free(w.origins);
+	free(w.link_ids);
 }
 
 static int by_name(const void *a, const void *b)
@@ -215,8 +270,7 @@ int exposures_collect(const struct mode *m, struct exposures *x)
 	if (m == &stock_mode)
 		stock_collect(x);
 	else
-		for (size_t i = 0; i < x->nviews; i++)
-			link_collect(x, x->views[i]);
+		patched_collect(x);
 	sort(x);
 	return 0;
 }

@@ -24,12 +24,9 @@ static int cgroupfs_path(char *buf, size_t size, const struct cgroup_ref *cg,
 }
 
 /*
- * BPF_OBJ_PIN's file flag for a view link pinned into a cgroup directory:
- * the file appears in every existing and future descendant too. Debian's
- * libbpf 1.1 has no bpf_obj_pin_opts, so this is bpf(2) itself.
+ * BPF_OBJ_PIN with file flags (CGVIEW_BPF_F_VIEW_INHERIT): Debian's libbpf
+ * 1.1 has no bpf_obj_pin_opts, so this is bpf(2) itself.
  */
-#define CGVIEW_BPF_F_VIEW_INHERIT (1U << 19)
-
 static int obj_pin_flags(int fd, const char *path, __u32 flags)
 {
 	union bpf_attr attr;
