@@ -16,9 +16,9 @@ VIEWS := $(patsubst views/%.bpf.c,%,$(wildcard views/*.bpf.c))
 CGVIEW_SRCS := $(filter-out %.bpf.c,$(wildcard views/*.c))
 SKELS := $(VIEWS:%=$(BUILD)/views/%.skel.h)
 
-.PHONY: all help deps kernel kernel-bench kernel-src kernel-patches kernel-each checkpatch \
+.PHONY: all help deps kernel kernel-bench kernel-src kernel-patches kernel-each kernel-matrix checkpatch \
 	cgview test test-unit test-host test-vm bench demo clean \
-	exporter test-exporter fuzz bench-exporter bench-recorders demo-host
+	exporter test-exporter fuzz bench-exporter bench-recorders bench-cgroups demo-host
 .DELETE_ON_ERROR:
 # keep the BPF objects between the skeletons and their sources
 .SECONDARY:
@@ -35,11 +35,13 @@ help:
 	@echo "make kernel-bench   build the patched kernel without debug options"
 	@echo "make bench          benchmarks on the non-debug kernel (bench/README.md)"
 	@echo "make bench-recorders what each view's recorders add per event (host)"
+	@echo "make bench-cgroups  mkdir/rmdir of 10,000 cgroups without and with the series"
 	@echo "make demo-host      every view on the running kernel (stock mode)"
 	@echo "make kernel-src     $(BUILD)/linux ready for editing (series as commits)"
 	@echo "make kernel-patches export $(BUILD)/linux's commits to kernel-patches/"
 	@echo "make checkpatch     scripts/checkpatch.pl --strict over the series"
 	@echo "make kernel-each    build the series patch by patch (each must build alone)"
+	@echo "make kernel-matrix  build the series in four tinyconfig configurations"
 	@echo "make exporter       build $(BUILD)/cgview-exporter"
 	@echo "make test-exporter  the exporter's tests (host, real cgroups, real Prometheus)"
 	@echo "make fuzz           fuzz the exporter's parser for longer (FUZZ_SECONDS=300)"
@@ -63,6 +65,9 @@ kernel-patches:
 
 kernel-each: deps
 	@scripts/kernel-each.sh
+
+kernel-matrix: deps
+	@scripts/kernel-matrix.sh
 
 checkpatch: deps
 	@scripts/checkpatch.sh
@@ -93,7 +98,8 @@ $(BUILD)/libbpf/libbpf.so: kernel-patches/series $(wildcard kernel-patches/*.pat
 
 # Views that only tests load, from their object files
 TEST_VIEWS := $(patsubst tests/vm/views/%.bpf.c,$(BUILD)/tests/%.bpf.o,$(wildcard tests/vm/views/*.bpf.c))
-$(BUILD)/tests/%.bpf.o: tests/vm/views/%.bpf.c views/view.bpf.h $(BUILD)/views/vmlinux.h
+$(BUILD)/tests/%.bpf.o: tests/vm/views/%.bpf.c views/view.bpf.h tests/vm/views/refused.h \
+		$(BUILD)/views/vmlinux.h
 	@mkdir -p $(@D)
 	clang $(BPF_CFLAGS) -c $< -o $@
 
@@ -120,6 +126,15 @@ $(BUILD)/bench/read_cost: bench/read_cost.c
 
 bench: deps cgview kernel-bench $(BUILD)/bench/read_cost
 	$(VM_RUN) --quiet --kernel $(BUILD)/kernel-bench/arch/x86/boot/bzImage -- bench/read-cost
+
+# mkdir and rmdir of 10,000 cgroups, without the series and with it
+$(BUILD)/bench/cgroup_churn: bench/cgroup_churn.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $<
+
+bench-cgroups: deps cgview kernel-bench $(BUILD)/bench/cgroup_churn
+	@scripts/kernel-base.sh
+	bench/cgroups
 
 # cgview-exporter: protobuf-c for the protos, the schemas compiled in
 EXPORTER_SRCS := $(filter-out exporter/fuzz_%.c,$(wildcard exporter/*.c))

@@ -36,7 +36,8 @@ def obj_get(path):
 
 
 def obj_pin(fd, path):
-    _check(_lib.bpf_obj_pin(fd, path.encode()))
+    """PATH may hold any bytes (os.fsencode: str with surrogateescape)."""
+    _check(_lib.bpf_obj_pin(fd, os.fsencode(path)))
 
 
 def array_map():

@@ -76,6 +76,21 @@ def mirror_path(cg, view):
     return os.path.join(PIN_ROOT, "cgroups", rel(cg), f"bpf.{view}")
 
 
+def in_child(fn):
+    """Run FN in a forked child; return its exit status (FN's errno, 0
+    when it returned, 255 for any other exception)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            fn()
+            os._exit(0)
+        except OSError as e:
+            os._exit(e.errno)
+        except BaseException:
+            os._exit(255)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
 def read(path):
     with open(path) as f:
         return f.read()

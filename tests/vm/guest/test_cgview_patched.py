@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+import bpfsys
 from cgtest import cgroup, cgview, keyed, read, rel, umask
 from workloads import TCP_TRAFFIC, TOUCH_ANON, python_in, run_in
 
@@ -151,6 +152,36 @@ def test_inherit_through_the_kernel(views):
             assert r.returncode == 0, r.stderr
             assert not any(os.path.exists(file_of(c, "id"))
                            for c in (top, old, new))
+
+
+def test_ls_and_status_see_more_files_than_fdinfo_lists(views):
+    """fdinfo lists a link's first 64 files; cgview asks each cgroup."""
+    with cgroup("wide") as top:
+        kids = [os.path.join(top, f"k{i:02}") for i in range(70)]
+        r = cgview("expose", "--inherit", "id", rel(top))
+        assert r.returncode == 0, r.stderr
+        try:
+            for k in kids:
+                os.mkdir(k)
+            fd = bpfsys.obj_get("/sys/fs/bpf/cgview/views/id/link")
+            info = bpfsys.fdinfo(fd)
+            os.close(fd)
+            assert "exposures:\t71\n" in info
+            assert info.count("\nexposure:\t") == 64
+            assert "exposures_not_listed:\t7\n" in info
+            got = json.loads(cgview("ls", "-j").stdout)["views"]
+            exposures = {e["cgroup"]: (e["inherit"], e["inherited_from"])
+                         for v in got if v["name"] == "id"
+                         for e in v["exposures"]}
+            assert exposures == {rel(top): (True, None),
+                                 **{rel(k): (False, rel(top)) for k in kids}}
+            r = cgview("status", "id", rel(kids[-1]))
+            assert r.returncode == 0, r.stdout
+        finally:
+            for k in kids:
+                if os.path.exists(k):
+                    os.rmdir(k)
+            cgview("unexpose", "id", rel(top))
 
 
 def test_watch_has_nothing_to_do_here(views):

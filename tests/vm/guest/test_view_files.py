@@ -10,7 +10,7 @@ import threading
 import pytest
 
 import bpfsys
-from cgtest import cgroup, cgview, read, rel, umask
+from cgtest import cgroup, cgview, in_child, read, rel, umask
 
 LINK_PIN = "/sys/fs/bpf/cgview/views/id/link"
 PROG_PIN = "/sys/fs/bpf/cgview/views/id/prog"
@@ -196,6 +196,31 @@ def test_name_must_start_with_bpf_dot(link_fd, name):
         assert e.value.errno == errno.EINVAL
 
 
+@pytest.mark.parametrize("name", ["bpf.a b", "bpf. ", "bpf.a\tb",
+                                  "bpf.a\nexposure:\t1\tbpf.forged",
+                                  "bpf.\x01", "bpf.a\x7f", "bpf.\udcff",
+                                  "bpf.\u00e9", "bpf.a\x1b[1m"])
+def test_name_must_be_printable_ascii_without_spaces(link_fd, name):
+    with cgroup() as cg:
+        with pytest.raises(OSError) as e:
+            expose(link_fd, cg, name)
+        assert e.value.errno == errno.EINVAL
+        assert [n for n in os.listdir(cg) if n.startswith("bpf.")] == []
+        assert "exposures:\t0\n" in bpfsys.fdinfo(link_fd)
+
+
+def test_name_of_name_max_bytes_works_one_more_is_enametoolong(link_fd):
+    longest = "bpf." + "x" * 251
+    with cgroup() as cg:
+        path = expose(link_fd, cg, longest)
+        assert len(os.path.basename(path)) == 255
+        assert read(path) == expected(cg)
+        with pytest.raises(OSError) as e:
+            expose(link_fd, cg, longest + "y")
+        assert e.value.errno == errno.ENAMETOOLONG
+        assert f"\t{longest}\n" in bpfsys.fdinfo(link_fd)
+
+
 def test_name_in_use_is_eexist(link_fd):
     with cgroup() as cg:
         expose(link_fd, cg)
@@ -240,20 +265,6 @@ def test_a_view_link_has_one_bpffs_pin(link_fd):
     with pytest.raises(OSError) as e:
         bpfsys.obj_pin(link_fd, "/sys/fs/bpf/cgview/second")
     assert e.value.errno == errno.EBUSY
-
-
-def in_child(fn):
-    """Run FN in a forked child; return its exit status (FN's errno)."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            fn()
-            os._exit(0)
-        except OSError as e:
-            os._exit(e.errno)
-        except BaseException:
-            os._exit(255)
-    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
 def test_without_cap_bpf_is_eperm(link_fd):

@@ -1,6 +1,7 @@
 """Sleepable views (SEC("view.s/cgroup")) may flush rstat, which gives
-hierarchical statistics read with cat; views may call only the kfuncs that
-do not change kernel state, and the verifier names any other."""
+hierarchical statistics read with cat; views may call only the helpers and
+kfuncs that do not change kernel state, may not write to maps or make
+local storage, and the verifier names what it refused."""
 
 import os
 import subprocess
@@ -55,13 +56,32 @@ def test_parent_total_is_its_childrens_plus_its_own(attach_stats, sleepers):
         move(os.path.dirname(p), sleepers[:6])
 
 
-def test_view_calling_a_state_changing_kfunc_is_rejected():
+REFUSED = {
+    # kfuncs of the tracing hook, and of the common hook
+    "kfuncs_bad": "view programs may not call kernel function "
+                  "cgroup_rstat_updated",
+    "refuse_kfunc": "view programs may not call kernel function "
+                    "bpf_preempt_disable",
+    # helpers that change kernel state, the reader, or run other programs
+    "refuse_update": "view programs may not call helper bpf_map_update_elem",
+    "refuse_signal": "view programs may not call helper bpf_send_signal",
+    "refuse_write_user": "view programs may not call helper "
+                         "bpf_probe_write_user",
+    "refuse_ringbuf": "view programs may not call helper bpf_ringbuf_output",
+    "refuse_tail_call": "view programs may not call helper bpf_tail_call",
+    # stores into maps, and local storage made by a read
+    "refuse_store": "view programs may not write to maps",
+    "refuse_storage": "view programs may not create local storage",
+}
+
+
+@pytest.mark.parametrize("view", sorted(REFUSED))
+def test_view_that_would_change_state_is_refused_by_name(view):
     before = pins()
-    r = load("kfuncs_bad")
+    r = load(view)
     assert r.returncode == 1
-    assert "calling kernel function cgroup_rstat_updated is not allowed" \
-        in r.stderr
-    assert "loading view 'kfuncs_bad' failed" in r.stderr
+    assert REFUSED[view] in r.stderr
+    assert f"loading view '{view}' failed" in r.stderr
     assert pins() == before
 
 
