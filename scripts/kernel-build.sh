@@ -35,25 +35,6 @@ cache_key() {
 	echo "$(series_hash) $(config_hash)" | sha256sum | cut -c1-24
 }
 
-# Every CONFIG_X=v and "# CONFIG_X is not set" in the fragments must hold.
-check_config() {
-	local want bad=0 name
-	while read -r want; do
-		if [[ $want == "# CONFIG_"* ]]; then
-			name=${want#\# }
-			name=${name%% *}
-			if grep -q "^$name=" "$out/.config"; then
-				echo "config: $name is set, fragments want it off" >&2
-				bad=1
-			fi
-		elif ! grep -qx -- "$want" "$out/.config"; then
-			echo "config: $want did not stick (a dependency is missing)" >&2
-			bad=1
-		fi
-	done < <(grep -hE '^(CONFIG_|# CONFIG_.* is not set)' "${frags[@]}")
-	[ $bad = 0 ] || die "kernel config for $flavor is not what the fragments ask"
-}
-
 configure() {
 	local hash
 	hash=$(config_hash)
@@ -65,7 +46,8 @@ configure() {
 	"${kmake[@]}" -s tinyconfig
 	"$ksrc/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frags[@]}" >/dev/null
 	"${kmake[@]}" -s olddefconfig
-	check_config
+	config_holds "$out/.config" "${frags[@]}" ||
+		die "kernel config for $flavor is not what the fragments ask"
 	echo "$hash" >"$out/.cgview-config"
 }
 

@@ -45,3 +45,24 @@ has_local_work() {
 	  "$(git -C "$ksrc" rev-parse refs/cgview/applied)" ] ||
 		[ -n "$(git -C "$ksrc" status --porcelain --untracked-files=no)" ]
 }
+
+# True when every "CONFIG_X=v" and "# CONFIG_X is not set" line of the
+# fragments ($2...) holds in the config file $1; says which do not.
+config_holds() {
+	local config=$1 want name bad=0
+	shift
+	while read -r want; do
+		if [[ $want == "# CONFIG_"* ]]; then
+			name=${want#\# }
+			name=${name%% *}
+			if grep -q "^$name=" "$config"; then
+				echo "config: $name is set, the fragments want it off" >&2
+				bad=1
+			fi
+		elif ! grep -qx -- "$want" "$config"; then
+			echo "config: $want did not stick (a dependency is missing)" >&2
+			bad=1
+		fi
+	done < <(grep -hE '^(CONFIG_|# CONFIG_.* is not set)' "$@")
+	[ $bad = 0 ]
+}
