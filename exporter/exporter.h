@@ -20,9 +20,10 @@ enum mtype { MT_COUNTER = 1, MT_GAUGE = 2, MT_HISTOGRAM = 3 };
 struct smetric {
 	char *key; /* usage_usec, some.avg10, *.rbytes, . */
 	size_t keylen;
+	char *key_out; /* the key as valid UTF-8 (escape.c), for output */
 	char *name; /* Prometheus name: cgroup_cpu_usage_seconds_total */
 	char *unit; /* base unit: seconds, bytes, pages, ratio, 1 */
-	char *help;
+	char *help; /* valid UTF-8 */
 	char *label; /* `*` keys: the label's name (device) */
 	char *file; /* the schema's file */
 	double div; /* raw value / div = value in unit */
@@ -34,7 +35,7 @@ struct smetric {
 
 /* The schema of one file */
 struct schema {
-	char *file; /* cpu.stat, bpf.sched_wait */
+	char *file; /* cpu.stat, bpf.sched_wait; valid UTF-8 (escape.c) */
 	char *label; /* the name a `*` key stands for */
 	char *prefix; /* cgroup_cpu, cgview_sched_wait */
 	struct smetric **m;
@@ -62,6 +63,12 @@ struct smetric *schema_get(struct schema *s, const char *key, size_t len);
 struct smetric *schema_lookup(struct schemas *ss, struct schema *s,
 			      const char *key, size_t len, bool *added);
 extern const char builtin_schemas[];
+
+/* escape.c: names (any bytes) as valid UTF-8, reversibly */
+#define NAME_ESCAPED_MAX(len) (4 * (len) + 1) /* bytes, with the NUL */
+bool name_plain(const char *name, size_t len); /* escaping changes nothing */
+size_t name_escape(char *out, const char *name, size_t len);
+char *name_escape_dup(const char *name);
 
 /* parse.c: the cgroup v2 file formats */
 struct item {
@@ -135,6 +142,7 @@ void *xcalloc(size_t n, size_t size);
 void snapshot_reset(struct snapshot *snap);
 void snapshot_free(struct snapshot *snap);
 uint32_t snapshot_str(struct snapshot *snap, const char *s, size_t len);
+uint32_t snapshot_name(struct snapshot *snap, const char *s, size_t len);
 static inline const char *snap_str(const struct snapshot *snap, uint32_t off)
 {
 	return off ? snap->strs + off : NULL;

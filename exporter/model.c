@@ -22,6 +22,17 @@ uint32_t snapshot_str(struct snapshot *snap, const char *s, size_t len)
 	return off;
 }
 
+/* S escaped (escape.c): what every output shows of a name */
+uint32_t snapshot_name(struct snapshot *snap, const char *s, size_t len)
+{
+	size_t off = snap->n_strs ? snap->n_strs : 1;
+
+	snap->strs =
+		grow(snap->strs, &snap->cap_strs, off + NAME_ESCAPED_MAX(len), 1);
+	snap->n_strs = off + name_escape(snap->strs + off, s, len) + 1;
+	return off;
+}
+
 void snapshot_reset(struct snapshot *snap)
 {
 	snap->n_cgroups = snap->n_files = snap->n_samples = 0;
@@ -133,7 +144,7 @@ static void on_item(void *ctx, const struct item *it)
 		return;
 	if (it->sub && c->s->label && c->line_key != it->key) {
 		c->line_key = it->key;
-		c->label = snapshot_str(c->snap, it->key, it->keylen);
+		c->label = snapshot_name(c->snap, it->key, it->keylen);
 	}
 	smp = PUSH(c->snap, samples);
 	*smp = (struct sample){ .m = m, .value = it->value / m->div };

@@ -126,10 +126,11 @@ static struct smetric *add_metric(struct schemas *ss, struct schema *s,
 
 	m->key = xstrdup(key);
 	m->keylen = strlen(key);
+	m->key_out = name_plain(key, m->keylen) ? m->key : name_escape_dup(key);
 	m->type = type;
 	m->unit = xstrdup(u->base);
 	m->div = u->div;
-	m->help = xstrdup(help);
+	m->help = name_escape_dup(help);
 	m->name = metric_name(s->prefix, key, u, type);
 	m->label = key[0] == '*' ? s->label : NULL;
 	m->id = ss->nids++;
@@ -158,7 +159,7 @@ static struct schema *schema_new(struct schemas *ss, const char *file)
 		s->n = s->unknown = s->hint = 0;
 	} else {
 		s = xmalloc(sizeof(*s));
-		s->file = xstrdup(file);
+		s->file = name_escape_dup(file);
 		s->prefix = file_prefix(file);
 		ss->s = realloc(ss->s, (ss->n + 1) * sizeof(*ss->s));
 		if (!ss->s)
@@ -169,12 +170,18 @@ static struct schema *schema_new(struct schemas *ss, const char *file)
 	return s;
 }
 
+/* FILE is a name as read (the schemas hold it escaped) */
 struct schema *schema_find(struct schemas *ss, const char *file)
 {
-	for (size_t i = 0; i < ss->n; i++)
-		if (!strcmp(ss->s[i]->file, file))
-			return ss->s[i];
-	return NULL;
+	char *esc = name_plain(file, strlen(file)) ? NULL :
+						     name_escape_dup(file);
+	struct schema *found = NULL;
+
+	for (size_t i = 0; i < ss->n && !found; i++)
+		if (!strcmp(ss->s[i]->file, esc ? esc : file))
+			found = ss->s[i];
+	free(esc);
+	return found;
 }
 
 struct schema *schema_for_unknown_file(struct schemas *ss, const char *file)

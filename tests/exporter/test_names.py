@@ -1,0 +1,217 @@
+"""Cgroup names are chosen by tenants: any bytes but '/' and NUL, up to
+NAME_MAX. Every output stays valid for the real parsers (promtool,
+python3-prometheus-client, python3-protobuf against our protos, Prometheus'
+remote-write receiver), shows each name escaped as README.md says, and
+each shown name gives back the original bytes (so two names never share
+one)."""
+
+import errno
+import json
+import os
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from cgtest import REPO
+from exlib import (escape, free_port, hier, pb2, prometheus, promql, run,
+                   snapshots, start, stop, subtree, unescape)
+from test_otlp import decode, receiver, Receiver
+
+NAMES = [
+    # not UTF-8: lone bytes, a continuation byte first, truncated sequences
+    b"inv\xff", b"\x80lead", b"trunc\xe2\x82", b"trunc4\xf0\x9f\x98x",
+    # overlong forms of '/', surrogates, above U+10FFFF, F5..FF
+    b"ov\xc0\xaf", b"ov3\xe0\x80\xaf", b"ov4\xf0\x80\x80\xaf",
+    b"sur\xed\xa0\x80", b"big\xf4\x90\x80\x80", b"f5\xf5\x80\x80\x80",
+    # valid UTF-8, control characters (C0, DEL, C1) included
+    "café € 😀".encode(), b"ctl\t\r\x01\x1b\x7f", b"c1\xc2\x85",
+    # the text format's own specials, label syntax, spaces
+    b'q"uote\'', b"bs\\", b"bs\\\\x", b"{}=, sp ace#", b"# HELP x",
+    # looks like an escape, next to the byte it would stand for
+    b"a\\xff", b"a\xff", b"a\\\\xff", b"a\\\xff", b"a\\x00",
+    b"system-systemd\\x2dfsck.slice",
+    # the kernel's limits: 255 bytes, multibyte up to the limit, cut there
+    b"n" * 255, "€".encode() * 85, b"x" * 253 + b"\xe2\x82", b"\xff" * 255,
+]
+DEEP = [b"d\xfe" * 50] * 12  # a deep path of escaped names
+
+
+def tree():
+    """Relative paths (bytes) of every test cgroup, parents first."""
+    deep = [b"/".join(DEEP[:i + 1]) for i in range(len(DEEP))]
+    return NAMES + deep
+
+
+@pytest.fixture(scope="module")
+def cgroups():
+    """{shown path: raw path} of a subtree holding every name."""
+    with subtree(*tree()) as top:
+        base = hier(top).encode()
+        yield top, {escape(base + b"/" + p): base + b"/" + p
+                    for p in tree()}
+
+
+def test_the_kernel_refuses_newlines_in_names():
+    with subtree() as top:
+        with pytest.raises(OSError) as e:
+            os.mkdir(os.fsencode(top) + b"/a\nb")
+        assert e.value.errno == errno.EINVAL
+
+
+def test_every_shown_name_is_distinct_and_reverses(cgroups):
+    _, shown = cgroups
+    assert len(shown) == len(tree())
+    for text, raw in shown.items():
+        assert unescape(text) == raw
+        text.encode("utf-8")  # valid: no lone surrogates
+    assert escape(b"a\\x2d.slice") == "a\\x2d.slice"
+    assert escape(b"a\xff") == "a\\xff" and escape(b"a\\xff") == "a\\\\xff"
+
+
+def test_snapshot_stream_and_decode(cgroups, tmp_path):
+    top, shown = cgroups
+    out = tmp_path / "snap"
+    r = run("--once", "--root", top, "--files", "cgroup.stat",
+            "--output", f"file:{out}")
+    assert r.returncode == 0 and r.stderr == b""
+    [snap] = snapshots(out.read_bytes())  # python3-protobuf: strict UTF-8
+    got = {cg.path: cg for cg in snap.cgroups}
+    assert set(got) == set(shown) | {hier(top)}
+    for text, raw in shown.items():
+        cgroupfs = os.fsencode(top) + raw[len(hier(top)):]
+        assert got[text].id == os.stat(cgroupfs).st_ino
+    d = subprocess.run([os.path.join(REPO, "exporter", "decode"), str(out)],
+                       capture_output=True, text=True)
+    assert d.returncode == 0 and d.stderr == ""
+    assert "\r" not in d.stdout and "\x1b" not in d.stdout
+    for text in shown:
+        control = any(c < " " or "\x7f" <= c < "\xa0" for c in text)
+        name = json.dumps(text, ensure_ascii=False) if control else text
+        assert f"  cgroup {name} (id " in d.stdout
+
+
+def scrape(top, port):
+    """/metrics once the exporter walked TOP."""
+    url = f"http://127.0.0.1:{port}/metrics"
+    for _ in range(100):
+        try:
+            text = urllib.request.urlopen(url).read().decode()
+            if hier(top) in text:
+                return text
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("no scrape with the test cgroups")
+
+
+def test_metrics_text_format(cgroups):
+    from prometheus_client.parser import text_string_to_metric_families
+    top, shown = cgroups
+    port = free_port()
+    p = start("--listen", f"127.0.0.1:{port}", "--root", top,
+              "--files", "cgroup.stat", "--interval", "1h")
+    try:
+        text = scrape(top, port)
+    finally:
+        _, err = stop(p)
+    assert p.returncode == 0 and err == ""
+    check = subprocess.run(["promtool", "check", "metrics"], input=text,
+                           capture_output=True, text=True)
+    assert check.returncode == 0 and check.stdout + check.stderr == "", \
+        check.stdout + check.stderr
+    seen = set()
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            if fam.name == "cgroup_nr_descendants":
+                seen.add(s.labels["cgroup"])
+    assert seen == set(shown) | {hier(top)}
+
+
+def promql_string(s):
+    """S as a PromQL double-quoted string literal."""
+    out = []
+    for c in s:
+        if c in '\\"':
+            out.append("\\" + c)
+        elif ord(c) < 0x20 or ord(c) > 0x7e:
+            out.append(f"\\U{ord(c):08x}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
+
+
+def test_remote_write_into_prometheus(cgroups, tmp_path):
+    top, shown = cgroups
+    with prometheus(tmp_path) as url:
+        r = run("--once", "--root", top, "--files", "cgroup.stat",
+                "--output", f"remote-write+{url}/api/v1/write")
+        assert r.returncode == 0 and r.stderr == b""
+        for text, raw in shown.items():
+            got = promql(url, "cgroup_nr_descendants{cgroup="
+                         f"{promql_string(text)}}}")
+            assert len(got) == 1, text
+            assert unescape(got[0][0]["cgroup"]) == raw
+        got = promql(url, "count(cgroup_nr_descendants{cgroup=~"
+                     f"{promql_string(hier(top) + '/.*')}}})")
+        assert got[0][1] == len(shown)
+
+
+def test_otlp(cgroups):
+    top, shown = cgroups
+    srv = receiver(refuse_seconds=0)
+    url = f"http://127.0.0.1:{srv.server_address[1]}/v1/metrics"
+    r = run("--once", "--root", top, "--files", "cgroup.stat",
+            "--output", f"otlp+{url}", "--batch", "50")
+    srv.shutdown()
+    assert r.returncode == 0 and r.stderr == b""
+    seen = set()
+    for req in decode(Receiver.accepted):  # python3-protobuf: strict UTF-8
+        for m in req.resource_metrics[0].scope_metrics[0].metrics:
+            for dp in m.gauge.data_points:
+                seen |= {a.value.string_value for a in dp.attributes
+                         if a.key == "cgroup"}
+    assert seen == set(shown) | {hier(top)}
+
+
+def test_names_read_from_files(tmp_path):
+    """Keys, labels and view file names come from files too: a mirror
+    directory can hold anything."""
+    pb2("cgview")
+    mirror = tmp_path / "mirror"
+    with subtree() as top:
+        view = os.fsencode(mirror) + hier(top).encode()
+        os.makedirs(view)
+        with open(view + b"/bpf.w\xffx", "wb") as f:
+            f.write(b"k\xff\\xff 1\nk\\xff 2\nn\xc0\xaf a=3\n")
+        schema = tmp_path / "schemas"
+        schema.mkdir()
+        (schema / "lab.schema").write_text(
+            "file bpf.lab\nlabel dev\n*.x gauge 1 X\n")
+        with open(view + b"/bpf.lab", "wb") as f:
+            f.write(b"d\xff x=1\nd\\xff x=2\n")
+        port = free_port()
+        p = start("--root", top, "--mirror", str(mirror), "--schemas",
+                  str(schema), "--files", "cgroup.stat", "-o", "-",
+                  "--listen", f"127.0.0.1:{port}", "--interval", "1h")
+        try:
+            text = scrape(top, port)
+        finally:
+            out, err = stop(p)
+    assert err == ""
+    check = subprocess.run(["promtool", "check", "metrics"], input=text,
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    snap = snapshots(out)[0]
+    [cg] = snap.cgroups
+    files = {f.name: f for f in cg.files}
+    assert set(files) == {"cgroup.stat", "bpf.w\\xffx", "bpf.lab"}
+    keys = {snap.metrics[s.metric].key: s.value
+            for s in files["bpf.w\\xffx"].samples}
+    assert {unescape(k): v for k, v in keys.items()} == {
+        b"k\xff\\xff": 1, b"k\\xff": 2, b"n\xc0\xaf.a": 3}
+    labels = {s.label: s.value for s in files["bpf.lab"].samples}
+    assert {unescape(k): v for k, v in labels.items()} == {
+        b"d\xff": 1, b"d\\xff": 2}
+    assert 'cgview_lab_x{cgroup="%s",dev="d\\\\xff"} 1' % hier(top) in text
