@@ -31,6 +31,7 @@ struct smetric {
 	bool known; /* declared by the schema */
 	unsigned id; /* dense over every smetric, for grouping by metric */
 	struct smetric *sum; /* histograms: the KEY_sum counter, if any */
+	struct smetric *sum_of; /* a KEY_sum counter: its histogram */
 };
 
 /* The schema of one file */
@@ -180,6 +181,7 @@ struct stats {
 	double scrape_seconds;
 	uint64_t cgroups, files; /* in the last scrape */
 	uint64_t scrapes, parse_errors, unknown_keys, vanished, read_errors;
+	uint64_t hists_dropped; /* histograms with a malformed line */
 	/* updated by the push threads */
 	_Atomic uint64_t pushes_ok, pushes_failed, pushes_retried, dropped;
 };

@@ -117,9 +117,10 @@ int main(int argc, char **argv)
 		print(&snap);
 		free(buf);
 	}
-	printf("parse_errors %llu unknown_keys %llu\n",
+	printf("parse_errors %llu unknown_keys %llu histograms_dropped %llu\n",
 	       (unsigned long long)st.parse_errors,
-	       (unsigned long long)st.unknown_keys);
+	       (unsigned long long)st.unknown_keys,
+	       (unsigned long long)st.hists_dropped);
 	snapshot_free(&snap);
 	return 0;
 }

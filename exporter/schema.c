@@ -234,6 +234,8 @@ static void link_sums(struct schema *s)
 			continue;
 		snprintf(key, sizeof(key), "%s_sum", s->m[i]->key);
 		s->m[i]->sum = schema_get(s, key, strlen(key));
+		if (s->m[i]->sum)
+			s->m[i]->sum->sum_of = s->m[i];
 	}
 }
 
