@@ -32,6 +32,8 @@ struct smetric {
 	unsigned id; /* dense over every smetric, for grouping by metric */
 	struct smetric *sum; /* histograms: the KEY_sum counter, if any */
 	struct smetric *sum_of; /* a KEY_sum counter: its histogram */
+	const struct smetric *clash; /* undeclared keys named NAME_2...
+				      * (names.c): who has NAME */
 };
 
 /* The schema of one file */
@@ -46,12 +48,20 @@ struct schema {
 	bool has_hist;
 };
 
+struct name_slot {
+	char *name; /* a series name: NAME, NAME_bucket, ... */
+	struct smetric *m; /* its metric; NULL once released */
+};
+
 struct schemas {
 	struct schema **s;
 	size_t n;
 	unsigned nids; /* smetric ids handed out so far */
 	struct smetric **byid; /* NULL for a replaced schema's metrics */
 	size_t cap_byid;
+	struct name_slot *names; /* names.c: open addressing */
+	size_t nnames, cap_names;
+	uint64_t renamed; /* metrics made at run time that took NAME_2... */
 };
 
 /* schema.c */
@@ -70,6 +80,12 @@ extern const char builtin_schemas[];
 bool name_plain(const char *name, size_t len); /* escaping changes nothing */
 size_t name_escape(char *out, const char *name, size_t len);
 char *name_escape_dup(const char *name);
+
+/* names.c: every metric's names are its own */
+struct smetric *name_owner(const struct schemas *ss, const struct smetric *m);
+void name_claim(struct schemas *ss, struct smetric *m);
+void name_release(struct schemas *ss, const struct smetric *m);
+void name_rename(struct schemas *ss, struct smetric *m);
 
 /* parse.c: the cgroup v2 file formats */
 struct item {
@@ -269,5 +285,6 @@ struct opts {
 
 void parse_options(int argc, char **argv, struct opts *o,
 		   const struct schemas *builtin);
+void check_files(const struct opts *o, struct schemas *ss);
 
 #endif

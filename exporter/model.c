@@ -183,6 +183,12 @@ static struct smetric *metric_of(struct mctx *c, const struct item *it)
 	}
 	if (added || !m)
 		c->st->unknown_keys++;
+	if (added && m->clash)
+		warn_once(m->name,
+			  "%s: key '%s' is exported as %s: key '%s' of %s has "
+			  "its name (%s; reported once)",
+			  m->file, m->key_out, m->name, m->clash->key_out,
+			  m->clash->file, m->clash->name);
 	return m;
 }
 

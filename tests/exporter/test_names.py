@@ -215,3 +215,118 @@ def test_names_read_from_files(tmp_path):
     assert {unescape(k): v for k, v in labels.items()} == {
         b"d\xff": 1, b"d\\xff": 2}
     assert 'cgview_lab_x{cgroup="%s",dev="d\\\\xff"} 1' % hier(top) in text
+
+
+@pytest.mark.parametrize("files,why", [
+    ({"my-view.schema": "file bpf.my-view\nx gauge 1 X\n",
+      "my_view.schema": "file bpf.my_view\nx gauge 1 X\n"},
+     "my_view.schema:2: key 'x' of bpf.my_view would be named "
+     "cgview_my_view_x, which clashes with key 'x' of bpf.my-view "
+     "(cgview_my_view_x); rename one of them"),
+    ({"m.schema": "file cgroup.memory\nanon gauge bytes Anon\n"},
+     "m.schema:2: key 'anon' of cgroup.memory would be named "
+     "cgroup_memory_anon_bytes, which clashes with key 'anon' of "
+     "memory.stat (cgroup_memory_anon_bytes); rename one of them"),
+    ({"k.schema": "file bpf.k\na-b counter 1 A\na_b counter 1 B\n"},
+     "k.schema:3: key 'a_b' of bpf.k would be named cgview_k_a_b_total, "
+     "which clashes with key 'a-b' of bpf.k (cgview_k_a_b_total); rename "
+     "one of them"),
+    ({"h.schema": "file bpf.h\nlat histogram ns L\n"
+      "lat_seconds_count gauge 1 C\n"},
+     "h.schema:3: key 'lat_seconds_count' of bpf.h would be named "
+     "cgview_h_lat_seconds_count, which clashes with key 'lat' of bpf.h "
+     "(cgview_h_lat_seconds); rename one of them"),
+    ({"h.schema": "file bpf.h\nlat_seconds_bucket gauge 1 C\n"
+      "lat histogram ns L\n"},
+     "h.schema:3: key 'lat' of bpf.h would be named cgview_h_lat_seconds, "
+     "which clashes with key 'lat_seconds_bucket' of bpf.h "
+     "(cgview_h_lat_seconds_bucket); rename one of them"),
+    ({"d.schema": "file bpf.d\nx gauge 1 X\n# a comment\nx counter 1 Y\n"},
+     "d.schema:4: key 'x' is declared twice for this file"),
+    ({"l.schema": "file bpf.l\nlabel cgroup\n*.x gauge 1 X\n"},
+     "l.schema:2: label 'cgroup': want [a-zA-Z_][a-zA-Z0-9_]*, not cgroup, "
+     "le or __*"),
+])
+def test_schemas_whose_names_collide_are_refused(tmp_path, files, why):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    r = run("--once", "-o", "-", "--schemas", str(tmp_path), text=True)
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr == f"cgview-exporter: {tmp_path}/{why}; see " \
+        "views/SCHEMA.md\n"
+
+
+def test_a_schema_replacing_a_built_in_one_keeps_its_names(tmp_path):
+    (tmp_path / "m.schema").write_text("file memory.stat\nanon gauge bytes "
+                                       "Anon, described again\n")
+    r = run("--once", "-o", "-", "--files", "memory.stat", "--schemas",
+            str(tmp_path))
+    assert r.returncode == 0 and r.stderr == b""
+
+
+def test_undeclared_names_that_collide_are_renamed(tmp_path):
+    """Files and keys no schema declares, met at run time: the first met
+    keeps the name, the later ones take NAME_2, NAME_3; reported once,
+    counted; promtool sees one family per name."""
+    from prometheus_client.parser import text_string_to_metric_families
+    mirror = tmp_path / "mirror"
+    with subtree("a") as top:
+        for cg in ("", "/a"):
+            view = mirror / (hier(top)[1:] + cg)
+            view.mkdir(parents=True)
+            (view / "bpf.my-view").write_text("x 1\n")
+            (view / "bpf.my_view").write_text("x 2\n")
+            (view / "bpf.dup").write_text(
+                "x-y 1\nx_y 2\nx.y 3\nz_2 4\nz 5\nz-2 6\n")
+            (view / "bpf.exporter").write_text("scrapes_total 7\n")
+        port = free_port()
+        p = start("--root", top, "--mirror", str(mirror), "--files",
+                  "cgroup.stat", "--listen", f"127.0.0.1:{port}",
+                  "--interval", "100ms")
+        try:
+            text = scrape(top + "/a", port)
+            time.sleep(0.3)
+            text = scrape(top + "/a", port)
+        finally:
+            _, err = stop(p)
+    check = subprocess.run(["promtool", "check", "metrics"], input=text,
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    fams = [f.name for f in text_string_to_metric_families(text)]
+    assert len(fams) == len(set(fams))
+    values = {(f.name, s.value) for f in text_string_to_metric_families(text)
+              for s in f.samples if s.labels.get("cgroup") == hier(top)}
+    assert {("cgview_dup_x_y", 1), ("cgview_dup_x_y_2", 2),
+            ("cgview_dup_x_y_3", 3), ("cgview_dup_z_2", 4),
+            ("cgview_dup_z", 5), ("cgview_dup_z_2_2", 6),
+            ("cgview_exporter_scrapes_total_2", 7)} <= values
+    my = {v for n, v in values if n.startswith("cgview_my_view_x")}
+    assert my == {1, 2}
+    lines = err.splitlines()
+    assert len(lines) == 5 and len(set(lines)) == 5
+    assert ("cgview-exporter: bpf.dup: key 'x_y' is exported as "
+            "cgview_dup_x_y_2: key 'x-y' of bpf.dup has its name "
+            "(cgview_dup_x_y; reported once)") in lines
+    renamed = [s.value for f in text_string_to_metric_families(text)
+               for s in f.samples
+               if f.name == "cgview_exporter_renamed_metrics"]
+    assert renamed == [5]
+
+
+def test_files_typo_is_a_usage_error(tmp_path):
+    r = run("--once", "-o", "-", "--files", "cpu.stat,cpu.sat", text=True)
+    assert r.returncode == 2 and r.stdout == ""
+    first, second = r.stderr.splitlines()
+    assert first.startswith("cgview-exporter: --files 'cpu.sat': not a "
+                            "cgroup file with a schema; want a comma "
+                            "separated list of: cgroup.stat ")
+    for f in ("cpu.stat", "memory.stat", "io.stat", "pids.max"):
+        assert f" {f} " in first
+    assert second == "Try 'cgview-exporter --help'."
+    for bad in ("bpf.id", "exporter"):
+        r = run("--once", "-o", "-", "--files", bad, text=True)
+        assert r.returncode == 2 and f"--files '{bad}'" in r.stderr
+    (tmp_path / "kill.schema").write_text("file cgroup.kill\n. gauge 1 K\n")
+    r = run("--once", "-o", "-", "--files", "cgroup.kill", "--root",
+            str(tmp_path), "--mirror", "none", "--schemas", str(tmp_path))
+    assert r.returncode == 0

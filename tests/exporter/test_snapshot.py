@@ -142,8 +142,11 @@ def test_malformed_line_reported_once_rest_exported(tmp_path):
 
 def test_unreadable_file_reported_once(tmp_path):
     out = tmp_path / "snap"
+    # cgroup.kill is write-only; --files takes files with a schema
+    (tmp_path / "kill.schema").write_text("file cgroup.kill\n. gauge 1 K\n")
     with subtree("a") as top:
         p = start("--root", top, "--files", "cgroup.kill,cpu.stat",
+                  "--schemas", str(tmp_path),
                   "--interval", "100ms", "--output", f"file:{out}")
         time.sleep(1)
         _, err = stop(p)
