@@ -6,8 +6,8 @@
  * are the series names it is exported under: NAME, and for a histogram
  * NAME_bucket, NAME_sum and NAME_count too. schema.c refuses a schema
  * whose metric would share one; a metric made at run time for a key no
- * schema declares takes the first of NAME_2, NAME_3, ... that is free (a
- * counter keeps _total last).
+ * schema declares (a gauge) takes the first of NAME_2, NAME_3, ... that
+ * is free.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,19 +115,17 @@ void name_release(struct schemas *ss, const struct smetric *m)
 	}
 }
 
-/* M's name is taken: the first free of NAME_2, NAME_3, ... */
+/* M's name is taken: the first free of NAME_2, NAME_3, ... (M is an
+ * undeclared key's gauge: no _total to keep last)
+ */
 void name_rename(struct schemas *ss, struct smetric *m)
 {
-	size_t n = strlen(m->name);
-	bool total = m->type == MT_COUNTER && n > 6 &&
-		     !strcmp(m->name + n - 6, "_total");
-	char *base = m->name, *name = xcalloc(n + 16, 1);
+	char *base = m->name;
 	unsigned k = 2;
 
-	base[total ? n - 6 : n] = '\0';
-	m->name = name;
+	m->name = xcalloc(strlen(base) + 16, 1);
 	do
-		sprintf(name, "%s_%u%s", base, k++, total ? "_total" : "");
+		sprintf(m->name, "%s_%u", base, k++);
 	while (name_owner(ss, m));
 	free(base);
 	name_claim(ss, m);
