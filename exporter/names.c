@@ -115,8 +115,8 @@ void name_release(struct schemas *ss, const struct smetric *m)
 	}
 }
 
-/* M's name is taken: the first free of NAME_2, NAME_3, ... (M is an
- * undeclared key's gauge: no _total to keep last)
+/* M's name is taken: M gets the first free of NAME_2, NAME_3, ... to
+ * claim (M is an undeclared key's gauge: no _total to keep last)
  */
 void name_rename(struct schemas *ss, struct smetric *m)
 {
@@ -128,5 +128,4 @@ void name_rename(struct schemas *ss, struct smetric *m)
 		sprintf(m->name, "%s_%u", base, k++);
 	while (name_owner(ss, m));
 	free(base);
-	name_claim(ss, m);
 }
