@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 
 from cgtest import REPO
-from exlib import (escape, free_port, hier, pb2, prometheus, promql, run,
+from exlib import (escape, free_port, hier, prometheus, promql, run,
                    snapshots, start, stop, subtree, unescape)
 from test_otlp import decode, receiver, Receiver
 
@@ -31,6 +31,7 @@ NAMES = [
     b'q"uote\'', b"bs\\", b"bs\\\\x", b"{}=, sp ace#", b"# HELP x",
     # looks like an escape, next to the byte it would stand for
     b"a\\xff", b"a\xff", b"a\\\\xff", b"a\\\xff", b"a\\x00",
+    b"a\\x41", b"aA",
     b"system-systemd\\x2dfsck.slice",
     # the kernel's limits: 255 bytes, multibyte up to the limit, cut there
     b"n" * 255, "€".encode() * 85, b"x" * 253 + b"\xe2\x82", b"\xff" * 255,
@@ -178,7 +179,6 @@ def test_otlp(cgroups):
 def test_names_read_from_files(tmp_path):
     """Keys, labels and view file names come from files too: a mirror
     directory can hold anything."""
-    pb2("cgview")
     mirror = tmp_path / "mirror"
     with subtree() as top:
         view = os.fsencode(mirror) + hier(top).encode()
