@@ -65,14 +65,18 @@ struct mctx {
 	size_t first; /* the file's first sample */
 };
 
+/* The file and line, its name shown as in the outputs (escape.c) */
 static void on_error(void *ctx, int line, const char *why)
 {
 	struct mctx *c = ctx;
-	char key[4200];
+	char raw[4200], key[NAME_ESCAPED_MAX(sizeof(raw))];
+	int n;
 
 	c->st->parse_errors++;
-	snprintf(key, sizeof(key), "%s%s%s:%d", c->dir ? c->dir : "",
-		 c->dir && c->dir[1] ? "/" : "", c->file, line);
+	n = snprintf(raw, sizeof(raw), "%s%s%s:%d", c->dir ? c->dir : "",
+		     c->dir && c->dir[1] ? "/" : "", c->file, line);
+	name_escape(key, raw,
+		    n < (int)sizeof(raw) ? (size_t)n : sizeof(raw) - 1);
 	warn_once(key, "%s: malformed line skipped: %s", key, why);
 }
 

@@ -184,7 +184,7 @@ def test_names_read_from_files(tmp_path):
         view = os.fsencode(mirror) + hier(top).encode()
         os.makedirs(view)
         with open(view + b"/bpf.w\xffx", "wb") as f:
-            f.write(b"k\xff\\xff 1\nk\\xff 2\nn\xc0\xaf a=3\n")
+            f.write(b"k\xff\\xff 1\nk\\xff 2\nn\xc0\xaf a=3\nbad 1 2\n")
         schema = tmp_path / "schemas"
         schema.mkdir()
         (schema / "lab.schema").write_text(
@@ -199,7 +199,9 @@ def test_names_read_from_files(tmp_path):
             text = scrape(top, port)
         finally:
             out, err = stop(p)
-    assert err == ""
+    # messages show names as the outputs do
+    assert err == (f"cgview-exporter: {hier(top)}/bpf.w\\xffx:4: malformed "
+                   "line skipped: want 'key sub=value ...'\n")
     check = subprocess.run(["promtool", "check", "metrics"], input=text,
                            capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
