@@ -329,6 +329,7 @@ def test_files_typo_is_a_usage_error(tmp_path):
         r = run("--once", "-o", "-", "--files", bad, text=True)
         assert r.returncode == 2 and f"--files '{bad}'" in r.stderr
     (tmp_path / "kill.schema").write_text("file cgroup.kill\n. gauge 1 K\n")
-    r = run("--once", "-o", "-", "--files", "cgroup.kill", "--root",
-            str(tmp_path), "--mirror", "none", "--schemas", str(tmp_path))
-    assert r.returncode == 0
+    with subtree() as top:
+        r = run("--once", "-o", "-", "--files", "cgroup.kill", "--root", top,
+                "--mirror", "none", "--schemas", str(tmp_path))
+    assert r.returncode == 0 and snapshots(r.stdout)
