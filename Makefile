@@ -144,7 +144,7 @@ EXPORTER_CFLAGS := $(CFLAGS) -Iexporter -I$(BUILD)/proto
 EXPORTER_LIBS := $(shell pkg-config --libs libprotobuf-c libcurl libmicrohttpd zlib 2>/dev/null) \
 	-lsnappy -lm -lpthread
 PARSER_SRCS := exporter/parse.c exporter/model.c exporter/schema.c exporter/self.c \
-	exporter/util.c $(BUILD)/exporter/schemas.c
+	exporter/util.c exporter/escape.c exporter/names.c $(BUILD)/exporter/schemas.c
 FUZZ_SECONDS ?= 300
 
 $(BUILD)/proto/%.pb-c.c: proto/%.proto | deps

@@ -156,7 +156,7 @@ static void fill_metrics(struct scratch *sc, const struct schemas *ss,
 		if (!m)
 			continue;
 		pm->name = m->name;
-		pm->key = m->key;
+		pm->key = m->key_out;
 		pm->type = (Cgview__Type)m->type;
 		pm->unit = m->unit;
 		pm->help = m->help;

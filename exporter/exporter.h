@@ -20,9 +20,10 @@ enum mtype { MT_COUNTER = 1, MT_GAUGE = 2, MT_HISTOGRAM = 3 };
 struct smetric {
 	char *key; /* usage_usec, some.avg10, *.rbytes, . */
 	size_t keylen;
+	char *key_out; /* the key as valid UTF-8 (escape.c), for output */
 	char *name; /* Prometheus name: cgroup_cpu_usage_seconds_total */
 	char *unit; /* base unit: seconds, bytes, pages, ratio, 1 */
-	char *help;
+	char *help; /* valid UTF-8 */
 	char *label; /* `*` keys: the label's name (device) */
 	char *file; /* the schema's file */
 	double div; /* raw value / div = value in unit */
@@ -30,11 +31,14 @@ struct smetric {
 	bool known; /* declared by the schema */
 	unsigned id; /* dense over every smetric, for grouping by metric */
 	struct smetric *sum; /* histograms: the KEY_sum counter, if any */
+	struct smetric *sum_of; /* a KEY_sum counter: its histogram */
+	const struct smetric *clash; /* undeclared keys named NAME_2...
+				      * (names.c): who has NAME */
 };
 
 /* The schema of one file */
 struct schema {
-	char *file; /* cpu.stat, bpf.sched_wait */
+	char *file; /* cpu.stat, bpf.sched_wait; valid UTF-8 (escape.c) */
 	char *label; /* the name a `*` key stands for */
 	char *prefix; /* cgroup_cpu, cgview_sched_wait */
 	struct smetric **m;
@@ -44,12 +48,20 @@ struct schema {
 	bool has_hist;
 };
 
+struct name_slot {
+	char *name; /* a series name: NAME, NAME_bucket, ... */
+	struct smetric *m; /* its metric; NULL once released */
+};
+
 struct schemas {
 	struct schema **s;
 	size_t n;
 	unsigned nids; /* smetric ids handed out so far */
 	struct smetric **byid; /* NULL for a replaced schema's metrics */
 	size_t cap_byid;
+	struct name_slot *names; /* names.c: open addressing */
+	size_t nnames, cap_names;
+	uint64_t renamed; /* metrics made at run time that took NAME_2... */
 };
 
 /* schema.c */
@@ -62,6 +74,18 @@ struct smetric *schema_get(struct schema *s, const char *key, size_t len);
 struct smetric *schema_lookup(struct schemas *ss, struct schema *s,
 			      const char *key, size_t len, bool *added);
 extern const char builtin_schemas[];
+
+/* escape.c: names (any bytes) as valid UTF-8, reversibly */
+#define NAME_ESCAPED_MAX(len) (4 * (len) + 1) /* bytes, with the NUL */
+bool name_plain(const char *name, size_t len); /* escaping changes nothing */
+size_t name_escape(char *out, const char *name, size_t len);
+char *name_escape_dup(const char *name);
+
+/* names.c: every metric's names are its own */
+struct smetric *name_owner(const struct schemas *ss, const struct smetric *m);
+void name_claim(struct schemas *ss, struct smetric *m);
+void name_release(struct schemas *ss, const struct smetric *m);
+void name_rename(struct schemas *ss, struct smetric *m);
 
 /* parse.c: the cgroup v2 file formats */
 struct item {
@@ -135,6 +159,7 @@ void *xcalloc(size_t n, size_t size);
 void snapshot_reset(struct snapshot *snap);
 void snapshot_free(struct snapshot *snap);
 uint32_t snapshot_str(struct snapshot *snap, const char *s, size_t len);
+uint32_t snapshot_name(struct snapshot *snap, const char *s, size_t len);
 static inline const char *snap_str(const struct snapshot *snap, uint32_t off)
 {
 	return off ? snap->strs + off : NULL;
@@ -172,6 +197,7 @@ struct stats {
 	double scrape_seconds;
 	uint64_t cgroups, files; /* in the last scrape */
 	uint64_t scrapes, parse_errors, unknown_keys, vanished, read_errors;
+	uint64_t hists_dropped; /* histograms with a malformed line */
 	/* updated by the push threads */
 	_Atomic uint64_t pushes_ok, pushes_failed, pushes_retried, dropped;
 };
@@ -259,5 +285,6 @@ struct opts {
 
 void parse_options(int argc, char **argv, struct opts *o,
 		   const struct schemas *builtin);
+void check_files(const struct opts *o, struct schemas *ss);
 
 #endif

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The parser and the typed model on arbitrary input: a libFuzzer target
- * (make fuzz), or with -DPARSE_MAIN a program that models the files named
- * on its command line and prints the samples (the parser tests run it
- * under ASan+UBSan).
+/* The parser, the typed model and the name escaping on arbitrary input: a
+ * libFuzzer target (make fuzz), or with -DPARSE_MAIN a program that
+ * models the files named on its command line and prints the samples (the
+ * parser tests run it under ASan+UBSan).
  *
  *   parse-asan [--schema FILE] FILE...    prints "NAME{LABEL} VALUE" lines
  */
@@ -25,6 +25,86 @@ static void model(const char *path, const char *buf, size_t len,
 }
 
 #ifndef PARSE_MAIN
+/* Valid UTF-8 without NUL, checked code point by code point (not as
+ * escape.c does): no overlong forms, surrogates or values above U+10FFFF
+ */
+static bool valid_utf8(const unsigned char *s, size_t n)
+{
+	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	uint32_t cp;
+	size_t len;
+
+	for (size_t i = 0; i < n; i += len) {
+		len = s[i] < 0x80 ? 1 :
+		      s[i] < 0xc0 ? 0 :
+		      s[i] < 0xe0 ? 2 :
+		      s[i] < 0xf0 ? 3 :
+		      s[i] < 0xf8 ? 4 :
+				    0;
+		if (!len || i + len > n || !s[i])
+			return false;
+		cp = len == 1 ? s[i] : s[i] & (0x7f >> len);
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if (len > 1 && (cp < min[len] || cp > 0x10ffff ||
+				(cp >= 0xd800 && cp <= 0xdfff)))
+			return false;
+	}
+	return true;
+}
+
+static int hex(unsigned char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' :
+	       c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+				      -1;
+}
+
+/* The decoding README.md describes: \\ a backslash, \xHH (00, 80..ff)
+ * that byte, anything else itself
+ */
+static size_t unescape(unsigned char *out, const unsigned char *s, size_t n)
+{
+	size_t o = 0;
+	int h;
+
+	for (size_t i = 0; i < n; i++) {
+		h = i + 3 < n && s[i + 1] == 'x' && hex(s[i + 2]) >= 0 &&
+				    hex(s[i + 3]) >= 0 ?
+			    hex(s[i + 2]) << 4 | hex(s[i + 3]) :
+			    -1;
+		if (s[i] == '\\' && i + 1 < n && s[i + 1] == '\\') {
+			out[o++] = '\\';
+			i++;
+		} else if (s[i] == '\\' && (h == 0 || h >= 0x80)) {
+			out[o++] = h;
+			i += 3;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	return o;
+}
+
+/* escape.c's output is valid UTF-8 and decodes to the input */
+static void check_escape(const unsigned char *data, size_t len)
+{
+	char *esc = malloc(NAME_ESCAPED_MAX(len));
+	size_t n = name_escape(esc, (const char *)data, len);
+	unsigned char *back = malloc(n + 1);
+
+	if (!valid_utf8((unsigned char *)esc, n) || strlen(esc) != n ||
+	    unescape(back, (unsigned char *)esc, n) != len ||
+	    memcmp(back, data, len) ||
+	    name_plain((const char *)data, len) != (n == len))
+		abort();
+	free(esc);
+	free(back);
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t len)
 {
 	static const char *const files[] = { "memory.stat", "io.stat",
@@ -41,6 +121,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t len)
 			      "*.x gauge bytes X\n",
 			      "fuzz");
 	}
+	check_escape(data, len);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snapshot_reset(&snap);
 		model(files[i], (const char *)data, len, &snap, &st);
@@ -117,9 +198,10 @@ int main(int argc, char **argv)
 		print(&snap);
 		free(buf);
 	}
-	printf("parse_errors %llu unknown_keys %llu\n",
+	printf("parse_errors %llu unknown_keys %llu histograms_dropped %llu\n",
 	       (unsigned long long)st.parse_errors,
-	       (unsigned long long)st.unknown_keys);
+	       (unsigned long long)st.unknown_keys,
+	       (unsigned long long)st.hists_dropped);
 	snapshot_free(&snap);
 	return 0;
 }

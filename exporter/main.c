@@ -146,6 +146,7 @@ static void load_schemas(struct schemas *ss, int argc, char **argv,
 	for (size_t i = 0; i < o->nschema_dirs; i++)
 		if (schemas_load_dir(ss, o->schema_dirs[i]))
 			exit(EXIT_RUNTIME);
+	check_files(o, ss);
 }
 
 /* Open the sinks with SIGTERM/SIGINT blocked, so that their threads

@@ -22,6 +22,17 @@ uint32_t snapshot_str(struct snapshot *snap, const char *s, size_t len)
 	return off;
 }
 
+/* S escaped (escape.c): what every output shows of a name */
+uint32_t snapshot_name(struct snapshot *snap, const char *s, size_t len)
+{
+	size_t off = snap->n_strs ? snap->n_strs : 1;
+
+	snap->strs = grow(snap->strs, &snap->cap_strs,
+			  off + NAME_ESCAPED_MAX(len), 1);
+	snap->n_strs = off + name_escape(snap->strs + off, s, len) + 1;
+	return off;
+}
+
 void snapshot_reset(struct snapshot *snap)
 {
 	snap->n_cgroups = snap->n_files = snap->n_samples = 0;
@@ -47,44 +58,106 @@ struct mctx {
 	struct stats *st;
 	const char *line_key; /* the label of the current line, interned */
 	uint32_t label;
-	struct hist *hist; /* the histogram the current line fills */
+	struct hist *hist; /* the histogram the current line fills, NULL
+			    * when the line's histogram was dropped */
 	const char *hist_line;
 	size_t sample; /* the histogram's sample */
+	size_t first; /* the file's first sample */
 };
 
+/* The file and line, its name shown as in the outputs (escape.c) */
 static void on_error(void *ctx, int line, const char *why)
 {
 	struct mctx *c = ctx;
-	char key[4200];
+	char raw[4200], key[NAME_ESCAPED_MAX(sizeof(raw))];
+	int n;
 
 	c->st->parse_errors++;
-	snprintf(key, sizeof(key), "%s%s%s:%d", c->dir ? c->dir : "",
-		 c->dir && c->dir[1] ? "/" : "", c->file, line);
+	n = snprintf(raw, sizeof(raw), "%s%s%s:%d", c->dir ? c->dir : "",
+		     c->dir && c->dir[1] ? "/" : "", c->file, line);
+	name_escape(key, raw,
+		    n < (int)sizeof(raw) ? (size_t)n : sizeof(raw) - 1);
 	warn_once(key, "%s: malformed line skipped: %s", key, why);
+}
+
+/* A histogram is exported whole or not at all: what is wrong with this
+ * bucket (NULL: nothing), its bound in the unit into LE
+ */
+static const char *bad_bucket(struct mctx *c, const struct smetric *m,
+			      const struct item *it, double *le)
+{
+	const struct snapshot *snap = c->snap;
+
+	if (it->sublen == 3 && !memcmp(it->sub, "inf", 3))
+		*le = INFINITY;
+	else if (!parse_number(it->sub, it->sublen, le))
+		return "a bucket bound is not a number";
+	else
+		*le /= m->div;
+	if (c->hist->nbuckets && snap->buckets[snap->n_buckets - 1].le >= *le)
+		return "bucket bounds are not increasing";
+	if (it->value < 0 || it->value != floor(it->value))
+		return "a bucket count is not a whole number";
+	return NULL;
+}
+
+/* Drop the histogram of the current line (what it has so far, the rest
+ * of the line), count it and report the line
+ */
+static void drop_hist(struct mctx *c, const struct item *it, const char *why)
+{
+	struct snapshot *snap = c->snap;
+
+	if (c->hist && c->hist_line == it->key) {
+		snap->n_samples = c->sample;
+		snap->n_buckets = c->hist->bucket;
+		snap->n_hists--;
+	}
+	c->hist = NULL;
+	c->hist_line = it->key;
+	c->st->hists_dropped++;
+	on_error(c, it->line, why);
+}
+
+/* Has this file given M a sample already? */
+static bool seen(const struct mctx *c, const struct smetric *m)
+{
+	for (size_t i = c->first; i < c->snap->n_samples; i++)
+		if (c->snap->samples[i].m == m)
+			return true;
+	return false;
+}
+
+static void new_hist(struct mctx *c, struct smetric *m, const struct item *it)
+{
+	struct snapshot *snap = c->snap;
+
+	c->hist_line = it->key;
+	c->sample = snap->n_samples;
+	*PUSH(snap, samples) =
+		(struct sample){ .m = m, .label = snap->n_hists };
+	c->hist = PUSH(snap, hists);
+	*c->hist = (struct hist){ .bucket = snap->n_buckets };
 }
 
 static void add_bucket(struct mctx *c, struct smetric *m, const struct item *it)
 {
 	struct snapshot *snap = c->snap;
+	const char *why;
 	struct bucket *b;
 	double le;
 
-	if (it->sublen == 3 && !memcmp(it->sub, "inf", 3))
-		le = INFINITY;
-	else if (!parse_number(it->sub, it->sublen, &le))
-		return on_error(c, it->line, "a bucket bound is not a number");
-	else
-		le /= m->div;
+	if (c->hist_line == it->key && !c->hist)
+		return; /* the rest of a dropped line */
 	if (c->hist_line != it->key) {
-		c->hist_line = it->key;
-		c->sample = snap->n_samples;
-		*PUSH(snap, samples) =
-			(struct sample){ .m = m, .label = snap->n_hists };
-		c->hist = PUSH(snap, hists);
-		*c->hist = (struct hist){ .bucket = snap->n_buckets };
-	} else if (snap->buckets[snap->n_buckets - 1].le >= le) {
-		return on_error(c, it->line, "bucket bounds are not ascending");
+		if (seen(c, m))
+			return drop_hist(c, it,
+					 "a second line for a histogram");
+		new_hist(c, m, it);
 	}
+	why = bad_bucket(c, m, it, &le);
+	if (why)
+		return drop_hist(c, it, why);
 	b = PUSH(snap, buckets);
 	b->le = le;
 	b->count = it->value;
@@ -114,6 +187,12 @@ static struct smetric *metric_of(struct mctx *c, const struct item *it)
 	}
 	if (added || !m)
 		c->st->unknown_keys++;
+	if (added && m->clash)
+		warn_once(m->name,
+			  "%s: key '%s' is exported as %s: key '%s' of %s has "
+			  "its name (%s; reported once)",
+			  m->file, m->key_out, m->name, m->clash->key_out,
+			  m->clash->file, m->clash->name);
 	return m;
 }
 
@@ -129,11 +208,13 @@ static void on_item(void *ctx, const struct item *it)
 			return add_bucket(c, m, it);
 	}
 	m = metric_of(c, it);
-	if (!m || m->type == MT_HISTOGRAM)
+	if (m && m->type == MT_HISTOGRAM)
+		return drop_hist(c, it, "a histogram wants BOUND=COUNT pairs");
+	if (!m)
 		return;
 	if (it->sub && c->s->label && c->line_key != it->key) {
 		c->line_key = it->key;
-		c->label = snapshot_str(c->snap, it->key, it->keylen);
+		c->label = snapshot_name(c->snap, it->key, it->keylen);
 	}
 	smp = PUSH(c->snap, samples);
 	*smp = (struct sample){ .m = m, .value = it->value / m->div };
@@ -141,7 +222,9 @@ static void on_item(void *ctx, const struct item *it)
 		smp->label = c->label;
 }
 
-/* A histogram's KEY_sum counter becomes its sum */
+/* A histogram's KEY_sum counter becomes its sum; without its histogram
+ * (dropped) it is dropped too
+ */
 static void attach_sums(struct snapshot *snap, struct frec *f)
 {
 	struct sample *s, *end;
@@ -151,17 +234,17 @@ static void attach_sums(struct snapshot *snap, struct frec *f)
 		return;
 	s = snap->samples + f->sample;
 	end = s + f->nsamples;
-	for (struct sample *h = s; h < end; h++) {
-		if (!h->m || h->m->type != MT_HISTOGRAM || !h->m->sum)
+	for (struct sample *x = s; x < end; x++) {
+		if (!x->m || !x->m->sum_of)
 			continue;
-		hist = &snap->hists[h->label];
-		for (struct sample *x = s; x < end; x++) {
-			if (x->m == h->m->sum) {
+		for (struct sample *h = s; h < end; h++) {
+			if (h->m == x->m->sum_of) {
+				hist = &snap->hists[h->label];
 				hist->sum = x->value;
 				hist->has_sum = true;
-				x->m = NULL;
 			}
 		}
+		x->m = NULL;
 	}
 }
 
@@ -169,9 +252,15 @@ void model_file(struct snapshot *snap, struct schemas *ss, struct schema *s,
 		const char *buf, size_t len, const char *dir, const char *file,
 		struct stats *st)
 {
-	struct mctx c = { snap, ss, s, dir, file, st, NULL, 0, NULL, NULL, 0 };
-	struct frec *f = PUSH(snap, files);
 	size_t first = snap->n_samples;
+	struct mctx c = { .snap = snap,
+			  .ss = ss,
+			  .s = s,
+			  .dir = dir,
+			  .file = file,
+			  .st = st,
+			  .first = first };
+	struct frec *f = PUSH(snap, files);
 
 	f->s = s;
 	f->sample = first;

@@ -39,9 +39,9 @@ static const char usage_text[] =
 	"                         cgroup at the same path (default " MIRROR
 	";\n"
 	"                         'none' to skip it)\n"
-	"      --files LIST       standard files to read, comma separated (default:\n"
-	"                         every file with a built-in schema); bpf.* files\n"
-	"                         are always read\n"
+	"      --files LIST       standard files to read, comma separated, each one\n"
+	"                         with a schema (default: every file with a built-in\n"
+	"                         schema); bpf.* files are always read\n"
 	"      --schemas DIR      read DIR/*.schema too (views/SCHEMA.md); a schema\n"
 	"                         of a file already known replaces it; repeatable\n"
 	"      --queue-size SIZE  bytes queued per push target before the oldest\n"
@@ -184,6 +184,33 @@ static void default_files(struct opts *o, const struct schemas *ss)
 
 		if (strncmp(f, "bpf.", 4) && strcmp(f, "exporter"))
 			o->files[o->walk.nfiles++] = f;
+	}
+}
+
+/* Each --files name has a schema (built in or from --schemas): a typo is
+ * a usage error that lists what is accepted
+ */
+void check_files(const struct opts *o, struct schemas *ss)
+{
+	const char *f;
+
+	for (size_t i = 0; i < o->walk.nfiles; i++) {
+		f = o->files[i];
+		if (strncmp(f, "bpf.", 4) && strcmp(f, "exporter") &&
+		    schema_find(ss, f))
+			continue;
+		fprintf(stderr,
+			"cgview-exporter: --files '%s': not a cgroup file with "
+			"a schema; want a comma separated list of:",
+			f);
+		for (size_t k = 0; k < ss->n; k++)
+			if (strncmp(ss->s[k]->file, "bpf.", 4) &&
+			    strcmp(ss->s[k]->file, "exporter"))
+				fprintf(stderr, " %s", ss->s[k]->file);
+		fputs(" (bpf.* files are always read; --schemas DIR adds "
+		      "schemas)\nTry 'cgview-exporter --help'.\n",
+		      stderr);
+		exit(EXIT_USAGE);
 	}
 }
 

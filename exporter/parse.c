@@ -117,7 +117,9 @@ static void one_line(struct line *l, const char *p, const char *end,
 
 	if (n == 0)
 		return;
-	if (n < 0) {
+	if (memchr(p, '\0', end - p)) {
+		bad(l, "a NUL byte");
+	} else if (n < 0) {
 		bad(l, "too many fields");
 	} else if (n == 1 && single) {
 		it.key = ".";

@@ -118,22 +118,37 @@ static char *metric_name(const char *prefix, const char *key,
 	return name;
 }
 
-static struct smetric *add_metric(struct schemas *ss, struct schema *s,
-				  const char *key, enum mtype type,
-				  const struct unit *u, const char *help)
+static struct smetric *new_metric(struct schema *s, const char *key,
+				  enum mtype type, const struct unit *u,
+				  const char *help)
 {
 	struct smetric *m = xmalloc(sizeof(*m));
 
 	m->key = xstrdup(key);
 	m->keylen = strlen(key);
+	m->key_out = name_plain(key, m->keylen) ? m->key : name_escape_dup(key);
 	m->type = type;
 	m->unit = xstrdup(u->base);
 	m->div = u->div;
-	m->help = xstrdup(help);
+	m->help = name_escape_dup(help);
 	m->name = metric_name(s->prefix, key, u, type);
 	m->label = key[0] == '*' ? s->label : NULL;
-	m->id = ss->nids++;
 	m->file = s->file;
+	return m;
+}
+
+static void free_metric(struct smetric *m)
+{
+	if (m->key_out != m->key)
+		free(m->key_out);
+	free(m->key), free(m->unit), free(m->help), free(m->name), free(m);
+}
+
+/* M joins S (and takes its names) */
+static struct smetric *add_metric(struct schemas *ss, struct schema *s,
+				  struct smetric *m)
+{
+	m->id = ss->nids++;
 	ss->byid = grow(ss->byid, &ss->cap_byid, ss->nids, sizeof(*ss->byid));
 	ss->byid[m->id] = m;
 	if (s->n == s->cap) {
@@ -143,8 +158,9 @@ static struct smetric *add_metric(struct schemas *ss, struct schema *s,
 			exit(EXIT_RUNTIME);
 	}
 	s->m[s->n++] = m;
-	if (type == MT_HISTOGRAM)
+	if (m->type == MT_HISTOGRAM)
 		s->has_hist = true;
+	name_claim(ss, m);
 	return m;
 }
 
@@ -153,12 +169,14 @@ static struct schema *schema_new(struct schemas *ss, const char *file)
 	struct schema *s = schema_find(ss, file);
 
 	if (s) { /* a later schema of the same file replaces the earlier one */
-		for (size_t i = 0; i < s->n; i++)
+		for (size_t i = 0; i < s->n; i++) {
 			ss->byid[s->m[i]->id] = NULL;
+			name_release(ss, s->m[i]);
+		}
 		s->n = s->unknown = s->hint = 0;
 	} else {
 		s = xmalloc(sizeof(*s));
-		s->file = xstrdup(file);
+		s->file = name_escape_dup(file);
 		s->prefix = file_prefix(file);
 		ss->s = realloc(ss->s, (ss->n + 1) * sizeof(*ss->s));
 		if (!ss->s)
@@ -169,12 +187,18 @@ static struct schema *schema_new(struct schemas *ss, const char *file)
 	return s;
 }
 
+/* FILE is a name as read (the schemas hold it escaped) */
 struct schema *schema_find(struct schemas *ss, const char *file)
 {
-	for (size_t i = 0; i < ss->n; i++)
-		if (!strcmp(ss->s[i]->file, file))
-			return ss->s[i];
-	return NULL;
+	char *esc = name_plain(file, strlen(file)) ? NULL :
+						     name_escape_dup(file);
+	struct schema *found = NULL;
+
+	for (size_t i = 0; i < ss->n && !found; i++)
+		if (!strcmp(ss->s[i]->file, esc ? esc : file))
+			found = ss->s[i];
+	free(esc);
+	return found;
 }
 
 struct schema *schema_for_unknown_file(struct schemas *ss, const char *file)
@@ -199,6 +223,18 @@ struct smetric *schema_get(struct schema *s, const char *key, size_t len)
 	return NULL;
 }
 
+/* An undeclared key's metric takes NAME_2... if its name is taken */
+static struct smetric *add_unknown(struct schemas *ss, struct schema *s,
+				   struct smetric *m)
+{
+	m->clash = name_owner(ss, m);
+	if (m->clash) {
+		name_rename(ss, m);
+		ss->renamed++;
+	}
+	return add_metric(ss, s, m);
+}
+
 /* KEY's metric; a key the schema lacks becomes a gauge of unit 1 */
 struct smetric *schema_lookup(struct schemas *ss, struct schema *s,
 			      const char *key, size_t len, bool *added)
@@ -211,8 +247,9 @@ struct smetric *schema_lookup(struct schemas *ss, struct schema *s,
 		return m;
 	memcpy(tmp, key, len);
 	tmp[len] = '\0';
-	m = add_metric(ss, s, tmp, MT_GAUGE, &units[0],
-		       "Not declared by the file's schema");
+	m = add_unknown(ss, s,
+			new_metric(s, tmp, MT_GAUGE, &units[0],
+				   "Not declared by the file's schema"));
 	s->unknown++;
 	*added = true;
 	return m;
@@ -227,6 +264,8 @@ static void link_sums(struct schema *s)
 			continue;
 		snprintf(key, sizeof(key), "%s_sum", s->m[i]->key);
 		s->m[i]->sum = schema_get(s, key, strlen(key));
+		if (s->m[i]->sum)
+			s->m[i]->sum->sum_of = s->m[i];
 	}
 }
 
@@ -240,6 +279,47 @@ static const char *parse_type(const char *t, enum mtype *type)
 		*type = MT_HISTOGRAM;
 	else
 		return "unknown type '%s' (counter, gauge or histogram)";
+	return NULL;
+}
+
+/* A Prometheus label name that is not one of ours */
+static bool good_label(const char *l)
+{
+	if (!strcmp(l, "cgroup") || !strcmp(l, "le") || !strncmp(l, "__", 2))
+		return false;
+	for (const char *c = l; *c; c++)
+		if (!(isalpha((unsigned char)*c) || *c == '_' ||
+		      (c > l && isdigit((unsigned char)*c))))
+			return false;
+	return *l;
+}
+
+/* A metric line: NULL, or what is wrong (a format for *ARG) */
+static const char *metric_line(struct schemas *ss, struct schema *cur, char **f,
+			       const struct unit *u, enum mtype type,
+			       const char **arg)
+{
+	static char msg[1024];
+	struct smetric *m, *owner;
+
+	*arg = f[0];
+	if (f[0][0] == '*' && !cur->label)
+		return "a '*' key needs a 'label NAME' line first";
+	if (schema_get(cur, f[0], strlen(f[0])))
+		return "key '%s' is declared twice for this file";
+	m = new_metric(cur, f[0], type, u, f[3]);
+	owner = name_owner(ss, m);
+	if (owner) {
+		snprintf(msg, sizeof(msg),
+			 "key '%s' of %s would be named %s, which clashes with "
+			 "key '%s' of %s (%s); rename one of them",
+			 m->key_out, cur->file, m->name, owner->key_out,
+			 owner->file, owner->name);
+		free_metric(m);
+		*arg = msg;
+		return "%s";
+	}
+	add_metric(ss, cur, m)->known = true;
 	return NULL;
 }
 
@@ -259,6 +339,10 @@ static const char *schema_line(struct schemas *ss, struct schema **cur,
 	if (!*cur)
 		return "'%s' before any 'file NAME' line";
 	if (!strcmp(f[0], "label") && nf == 2) {
+		*arg = f[1];
+		if (!good_label(f[1]))
+			return "label '%s': want [a-zA-Z_][a-zA-Z0-9_]*, not "
+			       "cgroup, le or __*";
 		(*cur)->label = xstrdup(f[1]);
 		return NULL;
 	}
@@ -272,10 +356,7 @@ static const char *schema_line(struct schemas *ss, struct schema **cur,
 	u = unit_find(f[2]);
 	if (!u)
 		return "unknown unit '%s' (1 ns us ms s bytes pages percent)";
-	if (f[0][0] == '*' && !(*cur)->label)
-		return "a '*' key needs a 'label NAME' line first";
-	add_metric(ss, *cur, f[0], type, u, f[3])->known = true;
-	return NULL;
+	return metric_line(ss, *cur, f, u, type, arg);
 }
 
 /* Split LINE in place: up to 3 fields, then the rest (HELP) as the 4th */

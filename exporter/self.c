@@ -33,6 +33,8 @@ void self_model(struct snapshot *snap, struct schemas *ss,
 	self_sample(snap, ss, s, "read_errors", st->read_errors);
 	self_sample(snap, ss, s, "parse_errors", st->parse_errors);
 	self_sample(snap, ss, s, "unknown_keys", st->unknown_keys);
+	self_sample(snap, ss, s, "histograms_dropped", st->hists_dropped);
+	self_sample(snap, ss, s, "renamed_metrics", ss->renamed);
 	self_sample(snap, ss, s, "pushes_ok", st->pushes_ok);
 	self_sample(snap, ss, s, "pushes_failed", st->pushes_failed);
 	self_sample(snap, ss, s, "pushes_retried", st->pushes_retried);

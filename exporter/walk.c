@@ -197,7 +197,7 @@ static void visit(struct walker *w, int dfd, int mfd, ino_t ino)
 	i = snap->n_cgroups;
 	*PUSH(snap, cgroups) = (struct cgrec){
 		.id = ino,
-		.path = snapshot_str(snap, w->path, w->plen),
+		.path = snapshot_name(snap, w->path, w->plen),
 		.file = snap->n_files,
 	};
 	if (read_dir(w, dfd, &kids, i == 0) ||

@@ -17,9 +17,11 @@ packages=(
 	# tests
 	python3 python3-pytest
 	# cgview-exporter: protobuf-c, HTTP push, snappy, /metrics; its tests
-	# (python3-protobuf decodes, a real Prometheus server, libFuzzer)
+	# (python3-protobuf decodes, a real Prometheus server and its Python
+	# text parser, libFuzzer)
 	protobuf-c-compiler libprotobuf-c-dev protobuf-compiler python3-protobuf
 	libcurl4-openssl-dev libsnappy-dev libmicrohttpd-dev zlib1g-dev prometheus
+	python3-prometheus-client
 	libclang-rt-14-dev
 )
 

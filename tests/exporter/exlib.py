@@ -74,13 +74,14 @@ def rm_tree(path):
 @contextlib.contextmanager
 def subtree(*children):
     """<cgroup2 root>/cgview-test-<pid>-<rand> with CHILDREN (relative
-    paths, parents first), removed after."""
+    paths, str or bytes, parents first), removed after."""
     top = os.path.join(cgroup2_root(),
                        f"cgview-test-{os.getpid()}-{uuid.uuid4().hex[:6]}")
     os.mkdir(top)
     try:
         for c in children:
-            os.mkdir(os.path.join(top, c))
+            os.mkdir(os.path.join(os.fsencode(top) if isinstance(c, bytes)
+                                  else top, c))
         yield top
     finally:
         rm_tree(top)
@@ -90,6 +91,48 @@ def hier(path):
     """PATH as the exporter labels it: its path in the cgroup2 hierarchy."""
     rel = os.path.relpath(path, cgroup2_root())
     return "/" if rel == "." else "/" + rel
+
+
+def escape(name):
+    """NAME (bytes) as every output shows it (README.md, "Names in the
+    output"), written from the rule with Python's strict UTF-8 decoder."""
+    chars = name.decode("utf-8", "surrogateescape")
+    out = []
+
+    def escaped(c):
+        return c == "\0" or "\udc80" <= c <= "\udcff"
+
+    for i, c in enumerate(chars):
+        if escaped(c):
+            out.append(f"\\x{ord(c) & 0xff:02x}")
+            continue
+        rest = chars[i + 1:i + 4]
+        if c == "\\" and rest and (
+                rest[0] == "\\" or escaped(rest[0]) or rest == "x00" or
+                (len(rest) == 3 and rest[0] == "x" and rest[1] in "89abcdef"
+                 and rest[2] in "0123456789abcdef")):
+            out.append("\\")
+        out.append(c)
+    return "".join(out)
+
+
+def unescape(text):
+    """The bytes of a name from what an output shows (TEXT, str)."""
+    b, out, i = text.encode(), bytearray(), 0
+    while i < len(b):
+        h = b[i + 2:i + 4]
+        if b[i:i + 2] == b"\\\\":
+            out += b"\\"
+            i += 2
+        elif b[i:i + 2] == b"\\x" and len(h) == 2 and (
+                h == b"00" or (h[0:1] in b"89abcdef" and
+                               h[1:2] in b"0123456789abcdef")):
+            out.append(int(h, 16))
+            i += 4
+        else:
+            out.append(b[i])
+            i += 1
+    return bytes(out)
 
 
 def by_path(snap):

@@ -28,7 +28,8 @@ def parse(*paths, schema=None):
     assert "runtime error" not in r.stderr and "Sanitizer" not in r.stderr
     *lines, counts = r.stdout.splitlines()
     c = counts.split()
-    return lines, {c[0]: int(c[1]), c[2]: int(c[3])}, r.stderr
+    return lines, {c[i]: int(c[i + 1]) for i in range(0, len(c), 2)}, \
+        r.stderr
 
 
 def samples(lines):
@@ -84,7 +85,8 @@ def test_captured_file_values_in_base_units(path):
     got = [float(l.split()[1]) for l in lines]
     want = expected_values(path, schema_units(file))
     assert got == pytest.approx(want, rel=1e-12)
-    assert counts == {"parse_errors": 0, "unknown_keys": 0}
+    assert counts == {"parse_errors": 0, "unknown_keys": 0,
+                      "histograms_dropped": 0}
     assert err == ""
 
 
@@ -165,7 +167,8 @@ def test_unknown_keys_are_gauges_and_counted(tmp_path):
     assert samples(lines) == {"cgroup_memory_anon_bytes": 1,
                               "cgroup_memory_new_thing": 5,
                               "cgroup_memory_other_a": 1}
-    assert counts == {"parse_errors": 0, "unknown_keys": 2}
+    assert counts == {"parse_errors": 0, "unknown_keys": 2,
+                      "histograms_dropped": 0}
     view = write(tmp_path, "bpf.noschema", "x 1\n")
     assert samples(parse(view)[0]) == {"cgview_noschema_x": 1}
 
@@ -185,9 +188,46 @@ def test_histogram_buckets_and_sum(tmp_path):
     assert [tuple(map(float, b.split(":"))) for b in buckets] == \
         [(1.024e-06, 3), (2.048e-06, 10), (math.inf, 1)]
     assert counts["parse_errors"] == 0
-    bad = write(tmp_path, "bpf.lat", "lat_ns 2048=3 1024=1\n")
-    lines, counts, err = parse(bad, schema=schema)
-    assert counts["parse_errors"] == 1 and "not ascending" in err
+
+
+@pytest.mark.parametrize("line,why", [
+    ("lat_ns 2048=3 1024=1", "bucket bounds are not increasing"),
+    ("lat_ns 1024=3 1024=1", "bucket bounds are not increasing"),
+    ("lat_ns 1024=3 inf=1 4096=1", "bucket bounds are not increasing"),
+    ("lat_ns 1024=3 x=1 4096=1", "a bucket bound is not a number"),
+    ("lat_ns 1024=3 2048=-1", "a bucket count is not a whole number"),
+    ("lat_ns 1024=3 2048=1.5", "a bucket count is not a whole number"),
+    ("lat_ns 17", "a histogram wants BOUND=COUNT pairs"),
+])
+def test_a_malformed_histogram_is_dropped_whole(tmp_path, line, why):
+    """Not a partial histogram with wrong counts: none, its _sum too; the
+    line is reported once, the rest of the file is exported."""
+    schema = write(tmp_path, "lat.schema",
+                   "file bpf.lat\nlat_ns histogram ns Latency\n"
+                   "lat_ns_sum counter ns Sum of latencies\n"
+                   "other_ns histogram ns Other\n"
+                   "calls counter 1 Calls\n")
+    p = write(tmp_path, "bpf.lat", f"calls 14\n{line}\nlat_ns_sum 30000\n"
+              "other_ns 1=1 2=2\n")
+    lines, counts, err = parse(p, schema=schema)
+    assert [l.split()[0] for l in lines] == ["cgview_lat_calls_total",
+                                             "cgview_lat_other_seconds"]
+    assert lines[1] == "cgview_lat_other_seconds 3 1.0000000000000001e-09:1 " \
+        "2.0000000000000001e-09:2"
+    assert counts == {"parse_errors": 1, "unknown_keys": 0,
+                      "histograms_dropped": 1}
+    assert err == f"cgview-exporter: {p}:2: malformed line skipped: {why}\n"
+
+
+def test_a_second_line_for_a_histogram_is_dropped(tmp_path):
+    schema = write(tmp_path, "lat.schema",
+                   "file bpf.lat\nlat_ns histogram ns Latency\n")
+    p = write(tmp_path, "bpf.lat", "lat_ns 1=1 2=2\nlat_ns 1=5 2=5\n")
+    lines, counts, err = parse(p, schema=schema)
+    assert [l.split()[1] for l in lines] == ["3"]
+    assert counts["histograms_dropped"] == 1
+    assert err == (f"cgview-exporter: {p}:2: malformed line skipped: "
+                   "a second line for a histogram\n")
 
 
 def test_bad_schema_says_where(tmp_path):

@@ -142,8 +142,11 @@ def test_malformed_line_reported_once_rest_exported(tmp_path):
 
 def test_unreadable_file_reported_once(tmp_path):
     out = tmp_path / "snap"
+    # cgroup.kill is write-only; --files takes files with a schema
+    (tmp_path / "kill.schema").write_text("file cgroup.kill\n. gauge 1 K\n")
     with subtree("a") as top:
         p = start("--root", top, "--files", "cgroup.kill,cpu.stat",
+                  "--schemas", str(tmp_path),
                   "--interval", "100ms", "--output", f"file:{out}")
         time.sleep(1)
         _, err = stop(p)
@@ -173,3 +176,32 @@ def test_sigterm_finishes_the_cycle_and_schedule_does_not_drift(tmp_path):
     # give or take wake-up latency, whatever each scrape took
     late = [t - times[0] - k * 0.1 for k, t in enumerate(times)]
     assert min(abs(x) for x in late[-5:]) < 0.03, late
+
+
+def test_malformed_histogram_dropped_whole_reported_once(tmp_path):
+    """Bounds out of order: no partial histogram, no lone _sum; counted at
+    each scrape, reported once."""
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    (schemas / "lat.schema").write_text(
+        "file bpf.lat\nlat_ns histogram ns Latency\n"
+        "lat_ns_sum counter ns Sum of latencies\ncalls counter 1 Calls\n")
+    with subtree() as top:
+        view = tmp_path / "mirror" / hier(top)[1:]
+        view.mkdir(parents=True)
+        (view / "bpf.lat").write_text(
+            "calls 2\nlat_ns 1024=3 512=1 inf=0\nlat_ns_sum 30000\n")
+        r = run("--count", "2", "--interval", "100ms", "--root", top,
+                "--files", "cgroup.stat", "--mirror", str(tmp_path / "mirror"),
+                "--schemas", str(schemas), "--output", "-")
+    assert r.returncode == 0
+    assert r.stderr.decode() == (
+        f"cgview-exporter: {hier(top)}/bpf.lat:2: malformed line skipped: "
+        "bucket bounds are not increasing\n")
+    snaps = snapshots(r.stdout)
+    for snap in snaps:
+        got = metrics(snap, by_path(snap)[hier(top)], "bpf.lat")
+        assert {k: m.value for k, m in got.items()} == {"calls": 2}
+    self = self_metrics(snaps[-1])
+    assert self["cgview_exporter_histograms_dropped_total"] == 2
+    assert self["cgview_exporter_parse_errors_total"] == 2
