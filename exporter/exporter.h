@@ -228,8 +228,13 @@ void push_body(void *push, char *body, size_t len, size_t npoints);
 void push_stop(struct push *p, double flush_seconds);
 
 struct listener;
+struct listen_limits {
+	unsigned conns, per_ip; /* connections at once, from one address */
+	double timeout; /* seconds idle, or to send one response */
+};
 int listen_check(const char *addr);
-struct listener *listen_start(const char *addr);
+struct listener *listen_start(const char *addr,
+			      const struct listen_limits *lim);
 struct buf *listen_text(struct listener *l);
 void listen_publish(struct listener *l);
 void listen_stop(struct listener *l);
@@ -249,6 +254,7 @@ struct opts {
 	struct output out[MAX_OUTPUTS];
 	size_t nout;
 	const char *listen;
+	struct listen_limits limits;
 	const char *schema_dirs[MAX_SCHEMA_DIRS];
 	size_t nschema_dirs;
 	const char *files[MAX_FILES];

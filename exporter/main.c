@@ -55,8 +55,8 @@ static void open_sinks(const struct opts *o, struct sinks *s, struct stats *st)
 		if (out->kind == SINK_FILE && s->fd[i] < 0)
 			die(out->target, strerror(errno));
 	}
-	if (o->listen && !(s->listener = listen_start(o->listen)))
-		die(o->listen, "cannot listen there (address in use?)");
+	if (o->listen && !(s->listener = listen_start(o->listen, &o->limits)))
+		exit(EXIT_RUNTIME);
 }
 
 static void write_all(int fd, const char *p, size_t len, const char *what)

@@ -29,6 +29,13 @@ static const char usage_text[] =
 	"                                       Prometheus remote write 1.0 (https too)\n"
 	"  -l, --listen ADDR:PORT serve the Prometheus text format at /metrics\n"
 	"                         (ADDR is IPv4; 0.0.0.0 for every interface)\n"
+	"      --listen-connections N  at most N connections to --listen at once;\n"
+	"                         more are closed at once (default 512)\n"
+	"      --listen-per-ip N  at most N of them from one client address\n"
+	"                         (default 16)\n"
+	"      --listen-timeout DUR  close a connection idle that long (whole\n"
+	"                         seconds, rounded up) or whose response takes\n"
+	"                         longer (default 30s)\n"
 	"      --once             take one snapshot, deliver it and exit\n"
 	"      --count N          take N snapshots, deliver them and exit\n"
 	"  -i, --interval DUR     time between snapshots on a fixed schedule\n"
@@ -190,6 +197,9 @@ static void default_files(struct opts *o, const struct schemas *ss)
 static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "listen", required_argument, NULL, 'l' },
+	{ "listen-connections", required_argument, NULL, 'C' },
+	{ "listen-per-ip", required_argument, NULL, 'P' },
+	{ "listen-timeout", required_argument, NULL, 'T' },
 	{ "once", no_argument, NULL, '1' },
 	{ "count", required_argument, NULL, 'n' },
 	{ "interval", required_argument, NULL, 'i' },
@@ -216,6 +226,15 @@ static void option(struct opts *o, int c, char *arg)
 				    "127.0.0.1:9184",
 				    arg);
 		o->listen = arg;
+		break;
+	case 'C':
+		o->limits.conns = whole("--listen-connections", arg);
+		break;
+	case 'P':
+		o->limits.per_ip = whole("--listen-per-ip", arg);
+		break;
+	case 'T':
+		o->limits.timeout = duration("--listen-timeout", arg);
 		break;
 	case '1':
 		o->count = 1;
@@ -265,7 +284,8 @@ void parse_options(int argc, char **argv, struct opts *o,
 	*o = (struct opts){ .interval = 10,
 			    .flush_seconds = 5,
 			    .queue_bytes = 16 << 20,
-			    .batch = 2000 };
+			    .batch = 2000,
+			    .limits = { 512, 16, 30 } };
 	o->walk.mirror = MIRROR;
 	o->walk.files = o->files;
 	opterr = 0;

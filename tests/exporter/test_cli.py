@@ -75,8 +75,16 @@ def test_runtime_errors(tmp_path):
         s.listen()
         addr = f"127.0.0.1:{s.getsockname()[1]}"
         assert err("--listen", addr) == \
-            (1, f"cgview-exporter: {addr}: cannot listen there (address in "
-             "use?)\n")
+            (1, f"cgview-exporter: --listen {addr}: address in use: another "
+             "process listens on that port; stop it or pick another port\n")
+
+
+def test_listen_address_not_on_this_machine():
+    # only bound, never contacted
+    assert err("--listen", "10.255.255.1:9184") == \
+        (1, "cgview-exporter: --listen 10.255.255.1:9184: not an address of "
+         "this machine; pass one of its addresses, 127.0.0.1, or 0.0.0.0 "
+         "for every interface\n")
 
 
 def test_help_covers_every_flag_and_exit_code():
