@@ -188,6 +188,7 @@ struct walk_opts {
 	size_t nfiles;
 };
 const char *cgroup2_mount(void);
+int root_check(const char *root);
 int collect(const struct walk_opts *o, struct schemas *ss,
 	    struct snapshot *snap, struct stats *st);
 int read_file_at(int dirfd, const char *name, char **buf, size_t *cap,

@@ -40,7 +40,8 @@ static const char usage_text[] =
 	"      --count N          take N snapshots, deliver them and exit\n"
 	"  -i, --interval DUR     time between snapshots on a fixed schedule\n"
 	"                         (default 10s; DUR is N, Ns, Nms, Nm or Nh)\n"
-	"  -r, --root DIR         cgroup tree to walk (default: the cgroup2 mount,\n"
+	"  -r, --root DIR         cgroup tree to walk: the cgroup2 mount or a\n"
+	"                         directory below it (default: the cgroup2 mount,\n"
 	"                         from /proc/self/mounts)\n"
 	"      --mirror DIR       bpffs mirror whose bpf.* files belong to the\n"
 	"                         cgroup at the same path (default " MIRROR
@@ -312,4 +313,6 @@ void parse_options(int argc, char **argv, struct opts *o,
 		      stderr);
 		exit(EXIT_RUNTIME);
 	}
+	if (root_check(o->walk.root))
+		exit(EXIT_RUNTIME);
 }

@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -231,6 +233,37 @@ const char *cgroup2_mount(void)
 	if (f)
 		fclose(f);
 	return found;
+}
+
+/* 0 when ROOT is in a cgroup2 file system, else -1 (reported, with what
+ * to pass instead)
+ */
+int root_check(const char *root)
+{
+	const char *mnt = cgroup2_mount();
+	struct statfs sf;
+
+	if (statfs(root, &sf)) {
+		fprintf(stderr, "cgview-exporter: --root %s: %s\n", root,
+			strerror(errno));
+		return -1;
+	}
+	if (sf.f_type == CGROUP2_SUPER_MAGIC)
+		return 0;
+	fprintf(stderr, "cgview-exporter: --root %s: %s; ", root,
+		sf.f_type == CGROUP_SUPER_MAGIC ?
+			"a cgroup v1 hierarchy, not cgroup2" :
+			"not a cgroup2 file system");
+	if (mnt)
+		fprintf(stderr,
+			"pass the cgroup2 mount %s or a directory "
+			"below it\n",
+			mnt);
+	else
+		fputs("no cgroup2 is mounted: mount one (mount -t cgroup2 "
+		      "none /sys/fs/cgroup) and pass it\n",
+		      stderr);
+	return -1;
 }
 
 /* ROOT's path inside the cgroup2 hierarchy ("" for the mount itself, or
