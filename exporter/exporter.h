@@ -172,6 +172,7 @@ struct stats {
 	double scrape_seconds;
 	uint64_t cgroups, files; /* in the last scrape */
 	uint64_t scrapes, parse_errors, unknown_keys, vanished, read_errors;
+	uint64_t files_skipped; /* not regular, or longer than READ_MAX */
 	/* updated by the push threads */
 	_Atomic uint64_t pushes_ok, pushes_failed, pushes_retried, dropped;
 };
@@ -193,6 +194,10 @@ int collect(const struct walk_opts *o, struct schemas *ss,
 	    struct snapshot *snap, struct stats *st);
 int read_file_at(int dirfd, const char *name, char **buf, size_t *cap,
 		 size_t *len);
+const char *read_error(int err);
+#define READ_MAX (1 << 20) /* bytes of one file at most */
+#define READ_MAX_TEXT "1 MiB"
+enum { READ_NOT_REGULAR = 4096, READ_TOO_LONG }; /* beside errno values */
 
 /* encode_*.c: a snapshot in each output format */
 struct buf {

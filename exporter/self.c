@@ -31,6 +31,7 @@ void self_model(struct snapshot *snap, struct schemas *ss,
 	self_sample(snap, ss, s, "files_read", st->files);
 	self_sample(snap, ss, s, "cgroups_vanished", st->vanished);
 	self_sample(snap, ss, s, "read_errors", st->read_errors);
+	self_sample(snap, ss, s, "files_skipped", st->files_skipped);
 	self_sample(snap, ss, s, "parse_errors", st->parse_errors);
 	self_sample(snap, ss, s, "unknown_keys", st->unknown_keys);
 	self_sample(snap, ss, s, "pushes_ok", st->pushes_ok);

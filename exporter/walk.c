@@ -74,22 +74,35 @@ static struct schema *selected(struct walker *w, const char *name)
 	return NULL;
 }
 
+/* Report once and count file NAME that read_file_at() failed with ERR */
+static void read_failed(struct walker *w, const char *name, int err)
+{
+	char where[PATH_MAX + 256];
+
+	snprintf(where, sizeof(where), "%s%s%s", w->path,
+		 w->plen > 1 ? "/" : "", name);
+	if (err == -READ_NOT_REGULAR || err == -READ_TOO_LONG) {
+		w->st->files_skipped++;
+		warn_once(where, "%s: %s, skipped (reported once)", where,
+			  read_error(err));
+		return;
+	}
+	w->st->read_errors++;
+	warn_once(where, "cannot read %s: %s (reported once)", where,
+		  read_error(err));
+}
+
 /* -1 when the cgroup vanished under us */
 static int read_one(struct walker *w, int dfd, const char *name,
 		    struct schema *s)
 {
 	size_t len;
 	int err = read_file_at(dfd, name, &w->buf, &w->cap, &len);
-	char where[PATH_MAX + 256];
 
 	if (err == -ENOENT || err == -ENODEV)
 		return -1;
 	if (err) {
-		snprintf(where, sizeof(where), "%s%s%s", w->path,
-			 w->plen > 1 ? "/" : "", name);
-		w->st->read_errors++;
-		warn_once(where, "cannot read %s: %s (reported once)", where,
-			  strerror(-err));
+		read_failed(w, name, err);
 		return 0;
 	}
 	model_file(w->snap, w->ss, s, w->buf, len, w->path, name, w->st);
@@ -97,7 +110,9 @@ static int read_one(struct walker *w, int dfd, const char *name,
 	return 0;
 }
 
-/* The bpf.* files of the mirror directory MFD */
+/* The bpf.* files of the mirror directory MFD (its directories are the
+ * mirrors of child cgroups; other files are not opened)
+ */
 static int read_mirror(struct walker *w, int mfd)
 {
 	DIR *d = fdopendir(dup(mfd));
@@ -106,11 +121,16 @@ static int read_mirror(struct walker *w, int mfd)
 
 	if (!d)
 		return 0;
-	while (ret == 0 && (e = readdir(d)))
-		if (!strncmp(e->d_name, "bpf.", 4))
+	while (ret == 0 && (e = readdir(d))) {
+		if (strncmp(e->d_name, "bpf.", 4) || e->d_type == DT_DIR)
+			continue;
+		if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
+			read_failed(w, e->d_name, -READ_NOT_REGULAR);
+		else
 			ret = read_one(w, mfd, e->d_name,
 				       schema_for_unknown_file(w->ss,
 							       e->d_name));
+	}
 	closedir(d);
 	return ret;
 }
