@@ -12,6 +12,7 @@
 /* Exit codes (documented in --help and README.md) */
 #define EXIT_RUNTIME 1 /* a root, output or schema that cannot be used */
 #define EXIT_USAGE 2 /* bad flag, value or URL */
+#define EXIT_UNDELIVERED 3 /* --once/--count: a push output lost data */
 
 /* The metric types of views/SCHEMA.md; values as in proto/cgview.proto */
 enum mtype { MT_COUNTER = 1, MT_GAUGE = 2, MT_HISTOGRAM = 3 };
@@ -175,6 +176,7 @@ struct stats {
 	uint64_t files_skipped; /* not regular, or longer than READ_MAX */
 	/* updated by the push threads */
 	_Atomic uint64_t pushes_ok, pushes_failed, pushes_retried, dropped;
+	_Atomic uint64_t pushes_given_up;
 };
 void self_model(struct snapshot *snap, struct schemas *ss,
 		const struct stats *st);
@@ -228,10 +230,16 @@ void encode_remote_write(const struct snapshot *snap, const struct schemas *ss,
 /* sinks */
 enum sink_kind { SINK_FILE, SINK_OTLP, SINK_REMOTE_WRITE };
 struct push;
+struct push_opts {
+	size_t queue_bytes; /* request bodies held per target, as sent */
+	double timeout; /* seconds one attempt may take */
+	double retry_for; /* seconds from a request's first attempt to
+			   * giving it up */
+};
 struct push *push_start(enum sink_kind kind, const char *url,
-			size_t queue_bytes, struct stats *st);
+			const struct push_opts *o, struct stats *st);
 void push_body(void *push, char *body, size_t len, size_t npoints);
-void push_stop(struct push *p, double flush_seconds);
+uint64_t push_stop(struct push **p, size_t n, double flush_seconds);
 
 struct listener;
 struct listen_limits {
@@ -266,7 +274,8 @@ struct opts {
 	const char *files[MAX_FILES];
 	size_t count; /* snapshots to take, 0 for no end */
 	double interval, flush_seconds;
-	size_t queue_bytes, batch;
+	struct push_opts push;
+	size_t batch;
 };
 
 void parse_options(int argc, char **argv, struct opts *o,

@@ -23,10 +23,12 @@ static const char usage_text[] =
 	"                           file:PATH   cgview snapshot stream (proto/cgview.proto,\n"
 	"                                       length-delimited) written to PATH\n"
 	"                           -           the same stream on stdout\n"
-	"                           otlp+http://HOST:PORT/v1/metrics\n"
-	"                                       OTLP/HTTP protobuf (https too)\n"
-	"                           remote-write+http://HOST:PORT/api/v1/write\n"
-	"                                       Prometheus remote write 1.0 (https too)\n"
+	"                           otlp+http://HOST:PORT[/PATH]\n"
+	"                                       OTLP/HTTP protobuf (https too); no PATH\n"
+	"                                       or / posts to /v1/metrics\n"
+	"                           remote-write+http://HOST:PORT[/PATH]\n"
+	"                                       Prometheus remote write 1.0 (https too);\n"
+	"                                       no PATH or / posts to /api/v1/write\n"
 	"  -l, --listen ADDR:PORT serve the Prometheus text format at /metrics\n"
 	"                         (ADDR is IPv4; 0.0.0.0 for every interface)\n"
 	"      --listen-connections N  at most N connections to --listen at once;\n"
@@ -52,16 +54,24 @@ static const char usage_text[] =
 	"                         are always read\n"
 	"      --schemas DIR      read DIR/*.schema too (views/SCHEMA.md); a schema\n"
 	"                         of a file already known replaces it; repeatable\n"
-	"      --queue-size SIZE  bytes queued per push target before the oldest\n"
-	"                         requests are dropped (default 16M; K, M, G)\n"
+	"      --queue-size SIZE  bytes of request bodies (as sent: compressed for\n"
+	"                         remote write) held per push target before the\n"
+	"                         oldest are dropped (default 16M; K, M, G)\n"
 	"      --batch N          data points per push request (default 2000)\n"
-	"      --flush-timeout DUR  on SIGTERM/SIGINT, time left to deliver what\n"
-	"                         is queued (default 5s)\n"
+	"      --push-timeout DUR  time one push request may take (default 10s)\n"
+	"      --push-retry-for DUR  a request not delivered within DUR of its\n"
+	"                         first attempt is given up (default 1m)\n"
+	"      --flush-timeout DUR  after the last snapshot (--once, --count,\n"
+	"                         SIGTERM/SIGINT), time left to deliver what is\n"
+	"                         queued, for all push targets together; requests\n"
+	"                         still in flight then are cut (default 5s)\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Exit status: 0 done (--once, --count, or stopped by SIGTERM/SIGINT);\n"
 	"1 the root, an output, the listen address or a schema cannot be used;\n"
-	"2 usage error (bad flag, value or URL).\n";
+	"2 usage error (bad flag, value or URL);\n"
+	"3 not delivered: with --once or --count, a push output did not get every\n"
+	"snapshot (what was lost is on stderr).\n";
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
@@ -142,6 +152,25 @@ static bool good_url(const char *url)
 	return ok;
 }
 
+/* URL, or URL with PATH when its path is empty or / */
+static const char *with_path(const char *url, const char *path)
+{
+	CURLU *h = curl_url();
+	char *have = NULL, *full = NULL;
+	const char *ret = url;
+
+	if (h && !curl_url_set(h, CURLUPART_URL, url, 0) &&
+	    !curl_url_get(h, CURLUPART_PATH, &have, 0) &&
+	    (!*have || !strcmp(have, "/")) &&
+	    !curl_url_set(h, CURLUPART_PATH, path, 0) &&
+	    !curl_url_get(h, CURLUPART_URL, &full, 0))
+		ret = strdup(full); /* kept until exit */
+	curl_free(have);
+	curl_free(full);
+	curl_url_cleanup(h);
+	return ret ? ret : url;
+}
+
 static void add_output(struct opts *o, const char *spec)
 {
 	struct output *out = &o->out[o->nout];
@@ -166,6 +195,10 @@ static void add_output(struct opts *o, const char *spec)
 		usage_error("--output '%s': '%s' is not an http:// or https:// "
 			    "URL with a host",
 			    spec, out->target);
+	if (out->kind != SINK_FILE)
+		out->target = with_path(out->target, out->kind == SINK_OTLP ?
+							     "/v1/metrics" :
+							     "/api/v1/write");
 	o->nout++;
 }
 
@@ -210,6 +243,8 @@ static const struct option longopts[] = {
 	{ "schemas", required_argument, NULL, 's' },
 	{ "queue-size", required_argument, NULL, 'q' },
 	{ "batch", required_argument, NULL, 'b' },
+	{ "push-timeout", required_argument, NULL, 'D' },
+	{ "push-retry-for", required_argument, NULL, 'R' },
 	{ "flush-timeout", required_argument, NULL, 't' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -258,7 +293,13 @@ static void option(struct opts *o, int c, char *arg)
 		o->schema_dirs[o->nschema_dirs++] = arg;
 		break;
 	case 'q':
-		o->queue_bytes = size("--queue-size", arg);
+		o->push.queue_bytes = size("--queue-size", arg);
+		break;
+	case 'D':
+		o->push.timeout = duration("--push-timeout", arg);
+		break;
+	case 'R':
+		o->push.retry_for = duration("--push-retry-for", arg);
 		break;
 	case 'n':
 		o->count = whole("--count", arg);
@@ -284,7 +325,7 @@ void parse_options(int argc, char **argv, struct opts *o,
 
 	*o = (struct opts){ .interval = 10,
 			    .flush_seconds = 5,
-			    .queue_bytes = 16 << 20,
+			    .push = { 16 << 20, 10, 60 },
 			    .batch = 2000,
 			    .limits = { 512, 16, 30 } };
 	o->walk.mirror = MIRROR;

@@ -37,6 +37,7 @@ void self_model(struct snapshot *snap, struct schemas *ss,
 	self_sample(snap, ss, s, "pushes_ok", st->pushes_ok);
 	self_sample(snap, ss, s, "pushes_failed", st->pushes_failed);
 	self_sample(snap, ss, s, "pushes_retried", st->pushes_retried);
+	self_sample(snap, ss, s, "pushes_given_up", st->pushes_given_up);
 	self_sample(snap, ss, s, "samples_dropped", st->dropped);
 	snap->self.nsamples = snap->n_samples - snap->self.sample;
 }

@@ -108,7 +108,7 @@ def test_help_covers_every_flag_and_exit_code():
     assert len(flags) >= 12
     for f in flags:
         assert f"--{f}" in r.stdout
-    for code in ("0 done", "1 the root", "2 usage error"):
+    for code in ("0 done", "1 the root", "2 usage error", "3 not delivered"):
         assert code in r.stdout
 
 

@@ -6,6 +6,7 @@ down never stops collection and its queue stays bounded."""
 import http.server
 import math
 import os
+import re
 import threading
 import time
 
@@ -142,7 +143,13 @@ def test_a_target_that_is_down_never_stops_collection(tmp_path):
         time.sleep(2)
         _, err = stop(p)
     assert p.returncode == 0
-    assert err.count("\n") == 1 and url in err and "retrying" in err
+    retrying, lost = err.splitlines()
+    assert url in retrying and "retrying" in retrying
+    assert re.fullmatch(rf"cgview-exporter: {url}: (\d+) of (\d+) requests "
+                        r"\(\d+ samples\) not delivered: (\d+) dropped from "
+                        r"the full queue, 0 refused, 0 given up after "
+                        r"--push-retry-for, (\d+) not sent by --flush-timeout",
+                        lost)
     snaps = snapshots(out.read_bytes())
     assert len(snaps) >= 15
     last = self_metrics(snaps[-1])
