@@ -153,8 +153,10 @@ static CURLcode perform(struct push *p)
 
 	curl_multi_add_handle(p->multi, p->curl);
 	while (running && !cut(p)) {
-		if (curl_multi_perform(p->multi, &running) != CURLM_OK)
+		if (curl_multi_perform(p->multi, &running) != CURLM_OK) {
+			rc = CURLE_FAILED_INIT; /* retried */
 			break;
+		}
 		if (running)
 			curl_multi_poll(p->multi, NULL, 0, wait_ms(p), NULL);
 	}

@@ -21,6 +21,8 @@ packages=(
 	protobuf-c-compiler libprotobuf-c-dev protobuf-compiler python3-protobuf
 	libcurl4-openssl-dev libsnappy-dev libmicrohttpd-dev zlib1g-dev prometheus
 	libclang-rt-14-dev
+	# the /metrics tests parse with the Prometheus text parser
+	python3-prometheus-client
 )
 
 missing=()
