@@ -152,25 +152,6 @@ static bool good_url(const char *url)
 	return ok;
 }
 
-/* URL, or URL with PATH when its path is empty or / */
-static const char *with_path(const char *url, const char *path)
-{
-	CURLU *h = curl_url();
-	char *have = NULL, *full = NULL;
-	const char *ret = url;
-
-	if (h && !curl_url_set(h, CURLUPART_URL, url, 0) &&
-	    !curl_url_get(h, CURLUPART_PATH, &have, 0) &&
-	    (!*have || !strcmp(have, "/")) &&
-	    !curl_url_set(h, CURLUPART_PATH, path, 0) &&
-	    !curl_url_get(h, CURLUPART_URL, &full, 0))
-		ret = strdup(full); /* kept until exit */
-	curl_free(have);
-	curl_free(full);
-	curl_url_cleanup(h);
-	return ret ? ret : url;
-}
-
 static void add_output(struct opts *o, const char *spec)
 {
 	struct output *out = &o->out[o->nout];
@@ -195,10 +176,6 @@ static void add_output(struct opts *o, const char *spec)
 		usage_error("--output '%s': '%s' is not an http:// or https:// "
 			    "URL with a host",
 			    spec, out->target);
-	if (out->kind != SINK_FILE)
-		out->target = with_path(out->target, out->kind == SINK_OTLP ?
-							     "/v1/metrics" :
-							     "/api/v1/write");
 	o->nout++;
 }
 

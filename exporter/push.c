@@ -7,7 +7,8 @@
  * write) in an allocation of that size: --queue-size bounds those bytes.
  * A request not delivered within --push-retry-for of its first attempt is
  * given up; at the end one deadline holds for every target together and
- * cuts the requests still in flight.
+ * cuts the requests still in flight. A URL without a path posts to the
+ * protocol's: /v1/metrics (OTLP), /api/v1/write (remote write).
  */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -199,6 +200,27 @@ static enum outcome post(struct push *p, const struct req *r)
 	return REFUSE;
 }
 
+/* A copy of URL, with PATH when its path is empty or / */
+static char *with_path(const char *url, const char *path)
+{
+	CURLU *h = curl_url();
+	char *have = NULL, *full = NULL, *ret = NULL;
+
+	if (h && !curl_url_set(h, CURLUPART_URL, url, 0) &&
+	    !curl_url_get(h, CURLUPART_PATH, &have, 0) &&
+	    (!*have || !strcmp(have, "/")) &&
+	    !curl_url_set(h, CURLUPART_PATH, path, 0) &&
+	    !curl_url_get(h, CURLUPART_URL, &full, 0))
+		ret = strdup(full);
+	curl_free(have);
+	curl_free(full);
+	curl_url_cleanup(h);
+	ret = ret ? ret : strdup(url);
+	if (!ret)
+		exit(EXIT_RUNTIME);
+	return ret;
+}
+
 static void setup(struct push *p)
 {
 	p->curl = curl_easy_init();
@@ -318,7 +340,8 @@ struct push *push_start(enum sink_kind kind, const char *url,
 	struct push *p = xcalloc(1, sizeof(*p));
 
 	p->kind = kind;
-	p->url = strdup(url);
+	p->url = with_path(url,
+			   kind == SINK_OTLP ? "/v1/metrics" : "/api/v1/write");
 	p->st = st;
 	p->o = *o;
 	pthread_mutex_init(&p->mu, NULL);
