@@ -218,6 +218,7 @@ static enum MHD_Result send_text(struct listener *l, struct MHD_Connection *c,
 	struct reader *r = xcalloc(1, sizeof(*r));
 	bool gzip = takes_gzip(c);
 	int sndbuf = SNDBUF;
+	struct MHD_Response *resp;
 
 	*r = (struct reader){ .t = t,
 			      .inflating = !gzip,
@@ -235,11 +236,14 @@ static enum MHD_Result send_text(struct listener *l, struct MHD_Connection *c,
 		free(r);
 		return MHD_NO;
 	}
-	return respond(c, MHD_HTTP_OK,
-		       MHD_create_response_from_callback(
-			       gzip ? t->len : MHD_SIZE_UNKNOWN, BLOCK,
-			       send_chunk, r, reader_free),
-		       gzip ? "gzip" : NULL);
+	resp = MHD_create_response_from_callback(
+		gzip ? t->len : MHD_SIZE_UNKNOWN, BLOCK, send_chunk, r,
+		reader_free);
+	if (!resp) {
+		reader_free(r);
+		return MHD_NO;
+	}
+	return respond(c, MHD_HTTP_OK, resp, gzip ? "gzip" : NULL);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
