@@ -5,7 +5,9 @@
  * for gzip and gets it as is; other clients get it inflated as it is sent.
  * 10,000 cgroups make about 25 MB of text, a tenth of that compressed.
  * Idle or slow clients cannot stop scrapes: connections are limited in
- * total and per client address, and cut when idle or too slow.
+ * total and per client address; one whose request is not in within the
+ * timeout is shut down by a sweeper thread, a response not sent within it
+ * is cut.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,6 +29,7 @@
 #define CHUNK 65536 /* gzip grows by this much */
 #define BLOCK 16384 /* bytes a response sends at a time */
 #define SNDBUF 65536 /* a response's socket buffer: sent soon, or cut */
+#define SWEEP_NS 250000000L /* connections are checked this often */
 #define TEXT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* A published snapshot's gzip, shared by the responses that send it */
@@ -36,14 +39,25 @@ struct text {
 	char *gz;
 };
 
+/* An open connection, watched by the sweeper */
+struct conn {
+	int fd;
+	double deadline; /* shut it down then, unless INFINITY */
+	struct conn *prev, *next;
+};
+
 struct listener {
 	struct MHD_Daemon *d;
-	pthread_mutex_t mu;
+	pthread_mutex_t mu; /* served, conns, stopping */
 	struct text *served; /* the published text, NULL before the first */
 	struct buf next; /* gzip of the text being encoded */
 	struct buf text; /* text not yet compressed */
 	z_stream z;
 	double timeout; /* seconds a response may take */
+	struct conn *conns;
+	pthread_t sweeper;
+	pthread_cond_t cv;
+	bool stopping;
 };
 
 static void text_put(struct text *t)
@@ -246,6 +260,89 @@ static enum MHD_Result send_text(struct listener *l, struct MHD_Connection *c,
 	return respond(c, MHD_HTTP_OK, resp, gzip ? "gzip" : NULL);
 }
 
+/* With l->mu held: C's deadline from now on */
+static void responding(struct MHD_Connection *c, double deadline)
+{
+	const union MHD_ConnectionInfo *i =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn *k = i ? i->socket_context : NULL;
+
+	if (k)
+		k->deadline = deadline;
+}
+
+/* A request answered: the next one on this connection has TIMEOUT */
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	struct listener *l = cls;
+
+	(void)con_cls, (void)toe;
+	pthread_mutex_lock(&l->mu);
+	responding(c, monotonic() + l->timeout);
+	pthread_mutex_unlock(&l->mu);
+}
+
+/* Track each connection from its start to its close */
+static void connection(void *cls, struct MHD_Connection *c, void **ctx,
+		       enum MHD_ConnectionNotificationCode toe)
+{
+	struct listener *l = cls;
+	struct conn *k = *ctx;
+
+	pthread_mutex_lock(&l->mu);
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		k = xcalloc(1, sizeof(*k));
+		k->fd = MHD_get_connection_info(
+				c, MHD_CONNECTION_INFO_CONNECTION_FD)
+				->connect_fd;
+		k->deadline = monotonic() + l->timeout;
+		k->next = l->conns;
+		if (l->conns)
+			l->conns->prev = k;
+		l->conns = k;
+		*ctx = k;
+	} else if (k) {
+		if (k->prev)
+			k->prev->next = k->next;
+		else
+			l->conns = k->next;
+		if (k->next)
+			k->next->prev = k->prev;
+		free(k);
+		*ctx = NULL;
+	}
+	pthread_mutex_unlock(&l->mu);
+}
+
+/* Shut down connections past their deadline: those that never sent a
+ * whole request (trickling headers keeps libmicrohttpd's idle timeout
+ * away), four times a second; libmicrohttpd then closes them
+ */
+static void *sweep(void *arg)
+{
+	struct listener *l = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&l->mu);
+	while (!l->stopping) {
+		double t = monotonic();
+
+		for (struct conn *k = l->conns; k; k = k->next)
+			if (k->deadline <= t) {
+				shutdown(k->fd, SHUT_RDWR);
+				k->deadline = INFINITY;
+			}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += SWEEP_NS;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&l->cv, &l->mu, &ts);
+	}
+	pthread_mutex_unlock(&l->mu);
+	return NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 			      const char *url, const char *method,
 			      const char *version, const char *upload,
@@ -263,6 +360,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	t = l->served;
 	if (t)
 		t->refs++;
+	responding(c, INFINITY); /* send_chunk() watches the response */
 	pthread_mutex_unlock(&l->mu);
 	if (!t) /* before the first snapshot */
 		return reply(c, MHD_HTTP_OK, "");
@@ -348,13 +446,14 @@ static int bind_socket(const char *spec)
 static struct MHD_Daemon *daemon_start(struct listener *l, int fd,
 				       const struct listen_limits *lim)
 {
-	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL,
-				0, NULL, NULL, handle, l,
-				MHD_OPTION_LISTEN_SOCKET, fd,
-				MHD_OPTION_CONNECTION_LIMIT, lim->conns,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->per_ip,
-				MHD_OPTION_CONNECTION_TIMEOUT,
-				(unsigned)ceil(lim->timeout), MHD_OPTION_END);
+	return MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
+		handle, l, MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_CONNECTION_LIMIT, lim->conns,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->per_ip,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)ceil(lim->timeout),
+		MHD_OPTION_NOTIFY_CONNECTION, connection, l,
+		MHD_OPTION_NOTIFY_COMPLETED, completed, l, MHD_OPTION_END);
 }
 
 /* NULL (reported) when SPEC cannot be listened on */
@@ -367,12 +466,17 @@ struct listener *listen_start(const char *spec, const struct listen_limits *lim)
 				   8, Z_DEFAULT_STRATEGY) != Z_OK)
 		goto fail;
 	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->cv, NULL);
 	l->text.drain = drain;
 	l->text.ctx = l;
 	l->timeout = lim->timeout;
 	l->d = daemon_start(l, fd, lim);
-	if (l->d)
+	if (l->d && !pthread_create(&l->sweeper, NULL, sweep, l))
 		return l;
+	if (l->d) {
+		MHD_stop_daemon(l->d); /* closes FD */
+		fd = -1;
+	}
 	deflateEnd(&l->z);
 	fprintf(stderr,
 		"cgview-exporter: --listen %s: libmicrohttpd did not "
@@ -387,6 +491,11 @@ fail:
 
 void listen_stop(struct listener *l)
 {
+	pthread_mutex_lock(&l->mu);
+	l->stopping = true;
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->mu);
+	pthread_join(l->sweeper, NULL);
 	MHD_stop_daemon(l->d);
 	deflateEnd(&l->z);
 	text_put(l->served);

@@ -162,3 +162,26 @@ def test_client_that_reads_slowly_is_cut_after_the_timeout(tmp_path):
             s.close()
         assert 1.5 <= time.monotonic() - t0 < 5
         assert 0 < got < len(full) / 2
+
+
+def test_client_that_trickles_its_request_is_cut_after_the_timeout(tmp_path):
+    import select
+    with exporter(tmp_path, "--listen-timeout", "2s") as (p, port, top, full):
+        s = socket.socket()
+        s.bind(("127.0.0.4", 0))
+        s.connect(("127.0.0.1", port))
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        t0 = time.monotonic()
+        try:
+            while True:  # a byte of header every 0.3 s: never idle
+                if select.select([s], [], [], 0.3)[0]:
+                    assert s.recv(4096) == b""  # closed, no response
+                    break
+                assert time.monotonic() - t0 < 10, "never cut"
+                s.send(b"a")
+            took = time.monotonic() - t0
+            # others are served meanwhile
+            assert len(scrape(port, f'cgroup="{hier(top)}/a"')) == len(full)
+        finally:
+            s.close()
+        assert 1.5 <= took < 3.5, took
