@@ -145,11 +145,11 @@ def test_a_target_that_is_down_never_stops_collection(tmp_path):
     assert p.returncode == 0
     retrying, lost = err.splitlines()
     assert url in retrying and "retrying" in retrying
-    assert re.fullmatch(rf"cgview-exporter: {url}: (\d+) of (\d+) requests "
-                        r"\(\d+ samples\) not delivered: (\d+) dropped from "
-                        r"the full queue, 0 refused, 0 given up after "
-                        r"--push-retry-for, (\d+) not sent by --flush-timeout",
-                        lost)
+    assert re.fullmatch(
+        rf"cgview-exporter: {url}: (\d+) of (\d+) requests \(\d+ samples\) "
+        r"not delivered: (\d+) dropped from the full queue, 0 refused, 0 "
+        r"given up after --push-retry-for, (\d+) not sent by --flush-timeout",
+        lost)
     snaps = snapshots(out.read_bytes())
     assert len(snaps) >= 15
     last = self_metrics(snaps[-1])
