@@ -12,6 +12,7 @@
 /* Exit codes (documented in --help and README.md) */
 #define EXIT_RUNTIME 1 /* a root, output or schema that cannot be used */
 #define EXIT_USAGE 2 /* bad flag, value or URL */
+#define EXIT_UNDELIVERED 3 /* --once/--count: a push output lost data */
 
 /* The metric types of views/SCHEMA.md; values as in proto/cgview.proto */
 enum mtype { MT_COUNTER = 1, MT_GAUGE = 2, MT_HISTOGRAM = 3 };
@@ -198,8 +199,10 @@ struct stats {
 	uint64_t cgroups, files; /* in the last scrape */
 	uint64_t scrapes, parse_errors, unknown_keys, vanished, read_errors;
 	uint64_t hists_dropped; /* histograms with a malformed line */
+	uint64_t files_skipped; /* not regular, or longer than READ_MAX */
 	/* updated by the push threads */
 	_Atomic uint64_t pushes_ok, pushes_failed, pushes_retried, dropped;
+	_Atomic uint64_t pushes_given_up;
 };
 void self_model(struct snapshot *snap, struct schemas *ss,
 		const struct stats *st);
@@ -214,10 +217,15 @@ struct walk_opts {
 	size_t nfiles;
 };
 const char *cgroup2_mount(void);
+int root_check(const char *root);
 int collect(const struct walk_opts *o, struct schemas *ss,
 	    struct snapshot *snap, struct stats *st);
 int read_file_at(int dirfd, const char *name, char **buf, size_t *cap,
 		 size_t *len);
+const char *read_error(int err);
+#define READ_MAX (1 << 20) /* bytes of one file at most */
+#define READ_MAX_TEXT "1 MiB"
+enum { READ_NOT_REGULAR = 4096, READ_TOO_LONG }; /* beside errno values */
 
 /* encode_*.c: a snapshot in each output format */
 struct buf {
@@ -248,14 +256,25 @@ void encode_remote_write(const struct snapshot *snap, const struct schemas *ss,
 /* sinks */
 enum sink_kind { SINK_FILE, SINK_OTLP, SINK_REMOTE_WRITE };
 struct push;
+struct push_opts {
+	size_t queue_bytes; /* request bodies held per target, as sent */
+	double timeout; /* seconds one attempt may take */
+	double retry_for; /* seconds from a request's first attempt to
+			   * giving it up */
+};
 struct push *push_start(enum sink_kind kind, const char *url,
-			size_t queue_bytes, struct stats *st);
+			const struct push_opts *o, struct stats *st);
 void push_body(void *push, char *body, size_t len, size_t npoints);
-void push_stop(struct push *p, double flush_seconds);
+uint64_t push_stop(struct push **p, size_t n, double flush_seconds);
 
 struct listener;
+struct listen_limits {
+	unsigned conns, per_ip; /* connections at once, from one address */
+	double timeout; /* seconds idle, or to send one response */
+};
 int listen_check(const char *addr);
-struct listener *listen_start(const char *addr);
+struct listener *listen_start(const char *addr,
+			      const struct listen_limits *lim);
 struct buf *listen_text(struct listener *l);
 void listen_publish(struct listener *l);
 void listen_stop(struct listener *l);
@@ -275,12 +294,14 @@ struct opts {
 	struct output out[MAX_OUTPUTS];
 	size_t nout;
 	const char *listen;
+	struct listen_limits limits;
 	const char *schema_dirs[MAX_SCHEMA_DIRS];
 	size_t nschema_dirs;
 	const char *files[MAX_FILES];
 	size_t count; /* snapshots to take, 0 for no end */
 	double interval, flush_seconds;
-	size_t queue_bytes, batch;
+	struct push_opts push;
+	size_t batch;
 };
 
 void parse_options(int argc, char **argv, struct opts *o,

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cgview-exporter: one snapshot per --interval on a fixed schedule (or one
- * with --once, N with --count), each encoded for every output. SIGTERM and SIGINT end the
- * loop after the current cycle; queued pushes are then flushed.
+ * with --once, N with --count), each encoded for every output. SIGTERM and
+ * SIGINT end the loop after the current cycle; queued pushes are then
+ * flushed until --flush-timeout. --once/--count exit 3 when a push output
+ * did not get everything.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -45,7 +47,7 @@ static void open_sinks(const struct opts *o, struct sinks *s, struct stats *st)
 		s->fd[i] = -1;
 		if (out->kind != SINK_FILE)
 			s->push[i] = push_start(out->kind, out->target,
-						o->queue_bytes, st);
+						&o->push, st);
 		else if (!strcmp(out->target, "-"))
 			s->fd[i] = STDOUT_FILENO;
 		else
@@ -55,8 +57,8 @@ static void open_sinks(const struct opts *o, struct sinks *s, struct stats *st)
 		if (out->kind == SINK_FILE && s->fd[i] < 0)
 			die(out->target, strerror(errno));
 	}
-	if (o->listen && !(s->listener = listen_start(o->listen)))
-		die(o->listen, "cannot listen there (address in use?)");
+	if (o->listen && !(s->listener = listen_start(o->listen, &o->limits)))
+		exit(EXIT_RUNTIME);
 }
 
 static void write_all(int fd, const char *p, size_t len, const char *what)
@@ -95,18 +97,25 @@ static void deliver(const struct opts *o, struct sinks *s,
 	}
 }
 
-static void close_sinks(const struct opts *o, struct sinks *s)
+/* The number of push requests not delivered */
+static uint64_t close_sinks(const struct opts *o, struct sinks *s)
 {
+	struct push *push[MAX_OUTPUTS];
+	size_t npush = 0;
+	uint64_t lost;
+
 	for (size_t i = 0; i < o->nout; i++) {
 		if (s->push[i])
-			push_stop(s->push[i], o->flush_seconds);
+			push[npush++] = s->push[i];
 		else if (s->fd[i] != STDOUT_FILENO && close(s->fd[i]))
 			die(o->out[i].target, strerror(errno));
 	}
+	lost = push_stop(push, npush, o->flush_seconds);
 	if (s->listener)
 		listen_stop(s->listener);
 	free(s->buf.p);
 	free(s->head.p);
+	return lost;
 }
 
 /* Sleep until the next slot of the schedule that is still ahead */
@@ -196,6 +205,7 @@ int main(int argc, char **argv)
 	struct opts o;
 	struct utsname u;
 	int pushing = 0;
+	uint64_t lost;
 
 	load_schemas(&ss, argc, argv, &o);
 	for (size_t i = 0; i < o.nout; i++)
@@ -206,9 +216,10 @@ int main(int argc, char **argv)
 	snprintf(snap.kernel, sizeof(snap.kernel), "%s", u.release);
 	start_sinks(&o, &sinks, &st);
 	run(&o, &ss, &snap, &st, &sinks);
-	close_sinks(&o, &sinks);
+	lost = close_sinks(&o, &sinks);
 	snapshot_free(&snap);
 	if (pushing)
 		curl_global_cleanup();
-	return 0;
+	/* a fixed number of snapshots: say whether each reached every output */
+	return o.count && lost ? EXIT_UNDELIVERED : 0;
 }

@@ -23,17 +23,28 @@ static const char usage_text[] =
 	"                           file:PATH   cgview snapshot stream (proto/cgview.proto,\n"
 	"                                       length-delimited) written to PATH\n"
 	"                           -           the same stream on stdout\n"
-	"                           otlp+http://HOST:PORT/v1/metrics\n"
-	"                                       OTLP/HTTP protobuf (https too)\n"
-	"                           remote-write+http://HOST:PORT/api/v1/write\n"
-	"                                       Prometheus remote write 1.0 (https too)\n"
+	"                           otlp+http://HOST:PORT[/PATH]\n"
+	"                                       OTLP/HTTP protobuf (https too); no PATH\n"
+	"                                       or / posts to /v1/metrics\n"
+	"                           remote-write+http://HOST:PORT[/PATH]\n"
+	"                                       Prometheus remote write 1.0 (https too);\n"
+	"                                       no PATH or / posts to /api/v1/write\n"
 	"  -l, --listen ADDR:PORT serve the Prometheus text format at /metrics\n"
 	"                         (ADDR is IPv4; 0.0.0.0 for every interface)\n"
+	"      --listen-connections N  at most N connections to --listen at a time;\n"
+	"                         more are closed as they come (default 512)\n"
+	"      --listen-per-ip N  at most N of them from one client address\n"
+	"                         (default 16)\n"
+	"      --listen-timeout DUR  close a connection that has not sent its\n"
+	"                         whole request that long after it connected (or\n"
+	"                         after its last response), or whose response\n"
+	"                         takes longer (default 30s)\n"
 	"      --once             take one snapshot, deliver it and exit\n"
 	"      --count N          take N snapshots, deliver them and exit\n"
 	"  -i, --interval DUR     time between snapshots on a fixed schedule\n"
 	"                         (default 10s; DUR is N, Ns, Nms, Nm or Nh)\n"
-	"  -r, --root DIR         cgroup tree to walk (default: the cgroup2 mount,\n"
+	"  -r, --root DIR         cgroup tree to walk: the cgroup2 mount or a\n"
+	"                         directory below it (default: the cgroup2 mount,\n"
 	"                         from /proc/self/mounts)\n"
 	"      --mirror DIR       bpffs mirror whose bpf.* files belong to the\n"
 	"                         cgroup at the same path (default " MIRROR
@@ -44,16 +55,24 @@ static const char usage_text[] =
 	"                         schema); bpf.* files are always read\n"
 	"      --schemas DIR      read DIR/*.schema too (views/SCHEMA.md); a schema\n"
 	"                         of a file already known replaces it; repeatable\n"
-	"      --queue-size SIZE  bytes queued per push target before the oldest\n"
-	"                         requests are dropped (default 16M; K, M, G)\n"
+	"      --queue-size SIZE  bytes of request bodies (as sent: compressed for\n"
+	"                         remote write) held per push target before the\n"
+	"                         oldest are dropped (default 16M; K, M, G)\n"
 	"      --batch N          data points per push request (default 2000)\n"
-	"      --flush-timeout DUR  on SIGTERM/SIGINT, time left to deliver what\n"
-	"                         is queued (default 5s)\n"
+	"      --push-timeout DUR  time one push request may take (default 10s)\n"
+	"      --push-retry-for DUR  a request not delivered within DUR of its\n"
+	"                         first attempt is given up (default 1m)\n"
+	"      --flush-timeout DUR  after the last snapshot (--once, --count,\n"
+	"                         SIGTERM/SIGINT), time left to deliver what is\n"
+	"                         queued, for all push targets together; requests\n"
+	"                         still in flight then are cut (default 5s)\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Exit status: 0 done (--once, --count, or stopped by SIGTERM/SIGINT);\n"
 	"1 the root, an output, the listen address or a schema cannot be used;\n"
-	"2 usage error (bad flag, value or URL).\n";
+	"2 usage error (bad flag, value or URL);\n"
+	"3 not delivered: with --once or --count, a push output did not get every\n"
+	"snapshot (what was lost is on stderr).\n";
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
@@ -217,6 +236,9 @@ void check_files(const struct opts *o, struct schemas *ss)
 static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "listen", required_argument, NULL, 'l' },
+	{ "listen-connections", required_argument, NULL, 'C' },
+	{ "listen-per-ip", required_argument, NULL, 'P' },
+	{ "listen-timeout", required_argument, NULL, 'T' },
 	{ "once", no_argument, NULL, '1' },
 	{ "count", required_argument, NULL, 'n' },
 	{ "interval", required_argument, NULL, 'i' },
@@ -226,6 +248,8 @@ static const struct option longopts[] = {
 	{ "schemas", required_argument, NULL, 's' },
 	{ "queue-size", required_argument, NULL, 'q' },
 	{ "batch", required_argument, NULL, 'b' },
+	{ "push-timeout", required_argument, NULL, 'D' },
+	{ "push-retry-for", required_argument, NULL, 'R' },
 	{ "flush-timeout", required_argument, NULL, 't' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
@@ -243,6 +267,15 @@ static void option(struct opts *o, int c, char *arg)
 				    "127.0.0.1:9184",
 				    arg);
 		o->listen = arg;
+		break;
+	case 'C':
+		o->limits.conns = whole("--listen-connections", arg);
+		break;
+	case 'P':
+		o->limits.per_ip = whole("--listen-per-ip", arg);
+		break;
+	case 'T':
+		o->limits.timeout = duration("--listen-timeout", arg);
 		break;
 	case '1':
 		o->count = 1;
@@ -265,7 +298,13 @@ static void option(struct opts *o, int c, char *arg)
 		o->schema_dirs[o->nschema_dirs++] = arg;
 		break;
 	case 'q':
-		o->queue_bytes = size("--queue-size", arg);
+		o->push.queue_bytes = size("--queue-size", arg);
+		break;
+	case 'D':
+		o->push.timeout = duration("--push-timeout", arg);
+		break;
+	case 'R':
+		o->push.retry_for = duration("--push-retry-for", arg);
 		break;
 	case 'n':
 		o->count = whole("--count", arg);
@@ -291,8 +330,9 @@ void parse_options(int argc, char **argv, struct opts *o,
 
 	*o = (struct opts){ .interval = 10,
 			    .flush_seconds = 5,
-			    .queue_bytes = 16 << 20,
-			    .batch = 2000 };
+			    .push = { 16 << 20, 10, 60 },
+			    .batch = 2000,
+			    .limits = { 512, 16, 30 } };
 	o->walk.mirror = MIRROR;
 	o->walk.files = o->files;
 	opterr = 0;
@@ -319,4 +359,6 @@ void parse_options(int argc, char **argv, struct opts *o,
 		      stderr);
 		exit(EXIT_RUNTIME);
 	}
+	if (root_check(o->walk.root))
+		exit(EXIT_RUNTIME);
 }

@@ -31,6 +31,7 @@ void self_model(struct snapshot *snap, struct schemas *ss,
 	self_sample(snap, ss, s, "files_read", st->files);
 	self_sample(snap, ss, s, "cgroups_vanished", st->vanished);
 	self_sample(snap, ss, s, "read_errors", st->read_errors);
+	self_sample(snap, ss, s, "files_skipped", st->files_skipped);
 	self_sample(snap, ss, s, "parse_errors", st->parse_errors);
 	self_sample(snap, ss, s, "unknown_keys", st->unknown_keys);
 	self_sample(snap, ss, s, "histograms_dropped", st->hists_dropped);
@@ -38,6 +39,7 @@ void self_model(struct snapshot *snap, struct schemas *ss,
 	self_sample(snap, ss, s, "pushes_ok", st->pushes_ok);
 	self_sample(snap, ss, s, "pushes_failed", st->pushes_failed);
 	self_sample(snap, ss, s, "pushes_retried", st->pushes_retried);
+	self_sample(snap, ss, s, "pushes_given_up", st->pushes_given_up);
 	self_sample(snap, ss, s, "samples_dropped", st->dropped);
 	snap->self.nsamples = snap->n_samples - snap->self.sample;
 }

@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,22 +74,35 @@ static struct schema *selected(struct walker *w, const char *name)
 	return NULL;
 }
 
+/* Report once and count file NAME that read_file_at() failed with ERR */
+static void read_failed(struct walker *w, const char *name, int err)
+{
+	char where[PATH_MAX + 256];
+
+	snprintf(where, sizeof(where), "%s%s%s", w->path,
+		 w->plen > 1 ? "/" : "", name);
+	if (err == -READ_NOT_REGULAR || err == -READ_TOO_LONG) {
+		w->st->files_skipped++;
+		warn_once(where, "%s: %s, skipped (reported once)", where,
+			  read_error(err));
+		return;
+	}
+	w->st->read_errors++;
+	warn_once(where, "cannot read %s: %s (reported once)", where,
+		  read_error(err));
+}
+
 /* -1 when the cgroup vanished under us */
 static int read_one(struct walker *w, int dfd, const char *name,
 		    struct schema *s)
 {
 	size_t len;
 	int err = read_file_at(dfd, name, &w->buf, &w->cap, &len);
-	char where[PATH_MAX + 256];
 
 	if (err == -ENOENT || err == -ENODEV)
 		return -1;
 	if (err) {
-		snprintf(where, sizeof(where), "%s%s%s", w->path,
-			 w->plen > 1 ? "/" : "", name);
-		w->st->read_errors++;
-		warn_once(where, "cannot read %s: %s (reported once)", where,
-			  strerror(-err));
+		read_failed(w, name, err);
 		return 0;
 	}
 	model_file(w->snap, w->ss, s, w->buf, len, w->path, name, w->st);
@@ -95,7 +110,9 @@ static int read_one(struct walker *w, int dfd, const char *name,
 	return 0;
 }
 
-/* The bpf.* files of the mirror directory MFD */
+/* The bpf.* files of the mirror directory MFD (its directories are the
+ * mirrors of child cgroups; other files are not opened)
+ */
 static int read_mirror(struct walker *w, int mfd)
 {
 	DIR *d = fdopendir(dup(mfd));
@@ -104,11 +121,16 @@ static int read_mirror(struct walker *w, int mfd)
 
 	if (!d)
 		return 0;
-	while (ret == 0 && (e = readdir(d)))
-		if (!strncmp(e->d_name, "bpf.", 4))
+	while (ret == 0 && (e = readdir(d))) {
+		if (strncmp(e->d_name, "bpf.", 4) || e->d_type == DT_DIR)
+			continue;
+		if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
+			read_failed(w, e->d_name, -READ_NOT_REGULAR);
+		else
 			ret = read_one(w, mfd, e->d_name,
 				       schema_for_unknown_file(w->ss,
 							       e->d_name));
+	}
 	closedir(d);
 	return ret;
 }
@@ -231,6 +253,37 @@ const char *cgroup2_mount(void)
 	if (f)
 		fclose(f);
 	return found;
+}
+
+/* 0 when ROOT is in a cgroup2 file system, else -1 (reported, with what
+ * to pass instead)
+ */
+int root_check(const char *root)
+{
+	const char *mnt = cgroup2_mount();
+	struct statfs sf;
+
+	if (statfs(root, &sf)) {
+		fprintf(stderr, "cgview-exporter: --root %s: %s\n", root,
+			strerror(errno));
+		return -1;
+	}
+	if (sf.f_type == CGROUP2_SUPER_MAGIC)
+		return 0;
+	fprintf(stderr, "cgview-exporter: --root %s: %s; ", root,
+		sf.f_type == CGROUP_SUPER_MAGIC ?
+			"a cgroup v1 hierarchy, not cgroup2" :
+			"not a cgroup2 file system");
+	if (mnt)
+		fprintf(stderr,
+			"pass the cgroup2 mount %s or a directory "
+			"below it\n",
+			mnt);
+	else
+		fputs("no cgroup2 is mounted: mount one (mount -t cgroup2 "
+		      "none /sys/fs/cgroup) and pass it\n",
+		      stderr);
+	return -1;
 }
 
 /* ROOT's path inside the cgroup2 hierarchy ("" for the mount itself, or

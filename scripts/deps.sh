@@ -23,6 +23,8 @@ packages=(
 	libcurl4-openssl-dev libsnappy-dev libmicrohttpd-dev zlib1g-dev prometheus
 	python3-prometheus-client
 	libclang-rt-14-dev
+	# the /metrics tests parse with the Prometheus text parser
+	python3-prometheus-client
 )
 
 missing=()

@@ -225,3 +225,35 @@ def promql(url, query):
     assert body["status"] == "success", body
     return [(s["metric"], float(s["value"][1]))
             for s in body["data"]["result"]]
+
+
+def mirror(tmp, top, files):
+    """A bpffs-like mirror in TMP whose directory of cgroup TOP holds
+    FILES ({name: text}); its path, for --mirror."""
+    m = tmp / "mirror"
+    d = m / os.path.relpath(top, cgroup2_root())
+    d.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (d / name).write_text(text)
+    return str(m)
+
+
+def scrape(port, marker, source="127.0.0.1", seconds=10):
+    """The text of /metrics on PORT (from SOURCE) once it holds MARKER."""
+    import http.client
+    import time
+    deadline = time.monotonic() + seconds
+    while True:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10,
+                                       source_address=(source, 0))
+        try:
+            c.request("GET", "/metrics")
+            text = c.getresponse().read().decode()
+            if marker in text:
+                return text
+        except OSError:
+            pass
+        finally:
+            c.close()
+        assert time.monotonic() < deadline, f"no {marker} on /metrics"
+        time.sleep(0.1)

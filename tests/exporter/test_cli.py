@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from cgtest import REPO
-from exlib import run
+from cgtest import REPO, cgroup2_root
+from exlib import mirror, run, subtree
 
 TRY = "Try 'cgview-exporter --help'.\n"
 
@@ -75,8 +75,29 @@ def test_runtime_errors(tmp_path):
         s.listen()
         addr = f"127.0.0.1:{s.getsockname()[1]}"
         assert err("--listen", addr) == \
-            (1, f"cgview-exporter: {addr}: cannot listen there (address in "
-             "use?)\n")
+            (1, f"cgview-exporter: --listen {addr}: address in use: another "
+             "process listens on that port; stop it or pick another port\n")
+
+
+@pytest.mark.parametrize("root,what", [
+    ("/etc", "not a cgroup2 file system"),
+    ("/proc", "not a cgroup2 file system"),
+    ("/sys/fs/cgroup", "not a cgroup2 file system"),  # hybrid: tmpfs
+    ("/sys/fs/cgroup/memory", "a cgroup v1 hierarchy, not cgroup2"),
+    ("/sys/fs/cgroup/pids", "a cgroup v1 hierarchy, not cgroup2"),
+])
+def test_root_must_be_cgroup2(root, what):
+    assert err("--once", "-o", "-", "--root", root) == \
+        (1, f"cgview-exporter: --root {root}: {what}; pass the cgroup2 mount "
+         f"{cgroup2_root()} or a directory below it\n")
+
+
+def test_listen_address_not_on_this_machine():
+    # only bound, never contacted
+    assert err("--listen", "10.255.255.1:9184") == \
+        (1, "cgview-exporter: --listen 10.255.255.1:9184: not an address of "
+         "this machine; pass one of its addresses, 127.0.0.1, or 0.0.0.0 "
+         "for every interface\n")
 
 
 def test_help_covers_every_flag_and_exit_code():
@@ -87,7 +108,7 @@ def test_help_covers_every_flag_and_exit_code():
     assert len(flags) >= 12
     for f in flags:
         assert f"--{f}" in r.stdout
-    for code in ("0 done", "1 the root", "2 usage error"):
+    for code in ("0 done", "1 the root", "2 usage error", "3 not delivered"):
         assert code in r.stdout
 
 
@@ -101,13 +122,15 @@ def test_man_page_covers_every_flag():
 
 def test_extra_schema_dir_types_a_view(tmp_path):
     (tmp_path / "v.schema").write_text("file bpf.v\nx_ms gauge ms X\n")
-    r = run("--once", "--root", str(tmp_path), "--mirror", "none",
-            "--schemas", str(tmp_path), "-o", "-")
-    assert r.returncode == 0 and r.stderr == b""
-    (tmp_path / "bpf.v").write_text("x_ms 1500\n")
+    with subtree() as top:
+        m = mirror(tmp_path, top, {})
+        r = run("--once", "--root", top, "--mirror", m,
+                "--schemas", str(tmp_path), "-o", "-")
+        assert r.returncode == 0 and r.stderr == b""
+        mirror(tmp_path, top, {"bpf.v": "x_ms 1500\n"})
+        r = run("--once", "--root", top, "--mirror", m,
+                "--schemas", str(tmp_path), "-o", "-")
     from exlib import metrics, snapshots
-    r = run("--once", "--root", str(tmp_path), "--mirror", "none",
-            "--schemas", str(tmp_path), "-o", "-")
     [snap] = snapshots(r.stdout)
     m = metrics(snap, snap.cgroups[0], "bpf.v")["x_ms"]
     assert (m.name, m.value, m.unit, m.known) == ("cgview_v_x_seconds", 1.5,
@@ -116,7 +139,8 @@ def test_extra_schema_dir_types_a_view(tmp_path):
 
 def test_count_takes_that_many_snapshots(tmp_path):
     from exlib import snapshots
-    r = run("--count", "3", "--interval", "10ms", "--root", str(tmp_path),
-            "--mirror", "none", "-o", "-")
+    with subtree() as top:
+        r = run("--count", "3", "--interval", "10ms", "--root", top,
+                "--mirror", "none", "-o", "-")
     assert r.returncode == 0 and r.stderr == b""
     assert [len(s.cgroups) for s in snapshots(r.stdout)] == [1, 1, 1]

@@ -5,8 +5,8 @@ write lands and PromQL returns the series and values; Prometheus scrapes
 import time
 
 from cgtest import read
-from exlib import free_port, hier, prometheus, promql, run, start, stop, \
-    subtree
+from exlib import free_port, hier, mirror, prometheus, promql, run, \
+    scrape, start, stop, subtree
 
 
 def burn(cg):
@@ -67,21 +67,20 @@ def test_prometheus_scrapes_metrics(tmp_path):
     assert p.returncode == 0 and err == ""
 
 
-def lat_view(tmp_path):
-    """A tree whose root has a histogram view, and the view's schema."""
-    tree = tmp_path / "tree"
-    tree.mkdir(exist_ok=True)
-    (tree / "lat.schema").write_text(
+def lat_view(tmp_path, top):
+    """Flags for a tree TOP whose root has a histogram view (in a mirror
+    in TMP_PATH), and the view's schema."""
+    (tmp_path / "lat.schema").write_text(
         "file bpf.lat\nlat_ns histogram ns Latency\n"
         "lat_ns_sum counter ns Sum of latencies\n")
-    (tree / "bpf.lat").write_text(
-        "lat_ns 1024=3 2048=10 inf=1\nlat_ns_sum 30000\n")
-    return ["--root", str(tree), "--mirror", "none", "--schemas", str(tree)]
+    m = mirror(tmp_path, top, {
+        "bpf.lat": "lat_ns 1024=3 2048=10 inf=1\nlat_ns_sum 30000\n"})
+    return ["--root", top, "--mirror", m, "--schemas", str(tmp_path)]
 
 
 def test_histograms_in_remote_write_and_on_metrics(tmp_path):
-    with prometheus(tmp_path) as url:
-        r = run("--once", *lat_view(tmp_path), "--output",
+    with subtree() as top, prometheus(tmp_path) as url:
+        r = run("--once", *lat_view(tmp_path, top), "--output",
                 f"remote-write+{url}/api/v1/write")
         assert r.returncode == 0 and r.stderr == b""
         got = promql(url, "cgview_lat_lat_seconds_bucket")
@@ -91,57 +90,43 @@ def test_histograms_in_remote_write_and_on_metrics(tmp_path):
         assert promql(url, "cgview_lat_lat_seconds_sum")[0][1] == 3e-05
         q = promql(url, "histogram_quantile(0.5, cgview_lat_lat_seconds_bucket)")
         assert 1.024e-06 < q[0][1] <= 2.048e-06
-    import urllib.request
-    port = free_port()
-    p = start("--listen", f"127.0.0.1:{port}", *lat_view(tmp_path))
-    try:
-        for _ in range(50):
-            try:
-                text = urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/metrics").read().decode()
-                if "cgview_lat" in text:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.1)
-    finally:
-        stop(p)
+    with subtree() as top:
+        port = free_port()
+        p = start("--listen", f"127.0.0.1:{port}", *lat_view(tmp_path, top))
+        try:
+            text = scrape(port, "cgview_lat")
+        finally:
+            stop(p)
     assert ("# TYPE cgview_lat_lat_seconds histogram\n"
-            'cgview_lat_lat_seconds_bucket{cgroup="/",le="1.024e-06"} 3\n'
-            'cgview_lat_lat_seconds_bucket{cgroup="/",le="2.048e-06"} 13\n'
-            'cgview_lat_lat_seconds_bucket{cgroup="/",le="+Inf"} 14\n'
-            'cgview_lat_lat_seconds_sum{cgroup="/"} 3e-05\n'
-            'cgview_lat_lat_seconds_count{cgroup="/"} 14\n') in text
+            'cgview_lat_lat_seconds_bucket{cgroup="CG",le="1.024e-06"} 3\n'
+            'cgview_lat_lat_seconds_bucket{cgroup="CG",le="2.048e-06"} 13\n'
+            'cgview_lat_lat_seconds_bucket{cgroup="CG",le="+Inf"} 14\n'
+            'cgview_lat_lat_seconds_sum{cgroup="CG"} 3e-05\n'
+            'cgview_lat_lat_seconds_count{cgroup="CG"} 14\n'
+            ).replace("CG", hier(top)) in text
 
 
 def test_metrics_gzip_for_those_who_ask(tmp_path):
     import gzip
     import urllib.request
     port = free_port()
-    p = start("--listen", f"127.0.0.1:{port}", "--interval", "1h",
-              *lat_view(tmp_path))
     url = f"http://127.0.0.1:{port}/metrics"
-    try:
-        plain = b""
-        for _ in range(50):
-            try:
-                plain = urllib.request.urlopen(url).read()
-            except OSError:  # not listening yet
-                pass
-            if plain:
-                break
-            time.sleep(0.1)
-        req = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
-        with urllib.request.urlopen(req) as r:
-            assert r.headers["Content-Encoding"] == "gzip"
-            assert r.headers["Content-Type"].startswith("text/plain; "
-                                                        "version=0.0.4")
-            assert gzip.decompress(r.read()) == plain
+    with subtree() as top:
+        p = start("--listen", f"127.0.0.1:{port}", "--interval", "1h",
+                  *lat_view(tmp_path, top))
         try:
-            urllib.request.urlopen(url.replace("/metrics", "/other"))
-            assert False, "/other answered"
-        except urllib.error.HTTPError as e:
-            assert e.code == 404
-    finally:
-        stop(p)
-    assert b"cgview_lat_lat_seconds_count" in plain
+            plain = scrape(port, "cgview_lat_lat_seconds_count").encode()
+            req = urllib.request.Request(
+                url, headers={"Accept-Encoding": "gzip"})
+            with urllib.request.urlopen(req) as r:
+                assert r.headers["Content-Encoding"] == "gzip"
+                assert r.headers["Content-Type"].startswith(
+                    "text/plain; version=0.0.4")
+                assert gzip.decompress(r.read()) == plain
+            try:
+                urllib.request.urlopen(url.replace("/metrics", "/other"))
+                assert False, "/other answered"
+            except urllib.error.HTTPError as e:
+                assert e.code == 404
+        finally:
+            stop(p)

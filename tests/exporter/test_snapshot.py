@@ -6,8 +6,8 @@ import subprocess
 import time
 
 from cgtest import cgview, mirror_path, read, rel
-from exlib import (by_path, hier, metrics, run, self_metrics, snapshots,
-                   start, stop, subtree)
+from exlib import (by_path, hier, metrics, mirror, run, self_metrics,
+                   snapshots, start, stop, subtree)
 from views_fixture import id_view  # noqa: F401 (fixture)
 
 DIV = {"usage_usec": 1e6, "user_usec": 1e6, "system_usec": 1e6,
@@ -107,34 +107,26 @@ def test_bpffs_mirror_files_belong_to_the_cgroup(id_view):
         assert metrics(snap, cgs[hier(top)], "bpf.id") == {}
 
 
-def fake_tree(tmp_path):
-    """A directory tree the exporter walks like cgroupfs (--root is any
-    directory; paths are then relative to it)."""
-    (tmp_path / "x").mkdir()
-    (tmp_path / "x" / "memory.stat").write_text(
-        "anon 4096\nfile oops\nkernel 8192\n")
-    (tmp_path / "memory.current").write_text("123\n")
-    return str(tmp_path)
-
-
 def test_malformed_line_reported_once_rest_exported(tmp_path):
-    (tmp_path / "tree").mkdir()
-    root = fake_tree(tmp_path / "tree")
     out = tmp_path / "snap"
-    p = start("--root", root, "--mirror", "none", "--interval", "100ms",
-              "--output", f"file:{out}")
-    time.sleep(1)
-    _, err = stop(p)
+    with subtree("x") as top:
+        mirror(tmp_path, f"{top}/x",
+               {"bpf.stat": "anon 4096\nfile oops\nkernel 8192\n"})
+        m = mirror(tmp_path, top, {"bpf.one": "123\n"})
+        p = start("--root", top, "--mirror", m, "--interval", "100ms",
+                  "--output", f"file:{out}")
+        time.sleep(1)
+        _, err = stop(p)
     assert p.returncode == 0
-    assert err == ("cgview-exporter: /x/memory.stat:2: malformed line "
-                   "skipped: the value is not a number\n")
+    assert err == (f"cgview-exporter: {hier(top)}/x/bpf.stat:2: malformed "
+                   "line skipped: the value is not a number\n")
     snaps = snapshots(out.read_bytes())
     assert len(snaps) >= 3
     for snap in snaps:
-        x = metrics(snap, by_path(snap)["/x"], "memory.stat")
+        x = metrics(snap, by_path(snap)[f"{hier(top)}/x"], "bpf.stat")
         assert {k: m.value for k, m in x.items()} == {"anon": 4096,
                                                       "kernel": 8192}
-        assert metrics(snap, by_path(snap)["/"], "memory.current")[
+        assert metrics(snap, by_path(snap)[hier(top)], "bpf.one")[
             "."].value == 123
     self = self_metrics(snaps[-1])
     assert self["cgview_exporter_parse_errors_total"] == len(snaps)
