@@ -69,8 +69,12 @@ REFUSED = {
                          "bpf_probe_write_user",
     "refuse_ringbuf": "view programs may not call helper bpf_ringbuf_output",
     "refuse_tail_call": "view programs may not call helper bpf_tail_call",
-    # stores into maps, and local storage made by a read
+    # writes to maps however made, arenas, and local storage made by a read
     "refuse_store": "view programs may not write to maps",
+    "refuse_atomic": "view programs may not write to maps",
+    "refuse_read_into_map": "view programs may not write to maps",
+    "refuse_snprintf": "view programs may not call helper bpf_snprintf",
+    "refuse_arena": "view programs may not use arena maps",
     "refuse_storage": "view programs may not create local storage",
 }
 
