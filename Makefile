@@ -137,12 +137,12 @@ bench-cgroups: deps cgview kernel-bench $(BUILD)/bench/cgroup_churn
 	bench/cgroups
 
 # cgview-exporter: protobuf-c for the protos, the schemas compiled in
-EXPORTER_SRCS := $(filter-out exporter/fuzz_%.c,$(wildcard exporter/*.c))
+EXPORTER_SRCS := $(filter-out exporter/fuzz_%.c exporter/%.bpf.c,$(wildcard exporter/*.c))
 EXPORTER_PROTOS := $(patsubst proto/%.proto,$(BUILD)/proto/%.pb-c.c,$(wildcard proto/*.proto))
 EXPORTER_SCHEMAS := $(sort $(wildcard exporter/schemas/*.schema)) $(sort $(wildcard views/*.schema))
-EXPORTER_CFLAGS := $(CFLAGS) -Iexporter -I$(BUILD)/proto
+EXPORTER_CFLAGS := $(CFLAGS) -Iexporter -I$(BUILD)/proto -I$(BUILD)/exporter
 EXPORTER_LIBS := $(shell pkg-config --libs libprotobuf-c libcurl libmicrohttpd zlib 2>/dev/null) \
-	-lsnappy -lm -lpthread
+	-lsnappy -lm -lpthread $(LIBBPF_LIBS)
 PARSER_SRCS := exporter/parse.c exporter/model.c exporter/schema.c exporter/self.c \
 	exporter/util.c exporter/escape.c exporter/names.c $(BUILD)/exporter/schemas.c
 FUZZ_SECONDS ?= 300
@@ -158,7 +158,15 @@ $(BUILD)/exporter/schemas.c: $(EXPORTER_SCHEMAS)
 	{ echo 'const char builtin_schemas[] ='; \
 	  sed 's/\\/\\\\/g; s/"/\\"/g; s/.*/"&\\n"/' $^; echo ';'; } > $@
 
-$(BUILD)/cgview-exporter: $(EXPORTER_SRCS) exporter/exporter.h $(EXPORTER_PROTOS) \
+# the bulk read's program, CO-RE like the views
+$(BUILD)/exporter/bulk.bpf.o: exporter/bulk.bpf.c exporter/bulk_rec.h $(BUILD)/views/vmlinux.h
+	@mkdir -p $(@D)
+	clang $(BPF_CFLAGS) -Iexporter -c $< -o $@
+$(BUILD)/exporter/bulk.skel.h: $(BUILD)/exporter/bulk.bpf.o
+	bpftool gen skeleton $< name bulk_bpf > $@
+
+$(BUILD)/cgview-exporter: $(EXPORTER_SRCS) exporter/exporter.h exporter/bulk_rec.h \
+		$(BUILD)/exporter/bulk.skel.h $(EXPORTER_PROTOS) \
 		$(EXPORTER_PROTOS:.c=.h) $(BUILD)/exporter/schemas.c
 	$(CC) $(EXPORTER_CFLAGS) -o $@ $(EXPORTER_SRCS) $(EXPORTER_PROTOS) \
 		$(BUILD)/exporter/schemas.c $(EXPORTER_LIBS)

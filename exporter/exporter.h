@@ -158,6 +158,11 @@ void *xcalloc(size_t n, size_t size);
 	 &snap->name[snap->n_##name++])
 
 void snapshot_reset(struct snapshot *snap);
+struct snapshot_mark {
+	size_t cgroups, files, samples, hists, buckets, strs;
+};
+void snapshot_mark(const struct snapshot *s, struct snapshot_mark *m);
+void snapshot_rollback(struct snapshot *s, const struct snapshot_mark *m);
 void snapshot_free(struct snapshot *snap);
 uint32_t snapshot_str(struct snapshot *snap, const char *s, size_t len);
 uint32_t snapshot_name(struct snapshot *snap, const char *s, size_t len);
@@ -220,12 +225,43 @@ const char *cgroup2_mount(void);
 int root_check(const char *root);
 int collect(const struct walk_opts *o, struct schemas *ss,
 	    struct snapshot *snap, struct stats *st);
+const char *hierarchy_prefix(const char *root);
+int open_mirror(const char *mirror, const char *prefix);
+double scrape_begin(struct snapshot *snap, struct stats *st);
+void scrape_end(struct stats *st, double start);
 int read_file_at(int dirfd, const char *name, char **buf, size_t *cap,
 		 size_t *len);
 const char *read_error(int err);
+/* A cgroup's files into the model: reader_file() and reader_views() return
+ * -1 when the cgroup vanished, else 0 (errors counted in st)
+ */
+struct cgreader {
+	struct schemas *ss;
+	struct snapshot *snap;
+	struct stats *st;
+	char path[4096]; /* the cgroup's, for the snapshot and messages */
+	size_t plen;
+	char *buf;
+	size_t cap;
+};
+int reader_file(struct cgreader *r, int dfd, const char *name, struct schema *s);
+int reader_views(struct cgreader *r, int dfd);
 #define READ_MAX (1 << 20) /* bytes of one file at most */
 #define READ_MAX_TEXT "1 MiB"
 enum { READ_NOT_REGULAR = 4096, READ_TOO_LONG }; /* beside errno values */
+
+/* bulk.c + bulk_model.c: every cgroup below --root in one read
+ * (bulk.bpf.c); README.md, "The bulk read"
+ */
+#include <linux/types.h>
+#include "bulk_rec.h"
+struct bulk;
+typedef void (*bulk_fn)(void *ctx, const struct bulk_rec *recs, size_t n);
+struct bulk *bulk_open(const char *root, char *why, size_t n);
+int bulk_walk(struct bulk *b, bulk_fn fn, void *ctx);
+void bulk_close(struct bulk *b);
+int bulk_collect(struct bulk *b, const struct walk_opts *o,
+		 struct schemas *ss, struct snapshot *snap, struct stats *st);
 
 /* encode_*.c: a snapshot in each output format */
 struct buf {
@@ -289,8 +325,11 @@ struct output {
 	const char *target; /* a path, "-", or the http(s) URL */
 };
 
+enum read_mode { READ_AUTO, READ_BULK, READ_FILES };
+
 struct opts {
 	struct walk_opts walk;
+	enum read_mode read;
 	struct output out[MAX_OUTPUTS];
 	size_t nout;
 	const char *listen;

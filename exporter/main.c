@@ -174,16 +174,52 @@ static void start_sinks(const struct opts *o, struct sinks *s, struct stats *st)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/* The bulk read for --read bulk or auto, NULL for the per-file walk */
+static struct bulk *open_bulk(const struct opts *o)
+{
+	struct bulk *b;
+	char why[256];
+
+	if (o->read == READ_FILES)
+		return NULL;
+	b = bulk_open(o->walk.root, why, sizeof(why));
+	if (b)
+		return b;
+	fprintf(stderr,
+		"cgview-exporter: the bulk read does not load (%s); %s\n", why,
+		o->read == READ_BULK ? "it needs CAP_BPF and BTF "
+				       "(/sys/kernel/btf/vmlinux), or use "
+				       "--read files" :
+				       "reading each file instead");
+	if (o->read == READ_BULK)
+		exit(EXIT_RUNTIME);
+	return NULL;
+}
+
+/* One scrape; a bulk read that fails gives way to the per-file walk */
+static void scrape(const struct opts *o, struct bulk **b, struct schemas *ss,
+		   struct snapshot *snap, struct stats *st)
+{
+	if (*b && bulk_collect(*b, &o->walk, ss, snap, st)) {
+		fputs("cgview-exporter: reading each file from now on\n",
+		      stderr);
+		bulk_close(*b);
+		*b = NULL;
+	}
+	if (!*b && collect(&o->walk, ss, snap, st))
+		exit(EXIT_RUNTIME);
+}
+
 /* Scrape and deliver on the schedule until --count or a signal */
 static void run(const struct opts *o, struct schemas *ss, struct snapshot *snap,
 		struct stats *st, struct sinks *sinks)
 {
+	struct bulk *b = open_bulk(o);
 	struct timespec next;
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (size_t n = 1;; n++) {
-		if (collect(&o->walk, ss, snap, st))
-			exit(EXIT_RUNTIME);
+		scrape(o, &b, ss, snap, st);
 		if (!snap->start_ns)
 			snap->start_ns = snap->time_ns;
 		self_model(snap, ss, st);
@@ -194,6 +230,7 @@ static void run(const struct opts *o, struct schemas *ss, struct snapshot *snap,
 		if (stopping)
 			break;
 	}
+	bulk_close(b);
 }
 
 int main(int argc, char **argv)

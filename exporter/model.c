@@ -40,6 +40,23 @@ void snapshot_reset(struct snapshot *snap)
 	snap->self.nsamples = 0;
 }
 
+/* Where the snapshot ends now, to cut it back to (a cgroup that vanished) */
+void snapshot_mark(const struct snapshot *s, struct snapshot_mark *m)
+{
+	*m = (struct snapshot_mark){ s->n_cgroups, s->n_files,	 s->n_samples,
+				     s->n_hists,   s->n_buckets, s->n_strs };
+}
+
+void snapshot_rollback(struct snapshot *s, const struct snapshot_mark *m)
+{
+	s->n_cgroups = m->cgroups;
+	s->n_files = m->files;
+	s->n_samples = m->samples;
+	s->n_hists = m->hists;
+	s->n_buckets = m->buckets;
+	s->n_strs = m->strs;
+}
+
 void snapshot_free(struct snapshot *snap)
 {
 	free(snap->cgroups);

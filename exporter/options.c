@@ -53,6 +53,11 @@ static const char usage_text[] =
 	"      --files LIST       standard files to read, comma separated, each one\n"
 	"                         with a schema (default: every file with a built-in\n"
 	"                         schema); bpf.* files are always read\n"
+	"      --read MODE        how to read the tree: 'bulk', every cgroup in one\n"
+	"                         read by a BPF program (CAP_BPF, BTF; the files it\n"
+	"                         does not hold are read per file); 'files', each\n"
+	"                         file of each cgroup; 'auto' (default), bulk where\n"
+	"                         it loads, else files\n"
 	"      --schemas DIR      read DIR/*.schema too (views/SCHEMA.md); a schema\n"
 	"                         of a file already known replaces it; repeatable\n"
 	"      --queue-size SIZE  bytes of request bodies (as sent: compressed for\n"
@@ -245,6 +250,7 @@ static const struct option longopts[] = {
 	{ "root", required_argument, NULL, 'r' },
 	{ "mirror", required_argument, NULL, 'm' },
 	{ "files", required_argument, NULL, 'f' },
+	{ "read", required_argument, NULL, 'B' },
 	{ "schemas", required_argument, NULL, 's' },
 	{ "queue-size", required_argument, NULL, 'q' },
 	{ "batch", required_argument, NULL, 'b' },
@@ -254,6 +260,17 @@ static const struct option longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
+
+static enum read_mode read_mode(const char *arg)
+{
+	if (!strcmp(arg, "auto"))
+		return READ_AUTO;
+	if (!strcmp(arg, "bulk"))
+		return READ_BULK;
+	if (!strcmp(arg, "files"))
+		return READ_FILES;
+	usage_error("--read '%s': want auto, bulk or files", arg);
+}
 
 static void option(struct opts *o, int c, char *arg)
 {
@@ -291,6 +308,9 @@ static void option(struct opts *o, int c, char *arg)
 		break;
 	case 'f':
 		set_files(o, arg);
+		break;
+	case 'B':
+		o->read = read_mode(arg);
 		break;
 	case 's':
 		if (o->nschema_dirs == MAX_SCHEMA_DIRS)

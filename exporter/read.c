@@ -2,9 +2,13 @@
 /* Read one file of a cgroup (or of its bpffs mirror) whole: a regular file
  * of at most READ_MAX bytes. Anything else (a FIFO that would block, a
  * device that never ends) is refused unread. bpf seq files say size 0, so
- * the bound is on the bytes read.
+ * the bound is on the bytes read. A reader reads a cgroup's files into the
+ * model and counts what fails.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,4 +69,64 @@ const char *read_error(int err)
 	if (err == -READ_TOO_LONG)
 		return "longer than " READ_MAX_TEXT;
 	return strerror(-err);
+}
+
+/* Report once and count file NAME that read_file_at() failed with ERR */
+static void read_failed(struct cgreader *r, const char *name, int err)
+{
+	char where[PATH_MAX + 256];
+
+	snprintf(where, sizeof(where), "%s%s%s", r->path,
+		 r->plen > 1 ? "/" : "", name);
+	if (err == -READ_NOT_REGULAR || err == -READ_TOO_LONG) {
+		r->st->files_skipped++;
+		warn_once(where, "%s: %s, skipped (reported once)", where,
+			  read_error(err));
+		return;
+	}
+	r->st->read_errors++;
+	warn_once(where, "cannot read %s: %s (reported once)", where,
+		  read_error(err));
+}
+
+/* -1 when the cgroup vanished under us */
+int reader_file(struct cgreader *r, int dfd, const char *name, struct schema *s)
+{
+	size_t len;
+	int err = read_file_at(dfd, name, &r->buf, &r->cap, &len);
+
+	if (err == -ENOENT || err == -ENODEV)
+		return -1;
+	if (err) {
+		read_failed(r, name, err);
+		return 0;
+	}
+	model_file(r->snap, r->ss, s, r->buf, len, r->path, name, r->st);
+	r->st->files++;
+	return 0;
+}
+
+/* The bpf.* files of directory MFD: a cgroup's, or its mirror's (whose
+ * directories are the mirrors of child cgroups); other files are not opened
+ */
+int reader_views(struct cgreader *r, int mfd)
+{
+	DIR *d = fdopendir(dup(mfd));
+	struct dirent *e;
+	int ret = 0;
+
+	if (!d)
+		return 0;
+	while (ret == 0 && (e = readdir(d))) {
+		if (strncmp(e->d_name, "bpf.", 4) || e->d_type == DT_DIR)
+			continue;
+		if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
+			read_failed(r, e->d_name, -READ_NOT_REGULAR);
+		else
+			ret = reader_file(
+				r, mfd, e->d_name,
+				schema_for_unknown_file(r->ss, e->d_name));
+	}
+	closedir(d);
+	return ret;
 }

@@ -30,34 +30,8 @@ struct walker {
 	const struct walk_opts *o;
 	struct wanted want[MAX_FILES];
 	size_t nwant;
-	struct schemas *ss;
-	struct snapshot *snap;
-	struct stats *st;
-	char path[PATH_MAX];
-	size_t plen;
-	char *buf;
-	size_t cap;
+	struct cgreader r;
 };
-
-struct marks {
-	size_t cgroups, files, samples, hists, buckets, strs;
-};
-
-static void mark(const struct snapshot *s, struct marks *m)
-{
-	*m = (struct marks){ s->n_cgroups, s->n_files,	 s->n_samples,
-			     s->n_hists,   s->n_buckets, s->n_strs };
-}
-
-static void rollback(struct snapshot *s, const struct marks *m)
-{
-	s->n_cgroups = m->cgroups;
-	s->n_files = m->files;
-	s->n_samples = m->samples;
-	s->n_hists = m->hists;
-	s->n_buckets = m->buckets;
-	s->n_strs = m->strs;
-}
 
 /* The schema of NAME if it is to be read, else NULL */
 static struct schema *selected(struct walker *w, const char *name)
@@ -65,74 +39,13 @@ static struct schema *selected(struct walker *w, const char *name)
 	size_t len;
 
 	if (!strncmp(name, "bpf.", 4))
-		return schema_for_unknown_file(w->ss, name);
+		return schema_for_unknown_file(w->r.ss, name);
 	len = strlen(name);
 	for (size_t i = 0; i < w->nwant; i++)
 		if (w->want[i].len == len &&
 		    !memcmp(w->want[i].name, name, len))
 			return w->want[i].s;
 	return NULL;
-}
-
-/* Report once and count file NAME that read_file_at() failed with ERR */
-static void read_failed(struct walker *w, const char *name, int err)
-{
-	char where[PATH_MAX + 256];
-
-	snprintf(where, sizeof(where), "%s%s%s", w->path,
-		 w->plen > 1 ? "/" : "", name);
-	if (err == -READ_NOT_REGULAR || err == -READ_TOO_LONG) {
-		w->st->files_skipped++;
-		warn_once(where, "%s: %s, skipped (reported once)", where,
-			  read_error(err));
-		return;
-	}
-	w->st->read_errors++;
-	warn_once(where, "cannot read %s: %s (reported once)", where,
-		  read_error(err));
-}
-
-/* -1 when the cgroup vanished under us */
-static int read_one(struct walker *w, int dfd, const char *name,
-		    struct schema *s)
-{
-	size_t len;
-	int err = read_file_at(dfd, name, &w->buf, &w->cap, &len);
-
-	if (err == -ENOENT || err == -ENODEV)
-		return -1;
-	if (err) {
-		read_failed(w, name, err);
-		return 0;
-	}
-	model_file(w->snap, w->ss, s, w->buf, len, w->path, name, w->st);
-	w->st->files++;
-	return 0;
-}
-
-/* The bpf.* files of the mirror directory MFD (its directories are the
- * mirrors of child cgroups; other files are not opened)
- */
-static int read_mirror(struct walker *w, int mfd)
-{
-	DIR *d = fdopendir(dup(mfd));
-	struct dirent *e;
-	int ret = 0;
-
-	if (!d)
-		return 0;
-	while (ret == 0 && (e = readdir(d))) {
-		if (strncmp(e->d_name, "bpf.", 4) || e->d_type == DT_DIR)
-			continue;
-		if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
-			read_failed(w, e->d_name, -READ_NOT_REGULAR);
-		else
-			ret = read_one(w, mfd, e->d_name,
-				       schema_for_unknown_file(w->ss,
-							       e->d_name));
-	}
-	closedir(d);
-	return ret;
 }
 
 struct child {
@@ -173,7 +86,7 @@ static int read_dir(struct walker *w, int dfd, struct children *kids, bool root)
 			kids->c[kids->n_c++].ino = e->d_ino;
 		} else if (e->d_type == DT_REG &&
 			   (s = selected(w, e->d_name))) {
-			ret = read_one(w, dfd, e->d_name, s);
+			ret = reader_file(&w->r, dfd, e->d_name, s);
 		}
 	}
 	closedir(d);
@@ -184,25 +97,25 @@ static void visit(struct walker *w, int dfd, int mfd, ino_t ino);
 
 static void descend(struct walker *w, int dfd, int mfd, struct child *c)
 {
-	size_t plen = w->plen, n = strlen(c->name);
+	size_t plen = w->r.plen, n = strlen(c->name);
 	int cfd, cmfd = -1;
 
-	if (plen + n + 2 > sizeof(w->path))
+	if (plen + n + 2 > sizeof(w->r.path))
 		return;
 	cfd = openat(dfd, c->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cfd < 0) {
-		w->st->vanished++;
+		w->r.st->vanished++;
 		return;
 	}
 	if (mfd >= 0)
 		cmfd = openat(mfd, c->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (plen > 1)
-		w->path[w->plen++] = '/';
-	memcpy(w->path + w->plen, c->name, n + 1);
-	w->plen += n;
+		w->r.path[w->r.plen++] = '/';
+	memcpy(w->r.path + w->r.plen, c->name, n + 1);
+	w->r.plen += n;
 	visit(w, cfd, cmfd, c->ino);
-	w->plen = plen;
-	w->path[plen] = '\0';
+	w->r.plen = plen;
+	w->r.path[plen] = '\0';
 	close(cfd);
 	if (cmfd >= 0)
 		close(cmfd);
@@ -210,27 +123,27 @@ static void descend(struct walker *w, int dfd, int mfd, struct child *c)
 
 static void visit(struct walker *w, int dfd, int mfd, ino_t ino)
 {
-	struct snapshot *snap = w->snap;
+	struct snapshot *snap = w->r.snap;
 	struct children kids = { 0 };
-	struct marks m;
+	struct snapshot_mark m;
 	size_t i;
 
-	mark(snap, &m);
+	snapshot_mark(snap, &m);
 	i = snap->n_cgroups;
 	*PUSH(snap, cgroups) = (struct cgrec){
 		.id = ino,
-		.path = snapshot_name(snap, w->path, w->plen),
+		.path = snapshot_name(snap, w->r.path, w->r.plen),
 		.file = snap->n_files,
 	};
 	if (read_dir(w, dfd, &kids, i == 0) ||
-	    (mfd >= 0 && read_mirror(w, mfd))) {
-		rollback(snap, &m);
-		w->st->vanished++;
+	    (mfd >= 0 && reader_views(&w->r, mfd))) {
+		snapshot_rollback(snap, &m);
+		w->r.st->vanished++;
 		free(kids.c);
 		return;
 	}
 	snap->cgroups[i].nfiles = snap->n_files - snap->cgroups[i].file;
-	w->st->cgroups++;
+	w->r.st->cgroups++;
 	for (size_t k = 0; k < kids.n_c; k++)
 		descend(w, dfd, mfd, &kids.c[k]);
 	free(kids.c);
@@ -289,7 +202,7 @@ int root_check(const char *root)
 /* ROOT's path inside the cgroup2 hierarchy ("" for the mount itself, or
  * when ROOT is not in it: then paths are relative to ROOT).
  */
-static const char *hierarchy_prefix(const char *root)
+const char *hierarchy_prefix(const char *root)
 {
 	static char real[PATH_MAX], mnt[PATH_MAX];
 	const char *m = cgroup2_mount();
@@ -311,28 +224,45 @@ static double now(clockid_t clk)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* A scrape starts: an empty snapshot stamped now; returns the start time
+ * for scrape_end()
+ */
+double scrape_begin(struct snapshot *snap, struct stats *st)
+{
+	snapshot_reset(snap);
+	snap->time_ns = now(CLOCK_REALTIME) * 1e9;
+	st->cgroups = st->files = 0;
+	return now(CLOCK_MONOTONIC);
+}
+
+void scrape_end(struct stats *st, double start)
+{
+	st->scrapes++;
+	st->scrape_seconds = now(CLOCK_MONOTONIC) - start;
+}
+
 /* The walker of one scrape: the selected files with their schemas */
 static void walker_init(struct walker *w, const struct walk_opts *o,
 			struct schemas *ss, struct snapshot *snap,
 			struct stats *st, const char *prefix)
 {
 	*w = (struct walker){ .o = o,
-			      .ss = ss,
-			      .snap = snap,
-			      .st = st,
-			      .buf = w->buf,
-			      .cap = w->cap };
+			      .r = { .ss = ss,
+				     .snap = snap,
+				     .st = st,
+				     .buf = w->r.buf,
+				     .cap = w->r.cap } };
 	for (size_t i = 0; i < o->nfiles; i++)
 		w->want[w->nwant++] = (struct wanted){
 			o->files[i], strlen(o->files[i]),
 			schema_for_unknown_file(ss, o->files[i])
 		};
-	w->plen = snprintf(w->path, sizeof(w->path), "%s",
+	w->r.plen = snprintf(w->r.path, sizeof(w->r.path), "%s",
 			   *prefix ? prefix : "/");
 }
 
 /* The mirror of the cgroup at PREFIX, or -1 (none, or not mirrored) */
-static int open_mirror(const char *mirror, const char *prefix)
+int open_mirror(const char *mirror, const char *prefix)
 {
 	char path[PATH_MAX * 2];
 
@@ -347,14 +277,11 @@ int collect(const struct walk_opts *o, struct schemas *ss,
 	    struct snapshot *snap, struct stats *st)
 {
 	static struct walker w;
-	double start = now(CLOCK_MONOTONIC);
+	double start = scrape_begin(snap, st);
 	const char *prefix = hierarchy_prefix(o->root);
 	int dfd, mfd;
 	struct stat sb;
 
-	snapshot_reset(snap);
-	snap->time_ns = now(CLOCK_REALTIME) * 1e9;
-	st->cgroups = st->files = 0;
 	dfd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || fstat(dfd, &sb)) {
 		fprintf(stderr, "cgview-exporter: --root %s: %s\n", o->root,
@@ -367,7 +294,6 @@ int collect(const struct walk_opts *o, struct schemas *ss,
 	close(dfd);
 	if (mfd >= 0)
 		close(mfd);
-	st->scrapes++;
-	st->scrape_seconds = now(CLOCK_MONOTONIC) - start;
+	scrape_end(st, start);
 	return 0;
 }

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The bulk read: one cgroup_iter (order DESCENDANTS_PRE) walks a subtree
+ * and writes, for each cgroup, a struct bulk_rec (bulk_rec.h) of the
+ * numbers its standard files print, read from the kernel's own structures
+ * (CO-RE: 6.12 and 6.18 alike), into the array `recs`, slot by slot in
+ * walk order. Nothing goes to the seq_file, so one read() walks the whole
+ * subtree: a cgroup_iter cannot resume once its seq buffer (32 KiB) fills.
+ *
+ * The program is sleepable: the first cgroup of a walk, its root, is
+ * flushed with the rstat kfunc of the kernel, as reading cpu.stat does.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include "bulk_rec.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* set by bulk.c before loading */
+	__type(key, __u32);
+	__type(value, struct bulk_rec);
+} recs SEC(".maps");
+
+__u32 nrec; /* records written; bulk.c zeroes it before each walk */
+__u32 overflow; /* cgroups that found no free slot */
+
+extern void cgroup_rstat_flush(struct cgroup *cgrp) __ksym __weak; /* 6.12 */
+extern void css_rstat_flush(struct cgroup_subsys_state *css) __ksym __weak;
+
+#ifndef bpf_ksym_exists /* libbpf 1.1 lacks it */
+#define bpf_ksym_exists(sym) (!!(sym))
+#endif
+
+/* Kernels with CONFIG_SCHED_CORE (not the host's BTF, where vmlinux.h
+ * comes from)
+ */
+struct cgroup_base_stat___fi {
+	u64 forceidle_sum;
+} __attribute__((preserve_access_index));
+
+/* struct cgroup with the bpf_view series (kernel-patches/) */
+struct cgroup___view {
+	struct list_head views;
+} __attribute__((preserve_access_index));
+
+static __always_inline void flush(struct cgroup *cgrp)
+{
+	if (bpf_ksym_exists(css_rstat_flush))
+		css_rstat_flush(&cgrp->self);
+	else if (bpf_ksym_exists(cgroup_rstat_flush))
+		cgroup_rstat_flush(cgrp);
+}
+
+static __always_inline void cgroup_stat(struct bulk_rec *r, struct cgroup *cgrp)
+{
+	struct cgroup_subsys_state *css[BULK_SUBSYS] = {};
+	int dying[BULK_SUBSYS] = {};
+	__u32 n = bpf_core_field_size(cgrp->subsys) / sizeof(css[0]);
+
+	if (n > BULK_SUBSYS)
+		n = BULK_SUBSYS;
+	bpf_probe_read_kernel(css, n * sizeof(css[0]) & 0xff, &cgrp->subsys);
+	bpf_probe_read_kernel(dying, n * sizeof(dying[0]) & 0xff,
+			      &cgrp->nr_dying_subsys);
+	r->nr_descendants = BPF_CORE_READ(cgrp, nr_descendants);
+	r->nr_dying_descendants = BPF_CORE_READ(cgrp, nr_dying_descendants);
+	for (int i = 0; i < BULK_SUBSYS; i++) {
+		r->dying_subsys[i] = dying[i];
+		if (!css[i])
+			continue;
+		r->css |= 1u << i;
+		r->subsys[i] = BPF_CORE_READ(css[i], nr_descendants) + 1;
+	}
+}
+
+static __always_inline void cpu_stat(struct bulk_rec *r, struct cgroup *cgrp)
+{
+	/* The root's cpu.stat sums every CPU's kcpustat (per-CPU symbols
+	 * that kallsyms lacks without CONFIG_KALLSYMS_ALL): bulk_model.c
+	 * reads that one file.
+	 */
+	if (r->flags & BULK_ROOT)
+		return;
+	r->sum_exec = BPF_CORE_READ(cgrp, bstat.cputime.sum_exec_runtime);
+	r->utime = BPF_CORE_READ(cgrp, bstat.cputime.utime);
+	r->stime = BPF_CORE_READ(cgrp, bstat.cputime.stime);
+	if (bpf_core_field_exists(cgrp->bstat.ntime))
+		r->ntime = BPF_CORE_READ(cgrp, bstat.ntime);
+	struct cgroup_base_stat___fi *fi = (void *)&cgrp->bstat;
+
+	if (bpf_core_field_exists(fi->forceidle_sum))
+		r->forceidle = BPF_CORE_READ(fi, forceidle_sum);
+	r->prev_utime = BPF_CORE_READ(cgrp, prev_cputime.utime);
+	r->prev_stime = BPF_CORE_READ(cgrp, prev_cputime.stime);
+}
+
+static __always_inline void cpu_bandwidth(struct bulk_rec *r,
+					  struct task_group *tg)
+{
+	if (!tg || !bpf_core_field_exists(tg->cfs_bandwidth))
+		return;
+	r->nr_periods = BPF_CORE_READ(tg, cfs_bandwidth.nr_periods);
+	r->nr_throttled = BPF_CORE_READ(tg, cfs_bandwidth.nr_throttled);
+	r->throttled_ns = BPF_CORE_READ(tg, cfs_bandwidth.throttled_time);
+	r->nr_bursts = BPF_CORE_READ(tg, cfs_bandwidth.nr_burst);
+	r->burst_ns = BPF_CORE_READ(tg, cfs_bandwidth.burst_time);
+}
+
+#define MEV(r, memcg, ours, theirs)                                            \
+	do {                                                                   \
+		if (bpf_core_enum_value_exists(enum memcg_memory_event,        \
+					       theirs))                        \
+			(r)->mev[ours] = BPF_CORE_READ(                        \
+				memcg,                                         \
+				memory_events[bpf_core_enum_value(             \
+						      enum memcg_memory_event, \
+						      theirs)]                 \
+					.counter);                             \
+	} while (0)
+
+static __always_inline void memory(struct bulk_rec *r, struct mem_cgroup *m)
+{
+	if (!m)
+		return;
+	r->mem = BPF_CORE_READ(m, memory.usage.counter);
+	r->mem_max = BPF_CORE_READ(m, memory.max);
+	r->mem_peak = BPF_CORE_READ(m, memory.watermark);
+	r->swap = BPF_CORE_READ(m, swap.usage.counter);
+	r->swap_max = BPF_CORE_READ(m, swap.max);
+	r->swap_peak = BPF_CORE_READ(m, swap.watermark);
+	MEV(r, m, BULK_MEV_LOW, MEMCG_LOW);
+	MEV(r, m, BULK_MEV_HIGH, MEMCG_HIGH);
+	MEV(r, m, BULK_MEV_MAX, MEMCG_MAX);
+	MEV(r, m, BULK_MEV_OOM, MEMCG_OOM);
+	MEV(r, m, BULK_MEV_OOM_KILL, MEMCG_OOM_KILL);
+	MEV(r, m, BULK_MEV_OOM_GROUP_KILL, MEMCG_OOM_GROUP_KILL);
+	MEV(r, m, BULK_MEV_SWAP_HIGH, MEMCG_SWAP_HIGH);
+	MEV(r, m, BULK_MEV_SWAP_MAX, MEMCG_SWAP_MAX);
+	MEV(r, m, BULK_MEV_SWAP_FAIL, MEMCG_SWAP_FAIL);
+}
+
+static __always_inline void pids(struct bulk_rec *r, struct pids_cgroup *p)
+{
+	if (!p)
+		return;
+	r->pids = BPF_CORE_READ(p, counter.counter);
+	r->pids_max = BPF_CORE_READ(p, limit.counter);
+	r->pids_peak = BPF_CORE_READ(p, watermark);
+	r->pids_ev_max = BPF_CORE_READ(p, events[0].counter);
+	r->pids_ev_local_forkfail = BPF_CORE_READ(p, events_local[1].counter);
+}
+
+/* The css of subsystem ID (an enum cgroup_subsys_id name), or NULL */
+#define CSS(cgrp, id)                                                         \
+	(bpf_core_enum_value_exists(enum cgroup_subsys_id, id) ?              \
+		 (void *)BPF_CORE_READ(cgrp,                                  \
+				       subsys[bpf_core_enum_value(            \
+					       enum cgroup_subsys_id, id)]) : \
+		 NULL)
+
+static __always_inline void views(struct bulk_rec *r, struct cgroup *cgrp)
+{
+	struct cgroup___view *v = (void *)cgrp;
+
+	if (bpf_core_field_exists(v->views) &&
+	    BPF_CORE_READ(v, views.next) != &v->views)
+		r->flags |= BULK_VIEWS;
+}
+
+static __always_inline void fill(struct bulk_rec *r, struct cgroup *cgrp)
+{
+	struct kernfs_node *kn = BPF_CORE_READ(cgrp, kn);
+	struct cgroup *parent =
+		BPF_CORE_READ(cgrp, self.parent) ?
+			BPF_CORE_READ(cgrp, self.parent, cgroup) :
+			NULL;
+	long n;
+
+	__builtin_memset(r, 0, offsetof(struct bulk_rec, name));
+	r->id = BPF_CORE_READ(kn, id);
+	r->parent = parent ? BPF_CORE_READ(parent, kn, id) : 0;
+	if (!parent)
+		r->flags |= BULK_ROOT;
+	n = bpf_probe_read_kernel_str(r->name, sizeof(r->name),
+				      BPF_CORE_READ(kn, name));
+	r->name_len = n > 0 ? n - 1 : 0;
+	cgroup_stat(r, cgrp);
+	cpu_stat(r, cgrp);
+	cpu_bandwidth(r, CSS(cgrp, cpu_cgrp_id));
+	memory(r, CSS(cgrp, memory_cgrp_id));
+	pids(r, CSS(cgrp, pids_cgrp_id));
+	views(r, cgrp);
+}
+
+SEC("iter.s/cgroup")
+int bulk(struct bpf_iter__cgroup *ctx)
+{
+	struct cgroup *cgrp = ctx->cgroup;
+	struct bulk_rec *r;
+	__u32 i = nrec;
+
+	if (!cgrp)
+		return 0;
+	if (i == 0)
+		flush(cgrp);
+	r = bpf_map_lookup_elem(&recs, &i);
+	if (!r) {
+		overflow++;
+		return 0;
+	}
+	nrec = i + 1;
+	fill(r, cgrp);
+	return 0;
+}

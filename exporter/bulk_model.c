@@ -1,0 +1,760 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The bulk read's records into the snapshot. Each cgroup's path is its
+ * parent's and its name. A standard file whose keys the records hold
+ * becomes samples without a read: what the file prints (its keys, in its
+ * order, and whether a cgroup has it at all) is learned by reading it once
+ * per kind of cgroup (the root or not, and which controllers it has), so
+ * the snapshot is the one the per-file walk makes. Other files, and bpf.*
+ * files (a cgroup's own, the kernel says which have them; or in the bpffs
+ * mirror), are read per file.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/btf.h>
+
+#include "exporter.h"
+
+/* What a key's value is computed from (struct bulk_rec) */
+enum field {
+	F_NR_DESC,
+	F_NR_DYING,
+	F_USAGE,
+	F_USER,
+	F_SYSTEM,
+	F_NICE,
+	F_FORCEIDLE,
+	F_PERIODS,
+	F_THROTTLED,
+	F_THROTTLED_USEC,
+	F_BURSTS,
+	F_BURST_USEC,
+	F_MEM,
+	F_MEM_MAX,
+	F_MEM_PEAK,
+	F_SWAP,
+	F_SWAP_MAX,
+	F_SWAP_PEAK,
+	F_PIDS,
+	F_PIDS_MAX,
+	F_PIDS_PEAK,
+	F_PIDS_EV_MAX,
+	F_MEV,
+	F_SUBSYS = F_MEV + BULK_MEV_N,
+	F_DYING_SUBSYS = F_SUBSYS + BULK_SUBSYS,
+};
+
+struct fkey {
+	const char *key;
+	int field;
+};
+
+/* The files the records hold, and their keys */
+static const struct fkey cpu_stat[] = {
+	{ "usage_usec", F_USAGE },
+	{ "user_usec", F_USER },
+	{ "system_usec", F_SYSTEM },
+	{ "nice_usec", F_NICE },
+	{ "core_sched.force_idle_usec", F_FORCEIDLE },
+	{ "nr_periods", F_PERIODS },
+	{ "nr_throttled", F_THROTTLED },
+	{ "throttled_usec", F_THROTTLED_USEC },
+	{ "nr_bursts", F_BURSTS },
+	{ "burst_usec", F_BURST_USEC },
+	{ NULL },
+};
+
+static const struct fkey memory_events[] = {
+	{ "low", F_MEV + BULK_MEV_LOW },
+	{ "high", F_MEV + BULK_MEV_HIGH },
+	{ "max", F_MEV + BULK_MEV_MAX },
+	{ "oom", F_MEV + BULK_MEV_OOM },
+	{ "oom_kill", F_MEV + BULK_MEV_OOM_KILL },
+	{ "oom_group_kill", F_MEV + BULK_MEV_OOM_GROUP_KILL },
+	{ NULL },
+};
+
+static const struct fkey swap_events[] = {
+	{ "high", F_MEV + BULK_MEV_SWAP_HIGH },
+	{ "max", F_MEV + BULK_MEV_SWAP_MAX },
+	{ "fail", F_MEV + BULK_MEV_SWAP_FAIL },
+	{ NULL },
+};
+
+static const struct fkey pids_events[] = { { "max", F_PIDS_EV_MAX }, { NULL } };
+
+#define VALUE(f) ((const struct fkey[]){ { ".", f }, { NULL } })
+
+static const struct {
+	const char *file;
+	const struct fkey *keys; /* NULL: cgroup.stat's, by subsystem name */
+} covered[] = {
+	{ "cgroup.stat", NULL },
+	{ "cpu.stat", cpu_stat },
+	{ "memory.current", VALUE(F_MEM) },
+	{ "memory.max", VALUE(F_MEM_MAX) },
+	{ "memory.peak", VALUE(F_MEM_PEAK) },
+	{ "memory.swap.current", VALUE(F_SWAP) },
+	{ "memory.swap.max", VALUE(F_SWAP_MAX) },
+	{ "memory.swap.peak", VALUE(F_SWAP_PEAK) },
+	{ "memory.events", memory_events },
+	{ "memory.swap.events", swap_events },
+	{ "pids.current", VALUE(F_PIDS) },
+	{ "pids.max", VALUE(F_PIDS_MAX) },
+	{ "pids.peak", VALUE(F_PIDS_PEAK) },
+	{ "pids.events", pids_events },
+};
+
+/* What a kind of cgroup shows of one file */
+enum lstate { L_ABSENT, L_BULK, L_FILE };
+#define LKEYS 64
+struct layout {
+	uint32_t kind; /* the root or not, and its controllers */
+	enum lstate state;
+	size_t n;
+	struct {
+		struct smetric *m;
+		int field;
+	} k[LKEYS];
+};
+
+struct wfile {
+	const char *name;
+	struct schema *s;
+	const struct fkey *keys; /* NULL: not in the records */
+	bool cgstat; /* cgroup.stat */
+	struct layout *lay;
+	size_t nlay, cap_lay;
+};
+
+struct pathent {
+	uint64_t id;
+	uint32_t rel, len; /* in paths: relative to --root, "" for it */
+	bool skip; /* path too long: the subtree is not exported */
+};
+
+struct model {
+	struct wfile f[MAX_FILES];
+	size_t nf;
+	int ssid[BULK_SUBSYS + 1]; /* by subsystem name: see ssid_of() */
+	char ssname[BULK_SUBSYS][32];
+	long page;
+	bool pids_local; /* mounted with pids_localevents */
+	/* per scrape */
+	struct cgreader r;
+	const char *prefix;
+	int rootfd, mirrorfd;
+	struct pathent *ids;
+	size_t cap_ids, nids;
+	char *paths;
+	size_t n_paths, cap_paths;
+	char **mirrored; /* sorted relative paths with bpf.* files */
+	size_t nmirrored, cap_mirrored;
+	bool failed;
+};
+
+/* Subsystem ids by name, from the kernel's enum cgroup_subsys_id */
+static void subsystems(struct model *mo)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	const struct btf_enum *e;
+	const char *n;
+	int id;
+
+	id = btf ? btf__find_by_name_kind(btf, "cgroup_subsys_id",
+					  BTF_KIND_ENUM) :
+		   -1;
+	if (id < 0) {
+		btf__free(btf);
+		return;
+	}
+	t = btf__type_by_id(btf, id);
+	e = btf_enum(t);
+	for (int i = 0; i < btf_vlen(t); i++, e++) {
+		n = btf__name_by_offset(btf, e->name_off);
+		if (e->val < 0 || e->val >= BULK_SUBSYS ||
+		    !strstr(n, "_cgrp_id"))
+			continue;
+		snprintf(mo->ssname[e->val], sizeof(mo->ssname[0]), "%.*s",
+			 (int)(strstr(n, "_cgrp_id") - n), n);
+	}
+	btf__free(btf);
+}
+
+/* The subsystem N names (nr_subsys_N in cgroup.stat), or -1 */
+static int ssid_of(const struct model *mo, const char *n, size_t len)
+{
+	for (int i = 0; i < BULK_SUBSYS; i++)
+		if (strlen(mo->ssname[i]) == len &&
+		    !memcmp(mo->ssname[i], n, len))
+			return i;
+	return -1;
+}
+
+static bool pids_localevents(const char *root)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/self/mounts", "r");
+	bool local = false;
+
+	(void)root;
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, " cgroup2 ") &&
+		    strstr(line, "pids_localevents"))
+			local = true;
+	if (f)
+		fclose(f);
+	return local;
+}
+
+static void model_init(struct model *mo, const struct walk_opts *o,
+		       struct schemas *ss)
+{
+	mo->nf = 0;
+	for (size_t i = 0; i < o->nfiles; i++) {
+		struct wfile *w = &mo->f[mo->nf++];
+
+		*w = (struct wfile){ .name = o->files[i],
+				     .s = schema_for_unknown_file(
+					     ss, o->files[i]) };
+		for (size_t c = 0; c < sizeof(covered) / sizeof(covered[0]);
+		     c++) {
+			if (strcmp(covered[c].file, w->name))
+				continue;
+			w->keys = covered[c].keys;
+			w->cgstat = !covered[c].keys;
+		}
+	}
+	subsystems(mo);
+	mo->page = sysconf(_SC_PAGESIZE);
+	mo->pids_local = pids_localevents(o->root);
+}
+
+/* The field of KEY in file W, or -1 */
+static int field_of(const struct model *mo, const struct wfile *w,
+		    const char *key, size_t len)
+{
+	static const struct {
+		const char *prefix;
+		int base;
+	} per_ss[] = { { "nr_subsys_", F_SUBSYS },
+		       { "nr_dying_subsys_", F_DYING_SUBSYS } };
+	size_t n;
+	int ss;
+
+	if (!w->cgstat) {
+		for (const struct fkey *k = w->keys; k && k->key; k++)
+			if (strlen(k->key) == len && !memcmp(k->key, key, len))
+				return k->field;
+		return -1;
+	}
+	if (len == 14 && !memcmp(key, "nr_descendants", len))
+		return F_NR_DESC;
+	if (len == 20 && !memcmp(key, "nr_dying_descendants", len))
+		return F_NR_DYING;
+	for (size_t i = 0; i < 2; i++) {
+		n = strlen(per_ss[i].prefix);
+		if (len > n && !memcmp(key, per_ss[i].prefix, n) &&
+		    (ss = ssid_of(mo, key + n, len - n)) >= 0)
+			return per_ss[i].base + ss;
+	}
+	return -1;
+}
+
+/* cputime_adjust(): user and system time scaled to the runtime, never
+ * below what the cgroup's cpu.stat showed last (prev_cputime)
+ */
+static void adjust(const struct bulk_rec *r, uint64_t *ut, uint64_t *st)
+{
+	uint64_t rtime = r->sum_exec, stime = r->stime, utime = r->utime;
+
+	if (r->prev_stime + r->prev_utime >= rtime) {
+		*ut = r->prev_utime;
+		*st = r->prev_stime;
+		return;
+	}
+	if (stime == 0)
+		stime = 0;
+	else if (utime == 0)
+		stime = rtime;
+	else
+		stime = (unsigned __int128)stime * rtime / (stime + utime);
+	if (stime > rtime)
+		stime = rtime;
+	if (stime < r->prev_stime)
+		stime = r->prev_stime;
+	utime = rtime - stime;
+	if (utime < r->prev_utime) {
+		utime = r->prev_utime;
+		stime = rtime - utime;
+	}
+	*ut = utime;
+	*st = stime;
+}
+
+/* A page counter's limit as memory.max prints it: "max" is none */
+static double pages(const struct model *mo, uint64_t v, bool limit)
+{
+	if (limit && v == (uint64_t)(INT64_MAX / mo->page))
+		return INFINITY;
+	return (double)(v * mo->page);
+}
+
+static double pids_limit(int64_t v)
+{
+	return v >= 4 * 1024 * 1024 + 1 ? INFINITY : (double)v; /* PIDS_MAX */
+}
+
+/* The value FIELD has in the file's text */
+static double value(const struct model *mo, const struct bulk_rec *r, int field,
+		    const uint64_t *ut, const uint64_t *st)
+{
+	switch (field) {
+	case F_NR_DESC:
+		return r->nr_descendants;
+	case F_NR_DYING:
+		return r->nr_dying_descendants;
+	case F_USAGE:
+		return r->sum_exec / 1000;
+	case F_USER:
+		return *ut / 1000;
+	case F_SYSTEM:
+		return *st / 1000;
+	case F_NICE:
+		return r->ntime / 1000;
+	case F_FORCEIDLE:
+		return r->forceidle / 1000;
+	case F_PERIODS:
+		return (int)r->nr_periods;
+	case F_THROTTLED:
+		return (int)r->nr_throttled;
+	case F_BURSTS:
+		return (int)r->nr_bursts;
+	case F_THROTTLED_USEC:
+		return r->throttled_ns / 1000;
+	case F_BURST_USEC:
+		return r->burst_ns / 1000;
+	case F_MEM:
+		return pages(mo, r->mem, false);
+	case F_MEM_MAX:
+		return pages(mo, r->mem_max, true);
+	case F_MEM_PEAK:
+		return pages(mo, r->mem_peak, false);
+	case F_SWAP:
+		return pages(mo, r->swap, false);
+	case F_SWAP_MAX:
+		return pages(mo, r->swap_max, true);
+	case F_SWAP_PEAK:
+		return pages(mo, r->swap_peak, false);
+	case F_PIDS:
+		return r->pids;
+	case F_PIDS_MAX:
+		return pids_limit(r->pids_max);
+	case F_PIDS_PEAK:
+		return r->pids_peak;
+	case F_PIDS_EV_MAX:
+		return mo->pids_local ? r->pids_ev_local_forkfail :
+					r->pids_ev_max;
+	}
+	if (field < F_SUBSYS)
+		return r->mev[field - F_MEV];
+	if (field < F_DYING_SUBSYS)
+		return r->subsys[field - F_SUBSYS];
+	return r->dying_subsys[field - F_DYING_SUBSYS];
+}
+
+static struct layout *layout_find(struct wfile *w, uint32_t kind)
+{
+	for (size_t i = 0; i < w->nlay; i++)
+		if (w->lay[i].kind == kind)
+			return &w->lay[i];
+	return NULL;
+}
+
+static struct layout *layout_add(struct wfile *w, uint32_t kind,
+				 enum lstate state)
+{
+	struct layout *l;
+
+	w->lay = grow(w->lay, &w->cap_lay, w->nlay + 1, sizeof(*w->lay));
+	l = &w->lay[w->nlay++];
+	*l = (struct layout){ .kind = kind, .state = state };
+	return l;
+}
+
+struct learning {
+	struct model *mo;
+	struct wfile *w;
+	struct layout *l;
+	const char *bad; /* a key the records lack */
+	size_t badlen;
+};
+
+static void learn_item(void *ctx, const struct item *it)
+{
+	struct learning *c = ctx;
+	struct layout *l = c->l;
+	int field = field_of(c->mo, c->w, it->key, it->keylen);
+	struct smetric *m;
+	bool added;
+
+	if (c->bad)
+		return;
+	if (it->sub || field < 0 || l->n == LKEYS) {
+		c->bad = it->key;
+		c->badlen = it->sub ? (size_t)(it->sub - it->key) : it->keylen;
+		return;
+	}
+	m = schema_lookup(c->mo->r.ss, c->w->s, it->key, it->keylen, &added);
+	if (added)
+		c->mo->r.st->unknown_keys++;
+	if (!m || m->type == MT_HISTOGRAM) {
+		c->bad = it->key;
+		c->badlen = it->keylen;
+		return;
+	}
+	l->k[l->n].m = m;
+	l->k[l->n++].field = field;
+}
+
+static void learn_error(void *ctx, int line, const char *why)
+{
+	struct learning *c = ctx;
+
+	(void)line, (void)why;
+	c->bad = c->bad ? c->bad : "(a malformed line)";
+	c->badlen = strlen(c->bad);
+}
+
+/* File W from the record: its samples, as the file would give them */
+static void emit(struct model *mo, const struct layout *l,
+		 const struct wfile *w, const struct bulk_rec *r)
+{
+	struct snapshot *snap = mo->r.snap;
+	struct frec *f = PUSH(snap, files);
+	uint64_t ut, st;
+
+	*f = (struct frec){ .s = w->s,
+			    .sample = snap->n_samples,
+			    .nsamples = l->n };
+	adjust(r, &ut, &st);
+	for (size_t i = 0; i < l->n; i++)
+		*PUSH(snap, samples) = (struct sample){
+			.m = l->k[i].m,
+			.value = value(mo, r, l->k[i].field, &ut, &st) /
+				 l->k[i].m->div
+		};
+	mo->r.st->files++;
+}
+
+/* Is the cgroup of directory DFD still there? */
+static bool alive(int dfd)
+{
+	return !faccessat(dfd, "cgroup.controllers", F_OK, 0);
+}
+
+/* First sight of file W in a cgroup of this KIND: read it, learn whether
+ * the kind has it and whether the record holds its keys. -1: vanished
+ */
+static int learn(struct model *mo, struct wfile *w, const struct bulk_rec *r,
+		 uint32_t kind, int dfd)
+{
+	struct learning c = { .mo = mo, .w = w };
+	size_t len;
+	int err = read_file_at(dfd, w->name, &mo->r.buf, &mo->r.cap, &len);
+
+	if (err == -ENOENT || err == -ENODEV) {
+		if (!alive(dfd))
+			return -1;
+		layout_add(w, kind, L_ABSENT);
+		return 0;
+	}
+	if (err)
+		return reader_file(&mo->r, dfd, w->name, w->s);
+	c.l = layout_add(w, kind, L_BULK);
+	if (w->keys || w->cgstat)
+		parse_text(mo->r.buf, len, learn_item, learn_error, &c);
+	else
+		c.bad = "";
+	if (!c.bad)
+		return emit(mo, c.l, w, r), 0;
+	c.l->state = L_FILE;
+	if (*c.bad)
+		warn_once(w->name,
+			  "bulk read: %s has '%.*s', which the bulk records "
+			  "lack: it is read per file",
+			  w->name, (int)c.badlen, c.bad);
+	model_file(mo->r.snap, mo->r.ss, w->s, mo->r.buf, len, mo->r.path,
+		   w->name, mo->r.st);
+	mo->r.st->files++;
+	return 0;
+}
+
+/* The entry of cgroup ID in this scrape's table (open addressing) */
+static struct pathent *slot(struct model *mo, uint64_t id)
+{
+	size_t i = (id * 0x9e3779b97f4a7c15ull) & (mo->cap_ids - 1);
+
+	while (mo->ids[i].id && mo->ids[i].id != id)
+		i = (i + 1) & (mo->cap_ids - 1);
+	return &mo->ids[i];
+}
+
+static void ids_grow(struct model *mo)
+{
+	struct pathent *old = mo->ids;
+	size_t cap = mo->cap_ids;
+
+	mo->cap_ids = cap ? cap * 2 : 4096;
+	mo->ids = xcalloc(mo->cap_ids, sizeof(*mo->ids));
+	for (size_t i = 0; i < cap; i++)
+		if (old[i].id)
+			*slot(mo, old[i].id) = old[i];
+	free(old);
+}
+
+static const char *rel(const struct model *mo, const struct pathent *p)
+{
+	return p->len ? mo->paths + p->rel : ".";
+}
+
+/* Record R's path, from its parent's; NULL when it is not exported (its
+ * path is longer than PATH_MAX, or its parent's was)
+ */
+static struct pathent *path_of(struct model *mo, const struct bulk_rec *r)
+{
+	struct pathent *parent = NULL, *p;
+	size_t len = 0, plen = strlen(mo->prefix);
+
+	if (mo->nids) {
+		parent = slot(mo, r->parent);
+		if (!parent->id || parent->skip)
+			return NULL;
+		len = parent->len + !!parent->len + r->name_len;
+	}
+	if ((mo->nids + 1) * 2 > mo->cap_ids)
+		ids_grow(mo);
+	if (parent)
+		parent = slot(mo, r->parent);
+	p = slot(mo, r->id);
+	*p = (struct pathent){ .id = r->id, .skip = plen + len + 2 > 4096 };
+	mo->nids++;
+	if (p->skip)
+		return NULL;
+	mo->paths = grow(mo->paths, &mo->cap_paths, mo->n_paths + len + 1, 1);
+	p->rel = mo->n_paths;
+	p->len = len;
+	if (parent && parent->len) {
+		memcpy(mo->paths + p->rel, mo->paths + parent->rel,
+		       parent->len);
+		mo->paths[p->rel + parent->len] = '/';
+	}
+	if (parent)
+		memcpy(mo->paths + p->rel + len - r->name_len, r->name,
+		       r->name_len);
+	mo->paths[p->rel + len] = '\0';
+	mo->n_paths += len + 1;
+	return p;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The mirror's directories that hold bpf.* files, relative to its root */
+static void mirror_scan(struct model *mo, int dfd, char *path, size_t len)
+{
+	DIR *d = fdopendir(dup(dfd));
+	struct dirent *e;
+	bool views = false;
+	int cfd;
+
+	while (d && (e = readdir(d))) {
+		if (e->d_type != DT_DIR) {
+			views |= !strncmp(e->d_name, "bpf.", 4);
+			continue;
+		}
+		if (e->d_name[0] == '.' ||
+		    len + strlen(e->d_name) + 2 > PATH_MAX)
+			continue;
+		cfd = openat(dfd, e->d_name,
+			     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cfd < 0)
+			continue;
+		snprintf(path + len, PATH_MAX - len, "%s%s", len ? "/" : "",
+			 e->d_name);
+		mirror_scan(mo, cfd, path, len + !!len + strlen(e->d_name));
+		path[len] = '\0';
+		close(cfd);
+	}
+	if (d)
+		closedir(d);
+	if (!views)
+		return;
+	mo->mirrored = grow(mo->mirrored, &mo->cap_mirrored, mo->nmirrored + 1,
+			    sizeof(*mo->mirrored));
+	mo->mirrored[mo->nmirrored++] = strdup(len ? path : ".");
+}
+
+static bool mirrored(const struct model *mo, const char *relpath)
+{
+	return mo->nmirrored && bsearch(&relpath, mo->mirrored, mo->nmirrored,
+					sizeof(*mo->mirrored), cmp_str);
+}
+
+/* The cgroup's directory, opened when first needed; -1: vanished */
+static int dir_of(struct model *mo, const struct pathent *p, int *dfd)
+{
+	if (*dfd < 0)
+		*dfd = openat(mo->rootfd, rel(mo, p),
+			      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return *dfd < 0 ? -1 : 0;
+}
+
+/* File W of the cgroup of R; -1: vanished */
+static int one_file(struct model *mo, struct wfile *w, const struct bulk_rec *r,
+		    const struct pathent *p, int *dfd)
+{
+	uint32_t kind = (r->flags & BULK_ROOT) << 16 | (r->css & 0xffff);
+	struct layout *l = layout_find(w, kind);
+
+	if (l && l->state == L_ABSENT)
+		return 0;
+	if (w->keys == cpu_stat && (r->flags & BULK_ROOT))
+		return dir_of(mo, p, dfd) ?
+			       -1 :
+			       reader_file(&mo->r, *dfd, w->name, w->s);
+	if (l && l->state == L_BULK)
+		return emit(mo, l, w, r), 0;
+	if (dir_of(mo, p, dfd))
+		return -1;
+	if (l)
+		return reader_file(&mo->r, *dfd, w->name, w->s);
+	return learn(mo, w, r, kind, *dfd);
+}
+
+/* The bpf.* files of the cgroup, in its directory and in the mirror */
+static int view_files(struct model *mo, const struct bulk_rec *r,
+		      const struct pathent *p, int *dfd)
+{
+	int mfd, ret = 0;
+
+	if ((r->flags & BULK_VIEWS) &&
+	    (dir_of(mo, p, dfd) || reader_views(&mo->r, *dfd)))
+		return -1;
+	if (mo->mirrorfd < 0 || !mirrored(mo, rel(mo, p)))
+		return 0;
+	mfd = openat(mo->mirrorfd, rel(mo, p),
+		     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd >= 0) {
+		ret = reader_views(&mo->r, mfd);
+		close(mfd);
+	}
+	return ret;
+}
+
+static void one_cgroup(struct model *mo, const struct bulk_rec *r)
+{
+	struct snapshot *snap = mo->r.snap;
+	struct pathent *p = path_of(mo, r);
+	struct snapshot_mark m;
+	int dfd = -1, ret = 0;
+	size_t i;
+
+	if (!p)
+		return;
+	mo->r.plen = snprintf(mo->r.path, sizeof(mo->r.path), "%s%s%s",
+			      mo->prefix, p->len ? "/" : "",
+			      p->len ? rel(mo, p) : "");
+	if (!mo->r.plen)
+		mo->r.plen = snprintf(mo->r.path, sizeof(mo->r.path), "/");
+	snapshot_mark(snap, &m);
+	i = snap->n_cgroups;
+	*PUSH(snap, cgroups) = (struct cgrec){
+		.id = r->id,
+		.path = snapshot_name(snap, mo->r.path, mo->r.plen),
+		.file = snap->n_files,
+	};
+	for (size_t f = 0; f < mo->nf && !ret; f++)
+		ret = one_file(mo, &mo->f[f], r, p, &dfd);
+	if (!ret)
+		ret = view_files(mo, r, p, &dfd);
+	if (dfd >= 0)
+		close(dfd);
+	if (ret) {
+		snapshot_rollback(snap, &m);
+		mo->r.st->vanished++;
+		return;
+	}
+	snap->cgroups[i].nfiles = snap->n_files - snap->cgroups[i].file;
+	mo->r.st->cgroups++;
+}
+
+static void on_batch(void *ctx, const struct bulk_rec *recs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		one_cgroup(ctx, &recs[i]);
+}
+
+/* This scrape's state: root, mirror, path table */
+static void scrape_start(struct model *mo, const struct walk_opts *o,
+			 struct snapshot *snap, struct stats *st)
+{
+	char path[PATH_MAX] = "";
+
+	mo->r.snap = snap;
+	mo->r.st = st;
+	mo->prefix = hierarchy_prefix(o->root);
+	mo->rootfd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	mo->mirrorfd = open_mirror(o->mirror, mo->prefix);
+	if (mo->cap_ids)
+		memset(mo->ids, 0, mo->cap_ids * sizeof(*mo->ids));
+	mo->nids = mo->n_paths = 0;
+	for (size_t i = 0; i < mo->nmirrored; i++)
+		free(mo->mirrored[i]);
+	mo->nmirrored = 0;
+	if (mo->mirrorfd >= 0)
+		mirror_scan(mo, mo->mirrorfd, path, 0);
+	qsort(mo->mirrored, mo->nmirrored, sizeof(*mo->mirrored), cmp_str);
+}
+
+/* One scrape through the bulk read into SNAP; -1 when it failed (the
+ * caller falls back to the per-file walk)
+ */
+int bulk_collect(struct bulk *b, const struct walk_opts *o, struct schemas *ss,
+		 struct snapshot *snap, struct stats *st)
+{
+	static struct model mo;
+	double start = scrape_begin(snap, st);
+	int err;
+
+	if (!mo.r.ss) {
+		mo.r.ss = ss;
+		model_init(&mo, o, ss);
+	}
+	scrape_start(&mo, o, snap, st);
+	if (mo.rootfd < 0) {
+		fprintf(stderr, "cgview-exporter: --root %s: %s\n", o->root,
+			strerror(errno));
+		return -1;
+	}
+	err = bulk_walk(b, on_batch, &mo);
+	close(mo.rootfd);
+	if (mo.mirrorfd >= 0)
+		close(mo.mirrorfd);
+	if (err) {
+		fprintf(stderr, "cgview-exporter: bulk read: %s\n",
+			strerror(-err));
+		return -1;
+	}
+	scrape_end(st, start);
+	return 0;
+}

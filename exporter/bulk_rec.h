@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The record exporter/bulk.bpf.c writes for each cgroup of a walk, and
+ * exporter/bulk.c reads: the kernel's own numbers, before the formatting
+ * that the cgroup files apply (bulk_model.c applies it).
+ */
+#ifndef CGVIEW_BULK_REC_H
+#define CGVIEW_BULK_REC_H
+
+#define BULK_NAME_MAX 256 /* NAME_MAX and its NUL */
+#define BULK_SUBSYS 16 /* CGROUP_SUBSYS_COUNT is 14 on 6.12 and 6.18 */
+
+/* flags */
+#define BULK_ROOT 1 /* the hierarchy's root: no cpu.stat in the record */
+#define BULK_VIEWS 2 /* the cgroup's directory has bpf.* files */
+
+/* memory.events and memory.swap.events, in this order */
+enum bulk_mev {
+	BULK_MEV_LOW,
+	BULK_MEV_HIGH,
+	BULK_MEV_MAX,
+	BULK_MEV_OOM,
+	BULK_MEV_OOM_KILL,
+	BULK_MEV_OOM_GROUP_KILL,
+	BULK_MEV_SWAP_HIGH,
+	BULK_MEV_SWAP_MAX,
+	BULK_MEV_SWAP_FAIL,
+	BULK_MEV_N
+};
+
+struct bulk_rec {
+	__u64 id, parent; /* cgroup ids (kernfs node ids) */
+	__u32 css; /* bit N: the cgroup has its own css of subsystem N */
+	__u32 flags;
+	/* cgroup.stat */
+	__s32 nr_descendants, nr_dying_descendants;
+	__s32 subsys[BULK_SUBSYS], dying_subsys[BULK_SUBSYS];
+	/* cpu.stat: cgroup_base_stat after an rstat flush (ns) */
+	__u64 sum_exec, utime, stime, ntime, forceidle;
+	__u64 prev_utime, prev_stime; /* cputime_adjust()'s floor */
+	/* cpu.stat with the cpu controller: its cfs_bandwidth */
+	__u64 nr_periods, nr_throttled, throttled_ns, nr_bursts, burst_ns;
+	/* memory: page counters (pages) and events */
+	__u64 mem, mem_max, mem_peak, swap, swap_max, swap_peak;
+	__u64 mev[BULK_MEV_N];
+	/* pids */
+	__s64 pids, pids_max, pids_peak;
+	__s64 pids_ev_max, pids_ev_local_forkfail;
+	__u32 name_len;
+	char name[BULK_NAME_MAX];
+};
+
+#endif
