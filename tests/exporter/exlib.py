@@ -12,6 +12,7 @@ import sys
 import uuid
 
 from cgtest import REPO, cgroup2_root
+import bulkcmp
 
 EXPORTER = os.path.join(REPO, "build", "cgview-exporter")
 GEN = os.path.join(REPO, "build", "py")
@@ -30,17 +31,8 @@ def pb2(name):
 
 def snapshots(data):
     """Each Snapshot of a length-delimited stream."""
-    from google.protobuf.internal.decoder import _DecodeVarint32
-    cgview_pb2 = pb2("cgview")
-    out, pos = [], 0
-    while pos < len(data):
-        size, pos = _DecodeVarint32(data, pos)
-        snap = cgview_pb2.Snapshot()
-        snap.ParseFromString(data[pos:pos + size])
-        assert len(data[pos:pos + size]) == size
-        out.append(snap)
-        pos += size
-    return out
+    pb2("cgview")
+    return bulkcmp.decode(data)
 
 
 def run(*args, **kw):

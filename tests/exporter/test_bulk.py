@@ -1,0 +1,62 @@
+"""The bulk read (--read bulk: one BPF cgroup_iter walk) gives the snapshot
+the per-file walk gives, on real cgroups of the host (stock kernel)."""
+
+import os
+import subprocess
+
+from bulkcmp import compare, frozen, scrape
+from exlib import hier, subtree
+
+# what the host's cgroup v2 hierarchy has (a hybrid host: its controllers
+# are in v1, so the core files): the VM tier covers memory, pids and cpu
+COVERED = {"cpu.stat", "cgroup.stat"}
+
+
+def test_bulk_equals_files_on_frozen_tree():
+    with subtree("a", "a/b", "c") as top:
+        with frozen(top, [f"{top}/a/b", f"{top}/c"]):
+            compared = compare(top, COVERED)
+    keys = {(p, f, k) for p, f, k, _ in compared}
+    for cg in ("a/b", "c"):
+        assert (hier(f"{top}/{cg}"), "cpu.stat", "usage_usec") in keys
+        assert (hier(f"{top}/{cg}"), "cpu.stat", "user_usec") in keys
+    assert (hier(top), "cgroup.stat", "nr_descendants") in keys
+
+
+def test_bulk_cpu_time_is_what_cat_shows():
+    with subtree("a") as top:
+        with frozen(top, [f"{top}/a"]):
+            bulk, _ = scrape(top, "bulk")
+            cat = dict(line.split() for line in
+                       open(f"{top}/a/cpu.stat").read().splitlines())
+    path = hier(f"{top}/a")
+    assert int(cat["usage_usec"]) > 0
+    for key in ("usage_usec", "user_usec", "system_usec", "nice_usec"):
+        [v] = [v[0] for k, v in bulk.items()
+               if k[:3] == (path, "cpu.stat", key)]
+        assert v == int(cat[key]) / 1e6, key
+
+
+def test_read_mode_errors():
+    with subtree("a") as top:
+        r = subprocess.run([bulkcmp_exporter(), "--read", "fast", "--root",
+                            top, "--once", "--output", "-"],
+                           capture_output=True)
+        assert r.returncode == 2
+        assert b"--read 'fast': want auto, bulk or files" in r.stderr
+        nobody = ["setpriv", "--reuid=65534", "--regid=65534",
+                  "--clear-groups", "--inh-caps=-all", bulkcmp_exporter(),
+                  "--root", top, "--once", "--output", "-"]
+        r = subprocess.run(nobody + ["--read", "bulk"], capture_output=True)
+        assert r.returncode == 1 and r.stdout == b""
+        assert b"the bulk read does not load" in r.stderr
+        assert b"use --read files" in r.stderr
+        r = subprocess.run(nobody, capture_output=True)
+        assert r.returncode == 0 and r.stdout
+        assert b"reading each file instead" in r.stderr
+
+
+def bulkcmp_exporter():
+    from bulkcmp import EXPORTER
+    assert os.access(EXPORTER, os.X_OK)
+    return EXPORTER

@@ -1,0 +1,107 @@
+"""The bulk read against the per-file walk: cgview-exporter --read bulk and
+--read files on the same frozen tree, decoded with python3-protobuf."""
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
+EXPORTER = os.path.join(REPO, "build", "cgview-exporter")
+
+
+def pb2():
+    """build/py/cgview_pb2 (make exporter makes it)."""
+    gen = os.path.join(REPO, "build", "py")
+    if gen not in sys.path:
+        sys.path.insert(0, gen)
+    import cgview_pb2
+    return cgview_pb2
+
+
+def decode(data):
+    """The snapshots of a length-delimited stream."""
+    from google.protobuf.internal.decoder import _DecodeVarint32
+    snaps, pos = [], 0
+    while pos < len(data):
+        n, pos = _DecodeVarint32(data, pos)
+        s = pb2().Snapshot()
+        s.ParseFromString(data[pos:pos + n])
+        assert len(data[pos:pos + n]) == n
+        snaps.append(s)
+        pos += n
+    return snaps
+
+
+def values(snap):
+    """{(cgroup path, file, key, label): (value, type, unit, name)}"""
+    out = {}
+    for cg in snap.cgroups:
+        for f in cg.files:
+            for s in f.samples:
+                m = snap.metrics[s.metric]
+                out[(cg.path, f.name, m.key, s.label)] = (
+                    s.value, m.type, m.unit, m.name)
+    return out
+
+
+def scrape(root, mode, *extra):
+    """One snapshot of ROOT read with --read MODE: (values, stderr)."""
+    with tempfile.NamedTemporaryFile() as out:
+        r = subprocess.run([EXPORTER, "--read", mode, "--root", root,
+                            "--once", "--output", f"file:{out.name}",
+                            *extra], capture_output=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        [snap] = decode(open(out.name, "rb").read())
+    return values(snap), r.stderr
+
+
+def comm(pid):
+    with open(f"/proc/{pid}/comm") as f:
+        return f.read().strip()
+
+
+@contextlib.contextmanager
+def frozen(top, cgroups):
+    """A sleeping task in each of CGROUPS (after each burned some CPU), and
+    TOP frozen until the block ends (cgroup.events says frozen 1)."""
+    tasks = []
+    for cg in cgroups:
+        tasks.append(subprocess.Popen(
+            ["sh", "-c", f"echo $$ > {cg}/cgroup.procs; "
+             "timeout 0.2 sh -c 'while :; do :; done'; exec sleep 1000"]))
+    try:
+        for t in tasks:  # until each has burned its CPU and sleeps
+            while comm(t.pid) != "sleep":
+                time.sleep(0.01)
+        with open(f"{top}/cgroup.freeze", "w") as f:
+            f.write("1")
+        while "frozen 1" not in open(f"{top}/cgroup.events").read():
+            time.sleep(0.01)
+        yield
+    finally:
+        for t in tasks:
+            t.kill()
+            t.wait()
+        with open(f"{top}/cgroup.freeze", "w") as f:
+            f.write("0")
+
+
+def compare(root, covered):
+    """Files, bulk, files again on ROOT: every key the two per-file reads
+    agree on has the same value in the bulk read; the three have the same
+    keys. Returns the keys of files in COVERED that were compared."""
+    first, _ = scrape(root, "files")
+    bulk, err = scrape(root, "bulk")
+    again, _ = scrape(root, "files")
+    assert b"bulk read" not in err, err
+    assert set(bulk) == set(first) == set(again)
+    compared = set()
+    for k, v in first.items():
+        if again[k] == v:
+            assert bulk[k] == v, (k, bulk[k], v)
+            if k[1] in covered:
+                compared.add(k)
+    return compared

@@ -1,0 +1,45 @@
+"""The exporter's bulk read on the patched kernel (6.12), where cgroup v2
+has every controller: on a frozen tree with the memory, pids and cpu
+controllers, --read bulk gives the snapshot --read files gives."""
+
+import os
+
+from bulkcmp import compare, frozen
+from cgtest import cgroup2_root
+
+COVERED = {"cgroup.stat", "cpu.stat", "memory.current", "memory.max",
+           "memory.peak", "memory.swap.current", "memory.swap.max",
+           "memory.swap.peak", "memory.events", "memory.swap.events",
+           "pids.current", "pids.max", "pids.peak", "pids.events"}
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def test_bulk_equals_files_with_every_controller(tmp_path):
+    root = cgroup2_root()
+    top = os.path.join(root, "bulk-test")
+    os.mkdir(top)
+    made = [top]
+    try:
+        write(f"{root}/cgroup.subtree_control", "+memory +pids +cpu +io")
+        write(f"{top}/cgroup.subtree_control", "+memory +pids +cpu")
+        for d in ("a", "a/b", "c"):
+            made.append(f"{top}/{d}")
+            os.mkdir(made[-1])
+        write(f"{top}/a/cgroup.subtree_control", "+memory +pids")
+        write(f"{top}/c/memory.max", "67108864")
+        write(f"{top}/c/pids.max", "50")
+        write(f"{top}/c/cpu.max", "50000 100000")
+        with frozen(top, [f"{top}/a/b", f"{top}/c"]):
+            compared = compare(top, COVERED)
+        files = {f for _, f, _, _ in compared}
+        assert files == COVERED, COVERED - files
+        got = {(p.rsplit("/", 1)[-1], f, k) for p, f, k, _ in compared}
+        assert ("c", "memory.max", ".") in got
+        assert ("c", "cpu.stat", "nr_periods") in got
+    finally:
+        for d in reversed(made):
+            os.rmdir(d)
