@@ -25,6 +25,7 @@ struct {
 
 __u32 nrec; /* records written; bulk.c zeroes it before each walk */
 __u32 overflow; /* cgroups that found no free slot */
+const volatile __u32 nr_cpus = 1; /* possible CPUs */
 
 extern void cgroup_rstat_flush(struct cgroup *cgrp) __ksym __weak; /* 6.12 */
 extern void css_rstat_flush(struct cgroup_subsys_state *css) __ksym __weak;
@@ -108,6 +109,53 @@ static __always_inline void cpu_bandwidth(struct bulk_rec *r,
 	r->burst_ns = BPF_CORE_READ(tg, cfs_bandwidth.burst_time);
 }
 
+/* throttled_time_self(): what the cgroup's own runqueues were throttled */
+static __always_inline void cpu_local(struct bulk_rec *r, struct task_group *tg)
+{
+	struct cfs_rq **rqs, *rq;
+
+	if (!tg ||
+	    !bpf_core_field_exists(struct cfs_rq, throttled_clock_self_time))
+		return;
+	rqs = BPF_CORE_READ(tg, cfs_rq);
+	for (__u32 i = 0; i < 1024 && i < nr_cpus; i++) {
+		if (bpf_probe_read_kernel(&rq, sizeof(rq), rqs + i) || !rq)
+			break;
+		r->throttled_self_ns +=
+			BPF_CORE_READ(rq, throttled_clock_self_time);
+	}
+}
+
+#define PSI(r, g, ours, theirs)                                           \
+	do {                                                              \
+		int s = bpf_core_enum_value(enum psi_states, theirs);     \
+		(r)->psi_total[ours] = BPF_CORE_READ(g, total[s]);        \
+		(r)->psi_avg[ours][0] = BPF_CORE_READ(g, avg[s * 3]);     \
+		(r)->psi_avg[ours][1] = BPF_CORE_READ(g, avg[s * 3 + 1]); \
+		(r)->psi_avg[ours][2] = BPF_CORE_READ(g, avg[s * 3 + 2]); \
+	} while (0)
+
+/* psi_show() without its update: the totals and averages as the kernel's
+ * averaging work last left them (README.md, "The bulk read"). BTF has
+ * total[NR_PSI_AGGREGATORS][NR_PSI_STATES - 1] and avg[..][3] flattened;
+ * total's first row is PSI_AVGS, the one the files show.
+ */
+static __always_inline void pressure(struct bulk_rec *r, struct cgroup *cgrp)
+{
+	struct psi_group *g = BPF_CORE_READ(cgrp, psi);
+
+	if (!g || (r->flags & BULK_ROOT))
+		return;
+	if (bpf_core_field_exists(g->enabled) && !BPF_CORE_READ(g, enabled))
+		r->flags |= BULK_PSI_OFF;
+	PSI(r, g, BULK_PSI_IO_SOME, PSI_IO_SOME);
+	PSI(r, g, BULK_PSI_IO_FULL, PSI_IO_FULL);
+	PSI(r, g, BULK_PSI_MEM_SOME, PSI_MEM_SOME);
+	PSI(r, g, BULK_PSI_MEM_FULL, PSI_MEM_FULL);
+	PSI(r, g, BULK_PSI_CPU_SOME, PSI_CPU_SOME);
+	PSI(r, g, BULK_PSI_CPU_FULL, PSI_CPU_FULL);
+}
+
 #define MEV(r, memcg, ours, theirs)                                            \
 	do {                                                                   \
 		if (bpf_core_enum_value_exists(enum memcg_memory_event,        \
@@ -189,6 +237,8 @@ static __always_inline void fill(struct bulk_rec *r, struct cgroup *cgrp)
 	cgroup_stat(r, cgrp);
 	cpu_stat(r, cgrp);
 	cpu_bandwidth(r, CSS(cgrp, cpu_cgrp_id));
+	cpu_local(r, CSS(cgrp, cpu_cgrp_id));
+	pressure(r, cgrp);
 	memory(r, CSS(cgrp, memory_cgrp_id));
 	pids(r, CSS(cgrp, pids_cgrp_id));
 	views(r, cgrp);

@@ -58,6 +58,7 @@ static int load(struct bulk *b, __u32 slots, char *why, size_t n)
 	if (!b->skel)
 		return snprintf(why, n, "cannot open the program"), -ENOMEM;
 	bpf_map__set_max_entries(b->skel->maps.recs, slots);
+	b->skel->rodata->nr_cpus = libbpf_num_possible_cpus();
 	err = bulk_bpf__load(b->skel);
 	if (!err) {
 		b->link = bpf_program__attach_iter(b->skel->progs.bulk, &opts);

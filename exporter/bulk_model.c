@@ -45,8 +45,11 @@ enum field {
 	F_PIDS_MAX,
 	F_PIDS_PEAK,
 	F_PIDS_EV_MAX,
+	F_THROTTLED_SELF,
 	F_MEV,
-	F_SUBSYS = F_MEV + BULK_MEV_N,
+	F_PSI = F_MEV +
+		BULK_MEV_N, /* + state * 4 + avg10, avg60, avg300, total */
+	F_SUBSYS = F_PSI + BULK_PSI_N * 4,
 	F_DYING_SUBSYS = F_SUBSYS + BULK_SUBSYS,
 };
 
@@ -89,6 +92,23 @@ static const struct fkey swap_events[] = {
 
 static const struct fkey pids_events[] = { { "max", F_PIDS_EV_MAX }, { NULL } };
 
+static const struct fkey cpu_stat_local[] = {
+	{ "throttled_usec", F_THROTTLED_SELF },
+	{ NULL },
+};
+
+#define PSI_KEYS(res)                                                     \
+	((const struct fkey[]){                                           \
+		{ "some.avg10", F_PSI + BULK_PSI_##res##_SOME * 4 },      \
+		{ "some.avg60", F_PSI + BULK_PSI_##res##_SOME * 4 + 1 },  \
+		{ "some.avg300", F_PSI + BULK_PSI_##res##_SOME * 4 + 2 }, \
+		{ "some.total", F_PSI + BULK_PSI_##res##_SOME * 4 + 3 },  \
+		{ "full.avg10", F_PSI + BULK_PSI_##res##_FULL * 4 },      \
+		{ "full.avg60", F_PSI + BULK_PSI_##res##_FULL * 4 + 1 },  \
+		{ "full.avg300", F_PSI + BULK_PSI_##res##_FULL * 4 + 2 }, \
+		{ "full.total", F_PSI + BULK_PSI_##res##_FULL * 4 + 3 },  \
+		{ NULL } })
+
 #define VALUE(f) ((const struct fkey[]){ { ".", f }, { NULL } })
 
 static const struct {
@@ -97,6 +117,10 @@ static const struct {
 } covered[] = {
 	{ "cgroup.stat", NULL },
 	{ "cpu.stat", cpu_stat },
+	{ "cpu.stat.local", cpu_stat_local },
+	{ "cpu.pressure", PSI_KEYS(CPU) },
+	{ "memory.pressure", PSI_KEYS(MEM) },
+	{ "io.pressure", PSI_KEYS(IO) },
 	{ "memory.current", VALUE(F_MEM) },
 	{ "memory.max", VALUE(F_MEM_MAX) },
 	{ "memory.peak", VALUE(F_MEM_PEAK) },
@@ -129,6 +153,7 @@ struct wfile {
 	struct schema *s;
 	const struct fkey *keys; /* NULL: not in the records */
 	bool cgstat; /* cgroup.stat */
+	bool psi; /* a *.pressure file: the root's is system-wide */
 	struct layout *lay;
 	size_t nlay, cap_lay;
 };
@@ -230,6 +255,7 @@ static void model_init(struct model *mo, const struct walk_opts *o,
 				continue;
 			w->keys = covered[c].keys;
 			w->cgstat = !covered[c].keys;
+			w->psi = strstr(w->name, ".pressure") != NULL;
 		}
 	}
 	subsystems(mo);
@@ -312,6 +338,22 @@ static double pids_limit(int64_t v)
 	return v >= 4 * 1024 * 1024 + 1 ? INFINITY : (double)v; /* PIDS_MAX */
 }
 
+/* psi_show(): a total in us, an average with two decimals */
+static double psi(const struct bulk_rec *r, int i)
+{
+	uint64_t avg = r->psi_avg[i / 4][i % 4 % 3];
+	char text[48];
+	double v;
+
+	if (i % 4 == 3)
+		return r->psi_total[i / 4] / 1000;
+	snprintf(text, sizeof(text), "%llu.%02llu",
+		 (unsigned long long)(avg >> 11),
+		 (unsigned long long)(((avg & 2047) * 100) >> 11));
+	parse_number(text, strlen(text), &v);
+	return v;
+}
+
 /* The value FIELD has in the file's text */
 static double value(const struct model *mo, const struct bulk_rec *r, int field,
 		    const uint64_t *ut, const uint64_t *st)
@@ -362,8 +404,12 @@ static double value(const struct model *mo, const struct bulk_rec *r, int field,
 	case F_PIDS_EV_MAX:
 		return mo->pids_local ? r->pids_ev_local_forkfail :
 					r->pids_ev_max;
+	case F_THROTTLED_SELF:
+		return r->throttled_self_ns / 1000;
 	}
-	if (field < F_SUBSYS)
+	if (field >= F_PSI && field < F_SUBSYS)
+		return psi(r, field - F_PSI);
+	if (field < F_PSI)
 		return r->mev[field - F_MEV];
 	if (field < F_DYING_SUBSYS)
 		return r->subsys[field - F_SUBSYS];
@@ -401,18 +447,26 @@ static void learn_item(void *ctx, const struct item *it)
 {
 	struct learning *c = ctx;
 	struct layout *l = c->l;
-	int field = field_of(c->mo, c->w, it->key, it->keylen);
+	char key[256];
 	struct smetric *m;
+	int field = -1;
+	size_t len;
 	bool added;
 
 	if (c->bad)
 		return;
-	if (it->sub || field < 0 || l->n == LKEYS) {
+	if (it->keylen + it->sublen + 2 <= sizeof(key)) {
+		len = snprintf(key, sizeof(key), "%.*s%s%.*s", (int)it->keylen,
+			       it->key, it->sub ? "." : "", (int)it->sublen,
+			       it->sub ? it->sub : "");
+		field = field_of(c->mo, c->w, key, len);
+	}
+	if (field < 0 || c->w->s->label || l->n == LKEYS) {
 		c->bad = it->key;
-		c->badlen = it->sub ? (size_t)(it->sub - it->key) : it->keylen;
+		c->badlen = it->keylen;
 		return;
 	}
-	m = schema_lookup(c->mo->r.ss, c->w->s, it->key, it->keylen, &added);
+	m = schema_lookup(c->mo->r.ss, c->w->s, key, len, &added);
 	if (added)
 		c->mo->r.st->unknown_keys++;
 	if (!m || m->type == MT_HISTOGRAM) {
@@ -623,12 +677,12 @@ static int dir_of(struct model *mo, const struct pathent *p, int *dfd)
 static int one_file(struct model *mo, struct wfile *w, const struct bulk_rec *r,
 		    const struct pathent *p, int *dfd)
 {
-	uint32_t kind = (r->flags & BULK_ROOT) << 16 | (r->css & 0xffff);
+	uint32_t kind = r->flags << 16 | (r->css & 0xffff);
 	struct layout *l = layout_find(w, kind);
 
 	if (l && l->state == L_ABSENT)
 		return 0;
-	if (w->keys == cpu_stat && (r->flags & BULK_ROOT))
+	if ((r->flags & BULK_ROOT) && (w->keys == cpu_stat || w->psi))
 		return dir_of(mo, p, dfd) ?
 			       -1 :
 			       reader_file(&mo->r, *dfd, w->name, w->s);

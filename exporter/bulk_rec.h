@@ -12,6 +12,18 @@
 /* flags */
 #define BULK_ROOT 1 /* the hierarchy's root: no cpu.stat in the record */
 #define BULK_VIEWS 2 /* the cgroup's directory has bpf.* files */
+#define BULK_PSI_OFF 4 /* cgroup.pressure is 0: no *.pressure files */
+
+/* The pressure states, in this order (enum psi_states without IRQ) */
+enum bulk_psi {
+	BULK_PSI_IO_SOME,
+	BULK_PSI_IO_FULL,
+	BULK_PSI_MEM_SOME,
+	BULK_PSI_MEM_FULL,
+	BULK_PSI_CPU_SOME,
+	BULK_PSI_CPU_FULL,
+	BULK_PSI_N
+};
 
 /* memory.events and memory.swap.events, in this order */
 enum bulk_mev {
@@ -39,6 +51,10 @@ struct bulk_rec {
 	__u64 prev_utime, prev_stime; /* cputime_adjust()'s floor */
 	/* cpu.stat with the cpu controller: its cfs_bandwidth */
 	__u64 nr_periods, nr_throttled, throttled_ns, nr_bursts, burst_ns;
+	__u64 throttled_self_ns; /* cpu.stat.local */
+	/* *.pressure: stall time (ns) and averages (fixed point, FSHIFT 11) */
+	__u64 psi_total[BULK_PSI_N];
+	__u64 psi_avg[BULK_PSI_N][3];
 	/* memory: page counters (pages) and events */
 	__u64 mem, mem_max, mem_peak, swap, swap_max, swap_peak;
 	__u64 mev[BULK_MEV_N];
