@@ -26,9 +26,13 @@ struct {
 __u32 nrec; /* records written; bulk.c zeroes it before each walk */
 __u32 overflow; /* cgroups that found no free slot */
 const volatile __u32 nr_cpus = 1; /* possible CPUs */
+struct bulk_index mindex; /* written with the walk's first record */
+const struct bulk_rec zero;
 
 extern void cgroup_rstat_flush(struct cgroup *cgrp) __ksym __weak; /* 6.12 */
 extern void css_rstat_flush(struct cgroup_subsys_state *css) __ksym __weak;
+extern const void mem_cgroup_stats_index __ksym __weak;
+extern const void mem_cgroup_events_index __ksym __weak;
 
 #ifndef bpf_ksym_exists /* libbpf 1.1 lacks it */
 #define bpf_ksym_exists(sym) (!!(sym))
@@ -46,12 +50,43 @@ struct cgroup___view {
 	struct list_head views;
 } __attribute__((preserve_access_index));
 
+/* The CSS of subsystem ID (an enum cgroup_subsys_id name), or NULL */
+#define CSS(cgrp, id)                                                         \
+	(bpf_core_enum_value_exists(enum cgroup_subsys_id, id) ?              \
+		 (void *)BPF_CORE_READ(cgrp,                                  \
+				       subsys[bpf_core_enum_value(            \
+					       enum cgroup_subsys_id, id)]) : \
+		 NULL)
+
+/* 6.12 flushes every subsystem of a subtree at once. 6.16 and later flush
+ * each subsystem's css on its own: there the base stats are flushed, and
+ * the memory controller's are as the kernel's periodic flush (every 2 s)
+ * left them, since a css read from the cgroup is no trusted pointer.
+ */
 static __always_inline void flush(struct cgroup *cgrp)
 {
 	if (bpf_ksym_exists(css_rstat_flush))
 		css_rstat_flush(&cgrp->self);
 	else if (bpf_ksym_exists(cgroup_rstat_flush))
 		cgroup_rstat_flush(cgrp);
+}
+
+static __always_inline void read_index(void)
+{
+	__u32 n;
+
+	mindex.n_stats = mindex.n_events = 0;
+	if (!bpf_ksym_exists(&mem_cgroup_stats_index) ||
+	    !bpf_ksym_exists(&mem_cgroup_events_index))
+		return;
+	n = bpf_core_enum_value(enum memcg_stat_item, MEMCG_NR_STAT);
+	if (n <= BULK_INDEX && !bpf_probe_read_kernel(mindex.stats, n & 0x1ff,
+						      &mem_cgroup_stats_index))
+		mindex.n_stats = n;
+	n = bpf_core_enum_value(enum vm_event_item, NR_VM_EVENT_ITEMS);
+	if (n <= BULK_INDEX && !bpf_probe_read_kernel(mindex.events, n & 0x1ff,
+						      &mem_cgroup_events_index))
+		mindex.n_events = n;
 }
 
 static __always_inline void cgroup_stat(struct bulk_rec *r, struct cgroup *cgrp)
@@ -156,6 +191,24 @@ static __always_inline void pressure(struct bulk_rec *r, struct cgroup *cgrp)
 	PSI(r, g, BULK_PSI_CPU_FULL, PSI_CPU_FULL);
 }
 
+/* memcg->vmstats->state[] and events[], the slots memory.stat reads */
+static __always_inline void vmstats(struct bulk_rec *r, struct mem_cgroup *m)
+{
+	struct memcg_vmstats *v = BPF_CORE_READ(m, vmstats);
+	__u32 n;
+
+	if (!v || !mindex.n_stats)
+		return;
+	n = bpf_core_field_size(v->state);
+	if (n > sizeof(r->mstate))
+		n = sizeof(r->mstate);
+	bpf_probe_read_kernel(r->mstate, n & 0x3ff, &v->state);
+	n = bpf_core_field_size(v->events);
+	if (n > sizeof(r->mevents))
+		n = sizeof(r->mevents);
+	bpf_probe_read_kernel(r->mevents, n & 0x3ff, &v->events);
+}
+
 #define MEV(r, memcg, ours, theirs)                                            \
 	do {                                                                   \
 		if (bpf_core_enum_value_exists(enum memcg_memory_event,        \
@@ -187,6 +240,7 @@ static __always_inline void memory(struct bulk_rec *r, struct mem_cgroup *m)
 	MEV(r, m, BULK_MEV_SWAP_HIGH, MEMCG_SWAP_HIGH);
 	MEV(r, m, BULK_MEV_SWAP_MAX, MEMCG_SWAP_MAX);
 	MEV(r, m, BULK_MEV_SWAP_FAIL, MEMCG_SWAP_FAIL);
+	vmstats(r, m);
 }
 
 static __always_inline void pids(struct bulk_rec *r, struct pids_cgroup *p)
@@ -199,14 +253,6 @@ static __always_inline void pids(struct bulk_rec *r, struct pids_cgroup *p)
 	r->pids_ev_max = BPF_CORE_READ(p, events[0].counter);
 	r->pids_ev_local_forkfail = BPF_CORE_READ(p, events_local[1].counter);
 }
-
-/* The css of subsystem ID (an enum cgroup_subsys_id name), or NULL */
-#define CSS(cgrp, id)                                                         \
-	(bpf_core_enum_value_exists(enum cgroup_subsys_id, id) ?              \
-		 (void *)BPF_CORE_READ(cgrp,                                  \
-				       subsys[bpf_core_enum_value(            \
-					       enum cgroup_subsys_id, id)]) : \
-		 NULL)
 
 static __always_inline void views(struct bulk_rec *r, struct cgroup *cgrp)
 {
@@ -226,7 +272,8 @@ static __always_inline void fill(struct bulk_rec *r, struct cgroup *cgrp)
 			NULL;
 	long n;
 
-	__builtin_memset(r, 0, offsetof(struct bulk_rec, name));
+	/* too large for an inline memset; the slot holds the last walk's */
+	bpf_probe_read_kernel(r, offsetof(struct bulk_rec, name), &zero);
 	r->id = BPF_CORE_READ(kn, id);
 	r->parent = parent ? BPF_CORE_READ(parent, kn, id) : 0;
 	if (!parent)
@@ -253,8 +300,10 @@ int bulk(struct bpf_iter__cgroup *ctx)
 
 	if (!cgrp)
 		return 0;
-	if (i == 0)
+	if (i == 0) {
 		flush(cgrp);
+		read_index();
+	}
 	r = bpf_map_lookup_elem(&recs, &i);
 	if (!r) {
 		overflow++;

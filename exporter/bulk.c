@@ -172,7 +172,7 @@ int bulk_walk(struct bulk *b, bulk_fn fn, void *ctx)
 		err = lookup(b, !got, &last, count);
 		if (err)
 			return err;
-		fn(ctx, b->recs, count);
+		fn(ctx, b->recs, count, &b->skel->bss->mindex);
 	}
 	return 0;
 }

@@ -8,6 +8,9 @@
 
 #define BULK_NAME_MAX 256 /* NAME_MAX and its NUL */
 #define BULK_SUBSYS 16 /* CGROUP_SUBSYS_COUNT is 14 on 6.12 and 6.18 */
+#define BULK_MSTATE 64 /* memcg_vmstats.state[]: 40 on 6.18 */
+#define BULK_MEVENTS 64 /* memcg_vmstats.events[]: 31 on 6.18 */
+#define BULK_INDEX 256 /* the kernel's u8 index tables of those arrays */
 
 /* flags */
 #define BULK_ROOT 1 /* the hierarchy's root: no cpu.stat in the record */
@@ -58,11 +61,25 @@ struct bulk_rec {
 	/* memory: page counters (pages) and events */
 	__u64 mem, mem_max, mem_peak, swap, swap_max, swap_peak;
 	__u64 mev[BULK_MEV_N];
+	/* memory.stat: memcg->vmstats, as the kernel's index tables map
+	 * stat items to slots (struct bulk_index)
+	 */
+	__s64 mstate[BULK_MSTATE];
+	__u64 mevents[BULK_MEVENTS];
 	/* pids */
 	__s64 pids, pids_max, pids_peak;
 	__s64 pids_ev_max, pids_ev_local_forkfail;
 	__u32 name_len;
 	char name[BULK_NAME_MAX];
+};
+
+/* mem_cgroup_stats_index[] and mem_cgroup_events_index[] (static in
+ * mm/memcontrol.c: from kallsyms, with CONFIG_KALLSYMS_ALL), read once per
+ * walk; n_* is 0 where the kernel has no such table
+ */
+struct bulk_index {
+	__u32 n_stats, n_events;
+	__u8 stats[BULK_INDEX], events[BULK_INDEX];
 };
 
 #endif

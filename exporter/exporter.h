@@ -202,6 +202,7 @@ struct point *snapshot_by_metric(const struct snapshot *snap, unsigned nids,
 struct stats {
 	double scrape_seconds;
 	uint64_t cgroups, files; /* in the last scrape */
+	uint64_t files_bulk; /* of files: from the bulk read's records */
 	uint64_t scrapes, parse_errors, unknown_keys, vanished, read_errors;
 	uint64_t hists_dropped; /* histograms with a malformed line */
 	uint64_t files_skipped; /* not regular, or longer than READ_MAX */
@@ -256,7 +257,8 @@ enum { READ_NOT_REGULAR = 4096, READ_TOO_LONG }; /* beside errno values */
 #include <linux/types.h>
 #include "bulk_rec.h"
 struct bulk;
-typedef void (*bulk_fn)(void *ctx, const struct bulk_rec *recs, size_t n);
+typedef void (*bulk_fn)(void *ctx, const struct bulk_rec *recs, size_t n,
+			const struct bulk_index *index);
 struct bulk *bulk_open(const char *root, char *why, size_t n);
 int bulk_walk(struct bulk *b, bulk_fn fn, void *ctx);
 void bulk_close(struct bulk *b);

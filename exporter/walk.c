@@ -231,7 +231,7 @@ double scrape_begin(struct snapshot *snap, struct stats *st)
 {
 	snapshot_reset(snap);
 	snap->time_ns = now(CLOCK_REALTIME) * 1e9;
-	st->cgroups = st->files = 0;
+	st->cgroups = st->files = st->files_bulk = 0;
 	return now(CLOCK_MONOTONIC);
 }
 

@@ -9,7 +9,8 @@ from exlib import hier, subtree
 
 # what the host's cgroup v2 hierarchy has (a hybrid host: its controllers
 # are in v1, so the core files): the VM tier covers memory, pids and cpu
-COVERED = {"cpu.stat", "cgroup.stat"}
+COVERED = {"cpu.stat", "cpu.stat.local", "cgroup.stat", "cpu.pressure",
+           "io.pressure", "memory.pressure"}
 
 
 def test_bulk_equals_files_on_frozen_tree():

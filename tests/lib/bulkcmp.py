@@ -47,6 +47,24 @@ def values(snap):
     return out
 
 
+def self_metric(snap, name):
+    [v] = [s.value for s in snap.self if snap.metrics[s.metric].name == name]
+    return v
+
+
+def bulk_files(root):
+    """The files of a --read bulk scrape ({(cgroup path, file)}), how many
+    it read and how many of those came from the bulk records."""
+    with tempfile.NamedTemporaryFile() as out:
+        subprocess.run([EXPORTER, "--read", "bulk", "--root", root, "--count",
+                        "2", "--interval", "10ms", "--output",
+                        f"file:{out.name}"], check=True, timeout=120)
+        snap = decode(open(out.name, "rb").read())[-1]
+    return ({(cg.path, f.name) for cg in snap.cgroups for f in cg.files},
+            self_metric(snap, "cgview_exporter_files_read"),
+            self_metric(snap, "cgview_exporter_files_bulk"))
+
+
 def scrape(root, mode, *extra):
     """One snapshot of ROOT read with --read MODE: (values, stderr)."""
     with tempfile.NamedTemporaryFile() as out:
@@ -98,6 +116,9 @@ def compare(root, covered):
     again, _ = scrape(root, "files")
     assert b"bulk read" not in err, err
     assert set(bulk) == set(first) == set(again)
+    files, read, from_bulk = bulk_files(root)
+    assert read == len(files)
+    assert from_bulk == len({f for f in files if f[1] in covered}) > 0
     compared = set()
     for k, v in first.items():
         if again[k] == v:

@@ -7,9 +7,10 @@ import os
 from bulkcmp import compare, frozen
 from cgtest import cgroup2_root
 
-COVERED = {"cgroup.stat", "cpu.stat", "memory.current", "memory.max",
-           "memory.peak", "memory.swap.current", "memory.swap.max",
-           "memory.swap.peak", "memory.events", "memory.swap.events",
+COVERED = {"cgroup.stat", "cpu.stat", "cpu.stat.local", "cpu.pressure",
+           "memory.pressure", "io.pressure", "memory.current", "memory.max",
+           "memory.peak", "memory.swap.current", "memory.swap.peak",
+           "memory.events", "memory.swap.events", "memory.stat",
            "pids.current", "pids.max", "pids.peak", "pids.events"}
 
 
