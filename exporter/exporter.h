@@ -245,7 +245,8 @@ struct cgreader {
 	char *buf;
 	size_t cap;
 };
-int reader_file(struct cgreader *r, int dfd, const char *name, struct schema *s);
+int reader_file(struct cgreader *r, int dfd, const char *name,
+		struct schema *s);
 int reader_views(struct cgreader *r, int dfd);
 #define READ_MAX (1 << 20) /* bytes of one file at most */
 #define READ_MAX_TEXT "1 MiB"
@@ -262,8 +263,8 @@ typedef void (*bulk_fn)(void *ctx, const struct bulk_rec *recs, size_t n,
 struct bulk *bulk_open(const char *root, char *why, size_t n);
 int bulk_walk(struct bulk *b, bulk_fn fn, void *ctx);
 void bulk_close(struct bulk *b);
-int bulk_collect(struct bulk *b, const struct walk_opts *o,
-		 struct schemas *ss, struct snapshot *snap, struct stats *st);
+int bulk_collect(struct bulk *b, const struct walk_opts *o, struct schemas *ss,
+		 struct snapshot *snap, struct stats *st);
 
 /* encode_*.c: a snapshot in each output format */
 struct buf {
@@ -292,7 +293,12 @@ void encode_remote_write(const struct snapshot *snap, const struct schemas *ss,
 			 size_t max_points, body_fn emit, void *ctx);
 
 /* sinks */
-enum sink_kind { SINK_FILE, SINK_OTLP, SINK_REMOTE_WRITE };
+enum sink_kind { SINK_FILE, SINK_OTLP, SINK_REMOTE_WRITE, SINK_TEXT };
+/* the snapshot stream or the text format, to a file or stdout */
+static inline bool sink_is_file(enum sink_kind k)
+{
+	return k == SINK_FILE || k == SINK_TEXT;
+}
 struct push;
 struct push_opts {
 	size_t queue_bytes; /* request bodies held per target, as sent */

@@ -45,7 +45,7 @@ static void open_sinks(const struct opts *o, struct sinks *s, struct stats *st)
 		const struct output *out = &o->out[i];
 
 		s->fd[i] = -1;
-		if (out->kind != SINK_FILE)
+		if (!sink_is_file(out->kind))
 			s->push[i] = push_start(out->kind, out->target,
 						&o->push, st);
 		else if (!strcmp(out->target, "-"))
@@ -54,7 +54,7 @@ static void open_sinks(const struct opts *o, struct sinks *s, struct stats *st)
 			s->fd[i] = open(
 				out->target,
 				O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (out->kind == SINK_FILE && s->fd[i] < 0)
+		if (sink_is_file(out->kind) && s->fd[i] < 0)
 			die(out->target, strerror(errno));
 	}
 	if (o->listen && !(s->listener = listen_start(o->listen, &o->limits)))
@@ -85,6 +85,12 @@ static void deliver(const struct opts *o, struct sinks *s,
 		if (o->out[i].kind == SINK_REMOTE_WRITE)
 			encode_remote_write(snap, ss, o->batch, push_body,
 					    s->push[i]);
+		if (o->out[i].kind == SINK_TEXT) {
+			s->buf.len = 0;
+			encode_text(snap, ss, &s->buf);
+			write_all(s->fd[i], s->buf.p, s->buf.len,
+				  o->out[i].target);
+		}
 		if (o->out[i].kind != SINK_FILE)
 			continue;
 		encode_snapshot(snap, ss, &s->head, &s->buf);
@@ -246,7 +252,7 @@ int main(int argc, char **argv)
 
 	load_schemas(&ss, argc, argv, &o);
 	for (size_t i = 0; i < o.nout; i++)
-		if (o.out[i].kind != SINK_FILE && !pushing++)
+		if (!sink_is_file(o.out[i].kind) && !pushing++)
 			curl_global_init(CURL_GLOBAL_DEFAULT);
 	uname(&u);
 	snprintf(snap.host, sizeof(snap.host), "%s", u.nodename);

@@ -23,6 +23,8 @@ static const char usage_text[] =
 	"                           file:PATH   cgview snapshot stream (proto/cgview.proto,\n"
 	"                                       length-delimited) written to PATH\n"
 	"                           -           the same stream on stdout\n"
+	"                           text:PATH   the Prometheus text format, each\n"
+	"                                       snapshot written to PATH (- stdout)\n"
 	"                           otlp+http://HOST:PORT[/PATH]\n"
 	"                                       OTLP/HTTP protobuf (https too); no PATH\n"
 	"                                       or / posts to /v1/metrics\n"
@@ -168,17 +170,19 @@ static void add_output(struct opts *o, const char *spec)
 		*out = (struct output){ SINK_FILE, "-" };
 	} else if (!strncmp(spec, "file:", 5) && spec[5]) {
 		*out = (struct output){ SINK_FILE, spec + 5 };
+	} else if (!strncmp(spec, "text:", 5) && spec[5]) {
+		*out = (struct output){ SINK_TEXT, spec + 5 };
 	} else if (!strncmp(spec, "otlp+", 5)) {
 		*out = (struct output){ SINK_OTLP, spec + 5 };
 	} else if (!strncmp(spec, "remote-write+", 13)) {
 		*out = (struct output){ SINK_REMOTE_WRITE, spec + 13 };
 	} else {
-		usage_error("--output '%s': want file:PATH, -, "
+		usage_error("--output '%s': want file:PATH, -, text:PATH, "
 			    "otlp+http://HOST:PORT/v1/metrics or "
 			    "remote-write+http://HOST:PORT/api/v1/write",
 			    spec);
 	}
-	if (out->kind != SINK_FILE && !good_url(out->target))
+	if (!sink_is_file(out->kind) && !good_url(out->target))
 		usage_error("--output '%s': '%s' is not an http:// or https:// "
 			    "URL with a host",
 			    spec, out->target);

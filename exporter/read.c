@@ -123,9 +123,9 @@ int reader_views(struct cgreader *r, int mfd)
 		if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
 			read_failed(r, e->d_name, -READ_NOT_REGULAR);
 		else
-			ret = reader_file(
-				r, mfd, e->d_name,
-				schema_for_unknown_file(r->ss, e->d_name));
+			ret = reader_file(r, mfd, e->d_name,
+					  schema_for_unknown_file(r->ss,
+								  e->d_name));
 	}
 	closedir(d);
 	return ret;

@@ -258,7 +258,7 @@ static void walker_init(struct walker *w, const struct walk_opts *o,
 			schema_for_unknown_file(ss, o->files[i])
 		};
 	w->r.plen = snprintf(w->r.path, sizeof(w->r.path), "%s",
-			   *prefix ? prefix : "/");
+			     *prefix ? prefix : "/");
 }
 
 /* The mirror of the cgroup at PREFIX, or -1 (none, or not mirrored) */

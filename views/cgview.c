@@ -37,6 +37,10 @@ static const char usage[] =
 	"                         CGROUP: whether its file is there, and if not why\n"
 	"  watch                  other kernels: keep --inherit exposures in step\n"
 	"                         as cgroups come and go (runs until killed)\n"
+	"  dump [CGROUP]          every cgroup below CGROUP (default /) with its\n"
+	"                         statistics and views, in one read where the\n"
+	"                         kernel allows (cgview-exporter's bulk read), in\n"
+	"                         the Prometheus text format\n"
 	"  help                   this text\n"
 	"\n"
 	"  -j, --json             cat, ls, status: print JSON\n"
@@ -206,7 +210,7 @@ static bool takes_view_and_cgroup(const char *cmd)
 /* Usage errors in the number of arguments, for commands with a fixed one */
 static int check_args(const char *cmd, int argc)
 {
-	if (!strcmp(cmd, "ls") && argc > 1)
+	if ((!strcmp(cmd, "ls") || !strcmp(cmd, "dump")) && argc > 1)
 		return usage_error("%s takes at most one CGROUP", cmd);
 	if (!strcmp(cmd, "status") && argc != 0 && argc != 2)
 		return usage_error("%s takes no arguments, or VIEW CGROUP",
@@ -222,7 +226,7 @@ static int run(const char *cmd, int argc, char **argv, const struct opts *o)
 {
 	if (strcmp(cmd, "load") && strcmp(cmd, "unload") && strcmp(cmd, "ls") &&
 	    strcmp(cmd, "status") && strcmp(cmd, "watch") &&
-	    !takes_view_and_cgroup(cmd))
+	    strcmp(cmd, "dump") && !takes_view_and_cgroup(cmd))
 		return usage_error("unknown command '%s'", cmd);
 	if (check_opts(cmd, o) || check_args(cmd, argc))
 		return EXIT_USAGE;
@@ -235,6 +239,8 @@ static int run(const char *cmd, int argc, char **argv, const struct opts *o)
 				  o->json);
 	if (!strcmp(cmd, "watch"))
 		return cmd_watch();
+	if (!strcmp(cmd, "dump"))
+		return cmd_dump(argc ? argv[0] : NULL);
 	if (!strcmp(cmd, "cat"))
 		return view_and_cgroup(cmd, argv[1], argv[0], o);
 	return view_and_cgroup(cmd, argv[0], argv[1], o);

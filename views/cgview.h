@@ -161,6 +161,7 @@ int cgroup_views(int dir_fd, struct cgroup_view **out, size_t *n);
 
 /* watch.c, ls.c, status.c: the commands of those names */
 int cmd_watch(void);
+int cmd_dump(const char *cgroup);
 int cmd_ls(const char *cgroup, bool json);
 int cmd_status(const char *view, const char *cgroup, bool json);
 

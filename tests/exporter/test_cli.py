@@ -4,11 +4,12 @@ errors (exit 1) say what to do; --help covers every flag."""
 import os
 import re
 import socket
+import subprocess
 
 import pytest
 
 from cgtest import REPO, cgroup2_root
-from exlib import mirror, run, subtree
+from exlib import hier, mirror, run, subtree
 
 TRY = "Try 'cgview-exporter --help'.\n"
 
@@ -22,14 +23,14 @@ def err(*args):
     ([], "nothing to do: give --output SPEC or --listen ADDR:PORT"),
     (["--bogus"], "unknown option '--bogus'"),
     (["--output"], "--output needs a value"),
-    (["-o", "ftp://x"], "--output 'ftp://x': want file:PATH, -, "
+    (["-o", "ftp://x"], "--output 'ftp://x': want file:PATH, -, text:PATH, "
      "otlp+http://HOST:PORT/v1/metrics or "
      "remote-write+http://HOST:PORT/api/v1/write"),
     (["-o", "otlp+ftp://h/v1/metrics"], "--output 'otlp+ftp://h/v1/metrics':"
      " 'ftp://h/v1/metrics' is not an http:// or https:// URL with a host"),
     (["-o", "remote-write+http://"], "--output 'remote-write+http://': "
      "'http://' is not an http:// or https:// URL with a host"),
-    (["-o", "file:"], "--output 'file:': want file:PATH, -, "
+    (["-o", "file:"], "--output 'file:': want file:PATH, -, text:PATH, "
      "otlp+http://HOST:PORT/v1/metrics or "
      "remote-write+http://HOST:PORT/api/v1/write"),
     (["-o", "-", "--interval", "0"], "--interval '0': want a duration from "
@@ -144,3 +145,20 @@ def test_count_takes_that_many_snapshots(tmp_path):
                 "--mirror", "none", "-o", "-")
     assert r.returncode == 0 and r.stderr == b""
     assert [len(s.cgroups) for s in snapshots(r.stdout)] == [1, 1, 1]
+
+
+def test_text_output_is_the_metrics_text(tmp_path):
+    """--output text:PATH writes what /metrics serves (promtool accepts
+    it), each snapshot after the last."""
+    once, twice = tmp_path / "once.txt", tmp_path / "twice.txt"
+    with subtree("a") as top:
+        line = f'cgroup_nr_descendants{{cgroup="{hier(top)}/a"}} 0\n'
+        assert run("--once", "--root", top, "--output",
+                   f"text:{once}").returncode == 0
+        check = subprocess.run(["promtool", "check", "metrics"],
+                               stdin=open(once, "rb"), capture_output=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert once.read_text().count(line) == 1
+        assert run("--count", "2", "--interval", "10ms", "--root", top,
+                   "--output", f"text:{twice}").returncode == 0
+        assert twice.read_text().count(line) == 2

@@ -296,3 +296,20 @@ def test_status_without_root_says_what_it_cannot_know(bpf_ok):
     assert r.returncode == 0, r.stderr
     st = json.loads(r.stdout)
     assert (st["root"], st["fentry"], st["mode"]) == (False, None, "stock")
+
+
+def test_dump_prints_every_cgroup_with_its_stats_and_views(id_view):
+    with cgroup("dump") as top, cgroup("child", top) as child:
+        assert cgview("expose", "id", rel(child)).returncode == 0
+        r = cgview("dump", rel(top))
+        assert r.returncode == 0, r.stderr
+        lines = r.stdout.splitlines()
+        for cg in (top, child):
+            path = "/" + rel(cg)
+            assert f'cgroup_nr_descendants{{cgroup="{path}"}} ' \
+                f'{1 if cg == top else 0}' in lines
+        want = 'cgview_id_id{cgroup="/%s"} %d' % (rel(child),
+                                                  os.stat(child).st_ino)
+        assert want in lines
+        r = cgview("dump", rel(top), "extra")
+        assert r.returncode == 2 and "at most one CGROUP" in r.stderr
