@@ -25,6 +25,11 @@ struct {
 
 __u32 nrec; /* records written; bulk.c zeroes it before each walk */
 __u32 overflow; /* cgroups that found no free slot */
+/* A walk comes in sessions (reads of a new iterator) that hold the cgroup
+ * lock for at most a chunk of cgroups each: a session passes over the
+ * first SKIP cgroups and stops once slot CHUNK_END - 1 is written.
+ */
+__u32 skip, seen, chunk_end;
 const volatile __u32 nr_cpus = 1; /* possible CPUs */
 struct bulk_index mindex; /* written with the walk's first record */
 const struct bulk_rec zero;
@@ -298,7 +303,7 @@ int bulk(struct bpf_iter__cgroup *ctx)
 	struct bulk_rec *r;
 	__u32 i = nrec;
 
-	if (!cgrp)
+	if (!cgrp || seen++ < skip)
 		return 0;
 	if (i == 0) {
 		flush(cgrp);
@@ -311,5 +316,5 @@ int bulk(struct bpf_iter__cgroup *ctx)
 	}
 	nrec = i + 1;
 	fill(r, cgrp);
-	return 0;
+	return nrec >= chunk_end; /* 1: this session ends here */
 }

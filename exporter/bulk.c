@@ -6,6 +6,7 @@
  * cgroups than it has slots.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -25,6 +26,10 @@ struct bulk {
 	struct bpf_link *link;
 	int rootfd;
 	__u32 slots;
+	__u32 chunk; /* cgroups per session */
+	__u32 *bound; /* slots where a session's first record (a repeat of
+		       * the slot before) landed */
+	size_t nbound, cap_bound;
 	__u32 keys[BATCH];
 	struct bulk_rec recs[BATCH];
 };
@@ -79,11 +84,14 @@ static __u32 slots_for(size_t n)
 	return n + n / 4 + 64;
 }
 
-/* The bulk read of the subtree at ROOT, or NULL with WHY set */
-struct bulk *bulk_open(const char *root, char *why, size_t n)
+/* The bulk read of the subtree at ROOT, walked CHUNK cgroups at a time,
+ * or NULL with WHY set
+ */
+struct bulk *bulk_open(const char *root, unsigned chunk, char *why, size_t n)
 {
 	struct bulk *b = xcalloc(1, sizeof(*b));
 
+	b->chunk = chunk;
 	if (!getenv("CGVIEW_LIBBPF_DEBUG"))
 		libbpf_set_print(quiet);
 	b->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -105,28 +113,90 @@ void bulk_close(struct bulk *b)
 		return;
 	unload(b);
 	close(b->rootfd);
+	free(b->bound);
 	free(b);
 }
 
-/* One walk into the array: the records written, or -errno */
-static int walk(struct bulk *b, __u32 *overflow)
+/* One session: a new iterator, read to its end; 0, or -errno */
+static int session(struct bulk *b)
 {
 	char buf[64];
 	ssize_t r;
-	int fd;
+	int fd = bpf_iter_create(bpf_link__fd(b->link));
 
-	b->skel->bss->nrec = 0;
-	b->skel->bss->overflow = 0;
-	fd = bpf_iter_create(bpf_link__fd(b->link));
 	if (fd < 0)
 		return -errno;
 	while ((r = read(fd, buf, sizeof(buf))) > 0)
 		;
 	close(fd);
-	if (r < 0)
-		return -errno;
-	*overflow = b->skel->bss->overflow;
-	return b->skel->bss->nrec;
+	return r < 0 ? -errno : 0;
+}
+
+/* One walk into the array, in sessions of at most b->chunk cgroups, each
+ * starting again at the last cgroup of the one before (a repeat, to check
+ * that the tree did not change in between): the records written, or
+ * -errno
+ */
+static int walk(struct bulk *b, __u32 *overflow)
+{
+	struct bulk_bpf__bss *bss = b->skel->bss;
+	int err;
+
+	bss->nrec = bss->overflow = bss->skip = 0;
+	b->nbound = 0;
+	for (;;) {
+		bss->seen = 0;
+		bss->chunk_end = (__u64)bss->nrec + b->chunk > UINT32_MAX ?
+					 UINT32_MAX :
+					 bss->nrec + b->chunk;
+		err = session(b);
+		if (err)
+			return err;
+		if (bss->overflow || bss->nrec < bss->chunk_end)
+			break;
+		b->bound = grow(b->bound, &b->cap_bound, b->nbound + 1,
+				sizeof(*b->bound));
+		b->bound[b->nbound++] = bss->nrec;
+		bss->skip = bss->seen - 1;
+	}
+	*overflow = bss->overflow;
+	return bss->nrec;
+}
+
+static __u64 slot_id(struct bulk *b, __u32 slot)
+{
+	int fd = bpf_map__fd(b->skel->maps.recs);
+
+	return bpf_map_lookup_elem(fd, &slot, &b->recs[0]) ? 0 : b->recs[0].id;
+}
+
+/* Did every session start with the cgroup the one before ended with? */
+static bool continuous(struct bulk *b)
+{
+	for (size_t i = 0; i < b->nbound; i++)
+		if (slot_id(b, b->bound[i]) != slot_id(b, b->bound[i] - 1))
+			return false;
+	return true;
+}
+
+/* Drop the repeats from the COUNT records of b->recs read from slot
+ * FIRST on: the new count
+ */
+static __u32 drop_repeats(struct bulk *b, __u32 first, __u32 count)
+{
+	__u32 out = 0;
+	size_t k = 0;
+
+	for (__u32 i = 0; i < count; i++) {
+		while (k < b->nbound && b->bound[k] < first + i)
+			k++;
+		if (k < b->nbound && b->bound[k] == first + i)
+			continue;
+		if (out != i)
+			b->recs[out] = b->recs[i];
+		out++;
+	}
+	return out;
 }
 
 /* COUNT records into b->recs, from the first slot (FIRST) or from the one
@@ -152,7 +222,7 @@ static int lookup(struct bulk *b, bool first, __u32 *last, __u32 count)
 int bulk_walk(struct bulk *b, bulk_fn fn, void *ctx)
 {
 	char why[256];
-	__u32 overflow, got, count, last = 0;
+	__u32 overflow, got, count, last = 0, chunk = b->chunk;
 	int n = walk(b, &overflow), err;
 
 	if (n >= 0 && overflow) {
@@ -165,6 +235,12 @@ int bulk_walk(struct bulk *b, bulk_fn fn, void *ctx)
 		}
 		n = walk(b, &overflow);
 	}
+	if (n >= 0 && !continuous(b)) {
+		/* the tree changed between sessions: once more, in one */
+		b->chunk = UINT32_MAX;
+		n = walk(b, &overflow);
+		b->chunk = chunk;
+	}
 	if (n < 0)
 		return n;
 	for (got = 0; got < (__u32)n; got += count) {
@@ -172,7 +248,8 @@ int bulk_walk(struct bulk *b, bulk_fn fn, void *ctx)
 		err = lookup(b, !got, &last, count);
 		if (err)
 			return err;
-		fn(ctx, b->recs, count, &b->skel->bss->mindex);
+		fn(ctx, b->recs, drop_repeats(b, got, count),
+		   &b->skel->bss->mindex);
 	}
 	return 0;
 }

@@ -260,7 +260,7 @@ enum { READ_NOT_REGULAR = 4096, READ_TOO_LONG }; /* beside errno values */
 struct bulk;
 typedef void (*bulk_fn)(void *ctx, const struct bulk_rec *recs, size_t n,
 			const struct bulk_index *index);
-struct bulk *bulk_open(const char *root, char *why, size_t n);
+struct bulk *bulk_open(const char *root, unsigned chunk, char *why, size_t n);
 int bulk_walk(struct bulk *b, bulk_fn fn, void *ctx);
 void bulk_close(struct bulk *b);
 int bulk_collect(struct bulk *b, const struct walk_opts *o, struct schemas *ss,
@@ -338,6 +338,7 @@ enum read_mode { READ_AUTO, READ_BULK, READ_FILES };
 struct opts {
 	struct walk_opts walk;
 	enum read_mode read;
+	unsigned bulk_chunk; /* cgroups per bulk read session */
 	struct output out[MAX_OUTPUTS];
 	size_t nout;
 	const char *listen;

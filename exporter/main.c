@@ -188,7 +188,7 @@ static struct bulk *open_bulk(const struct opts *o)
 
 	if (o->read == READ_FILES)
 		return NULL;
-	b = bulk_open(o->walk.root, why, sizeof(why));
+	b = bulk_open(o->walk.root, o->bulk_chunk, why, sizeof(why));
 	if (b)
 		return b;
 	fprintf(stderr,

@@ -60,6 +60,8 @@ static const char usage_text[] =
 	"                         does not hold are read per file); 'files', each\n"
 	"                         file of each cgroup; 'auto' (default), bulk where\n"
 	"                         it loads, else files\n"
+	"      --bulk-chunk N     the bulk read holds the kernel's cgroup lock for\n"
+	"                         at most N cgroups at a time (default 1000)\n"
 	"      --schemas DIR      read DIR/*.schema too (views/SCHEMA.md); a schema\n"
 	"                         of a file already known replaces it; repeatable\n"
 	"      --queue-size SIZE  bytes of request bodies (as sent: compressed for\n"
@@ -255,6 +257,7 @@ static const struct option longopts[] = {
 	{ "mirror", required_argument, NULL, 'm' },
 	{ "files", required_argument, NULL, 'f' },
 	{ "read", required_argument, NULL, 'B' },
+	{ "bulk-chunk", required_argument, NULL, 'K' },
 	{ "schemas", required_argument, NULL, 's' },
 	{ "queue-size", required_argument, NULL, 'q' },
 	{ "batch", required_argument, NULL, 'b' },
@@ -316,6 +319,9 @@ static void option(struct opts *o, int c, char *arg)
 	case 'B':
 		o->read = read_mode(arg);
 		break;
+	case 'K':
+		o->bulk_chunk = whole("--bulk-chunk", arg);
+		break;
 	case 's':
 		if (o->nschema_dirs == MAX_SCHEMA_DIRS)
 			usage_error("at most %d --schemas", MAX_SCHEMA_DIRS);
@@ -356,6 +362,7 @@ void parse_options(int argc, char **argv, struct opts *o,
 			    .flush_seconds = 5,
 			    .push = { 16 << 20, 10, 60 },
 			    .batch = 2000,
+			    .bulk_chunk = 1000,
 			    .limits = { 512, 16, 30 } };
 	o->walk.mirror = MIRROR;
 	o->walk.files = o->files;

@@ -24,6 +24,17 @@ def test_bulk_equals_files_on_frozen_tree():
     assert (hier(top), "cgroup.stat", "nr_descendants") in keys
 
 
+def test_bulk_in_chunks_equals_files():
+    """--bulk-chunk 4: the walk comes in sessions of four cgroups, each
+    starting again with the last one of the session before."""
+    names = [f"p{i}" for i in range(3)] + \
+        [f"p{i}/c{j}" for i in range(3) for j in range(4)]
+    with subtree(*names) as top:
+        compared = compare(top, COVERED, "--bulk-chunk", "4")
+    paths = {p for p, _, _, _ in compared}
+    assert paths == {hier(top)} | {hier(f"{top}/{n}") for n in names}
+
+
 def test_bulk_cpu_time_is_what_cat_shows():
     with subtree("a") as top:
         with frozen(top, [f"{top}/a"]):

@@ -52,13 +52,14 @@ def self_metric(snap, name):
     return v
 
 
-def bulk_files(root):
+def bulk_files(root, *bulk_args):
     """The files of a --read bulk scrape ({(cgroup path, file)}), how many
     it read and how many of those came from the bulk records."""
     with tempfile.NamedTemporaryFile() as out:
         subprocess.run([EXPORTER, "--read", "bulk", "--root", root, "--count",
                         "2", "--interval", "10ms", "--output",
-                        f"file:{out.name}"], check=True, timeout=120)
+                        f"file:{out.name}", *bulk_args], check=True,
+                       timeout=120)
         snap = decode(open(out.name, "rb").read())[-1]
     return ({(cg.path, f.name) for cg in snap.cgroups for f in cg.files},
             self_metric(snap, "cgview_exporter_files_read"),
@@ -107,16 +108,16 @@ def frozen(top, cgroups):
             f.write("0")
 
 
-def compare(root, covered):
+def compare(root, covered, *bulk_args):
     """Files, bulk, files again on ROOT: every key the two per-file reads
     agree on has the same value in the bulk read; the three have the same
     keys. Returns the keys of files in COVERED that were compared."""
     first, _ = scrape(root, "files")
-    bulk, err = scrape(root, "bulk")
+    bulk, err = scrape(root, "bulk", *bulk_args)
     again, _ = scrape(root, "files")
     assert b"bulk read" not in err, err
     assert set(bulk) == set(first) == set(again)
-    files, read, from_bulk = bulk_files(root)
+    files, read, from_bulk = bulk_files(root, *bulk_args)
     assert read == len(files)
     assert from_bulk == len({f for f in files if f[1] in covered}) > 0
     compared = set()
