@@ -327,6 +327,8 @@ static void model_init(struct model *mo, const struct walk_opts *o,
 	}
 	mo->btf = btf__load_vmlinux_btf();
 	subsystems(mo);
+	btf__free(mo->btf); /* megabytes: loaded again only to learn */
+	mo->btf = NULL;
 	mo->page = sysconf(_SC_PAGESIZE);
 	mo->pids_local = pids_localevents(o->root);
 }
@@ -438,6 +440,8 @@ static int mstat_field(struct model *mo, const char *key, size_t len)
 	for (size_t i = 0; i < mo->nmkeys; i++)
 		if (!strcmp(mo->mkeys[i].key, k.key))
 			return F_MSTAT + i;
+	if (!mo->btf)
+		mo->btf = btf__load_vmlinux_btf(); /* freed after the scrape */
 	if (mo->nmkeys == MSTAT_MAX || !mkey_resolve(mo, &k))
 		return -1;
 	mo->mkeys[mo->nmkeys] = k;
@@ -1016,6 +1020,8 @@ int bulk_collect(struct bulk *b, const struct walk_opts *o, struct schemas *ss,
 		return -1;
 	}
 	err = bulk_walk(b, on_batch, &mo);
+	btf__free(mo.btf);
+	mo.btf = NULL;
 	close(mo.rootfd);
 	if (mo.mirrorfd >= 0)
 		close(mo.mirrorfd);
