@@ -248,6 +248,46 @@ static __always_inline void memory(struct bulk_rec *r, struct mem_cgroup *m)
 	vmstats(r, m);
 }
 
+/* blkcg_print_one_stat() of each online blkg with a disk */
+static __always_inline void io_dev(struct bulk_rec *r, struct blkcg_gq *g)
+{
+	__u32 n = r->ndev;
+
+	if (!BPF_CORE_READ(g, online) || !BPF_CORE_READ(g, q, disk))
+		return;
+	for (int i = 0; i < (int)(bpf_core_field_size(g->pd) / sizeof(void *));
+	     i++)
+		if (i < 8 && BPF_CORE_READ(g, pd[i]))
+			r->flags |= BULK_IO_MORE;
+	if (n >= BULK_DEVS) {
+		r->flags |= BULK_IO_MORE;
+		return;
+	}
+	bpf_probe_read_kernel_str(r->dev[n].name, sizeof(r->dev[n].name),
+				  BPF_CORE_READ(g, q, disk, bdi, dev_name));
+	BPF_CORE_READ_INTO(&r->dev[n].bytes, g, iostat.cur.bytes);
+	BPF_CORE_READ_INTO(&r->dev[n].ios, g, iostat.cur.ios);
+	r->ndev = n + 1;
+}
+
+static __always_inline void io(struct bulk_rec *r, struct blkcg *blkcg)
+{
+	struct hlist_node *node;
+	struct blkcg_gq *g;
+
+	if (!blkcg)
+		return;
+	node = BPF_CORE_READ(blkcg, blkg_list.first);
+	for (int i = 0; i < BULK_DEVS + 1 && node; i++) {
+		g = (void *)node -
+		    bpf_core_field_offset(struct blkcg_gq, blkcg_node);
+		io_dev(r, g);
+		node = BPF_CORE_READ(node, next);
+	}
+	if (node)
+		r->flags |= BULK_IO_MORE;
+}
+
 static __always_inline void pids(struct bulk_rec *r, struct pids_cgroup *p)
 {
 	if (!p)
@@ -293,6 +333,7 @@ static __always_inline void fill(struct bulk_rec *r, struct cgroup *cgrp)
 	pressure(r, cgrp);
 	memory(r, CSS(cgrp, memory_cgrp_id));
 	pids(r, CSS(cgrp, pids_cgrp_id));
+	io(r, CSS(cgrp, io_cgrp_id));
 	views(r, cgrp);
 }
 

@@ -112,6 +112,16 @@ static const struct fkey cpu_stat_local[] = {
 
 #define VALUE(f) ((const struct fkey[]){ { ".", f }, { NULL } })
 
+/* io.stat's subkeys, in its order: fields are indices in io_value() */
+#define IO_KEYS                                    \
+	((const struct fkey[]){ { "*.rbytes", 0 }, \
+				{ "*.wbytes", 1 }, \
+				{ "*.rios", 2 },   \
+				{ "*.wios", 3 },   \
+				{ "*.dbytes", 4 }, \
+				{ "*.dios", 5 },   \
+				{ NULL } })
+
 static const struct {
 	const char *file;
 	const struct fkey *keys; /* NULL: cgroup.stat's, by subsystem name */
@@ -123,6 +133,7 @@ static const struct {
 	{ "memory.pressure", PSI_KEYS(MEM) },
 	{ "io.pressure", PSI_KEYS(IO) },
 	{ "memory.stat", (const struct fkey[]){ { NULL } } },
+	{ "io.stat", IO_KEYS },
 	{ "memory.current", VALUE(F_MEM) },
 	{ "memory.max", VALUE(F_MEM_MAX) },
 	{ "memory.peak", VALUE(F_MEM_PEAK) },
@@ -218,6 +229,7 @@ struct wfile {
 	const struct fkey *keys; /* NULL: not in the records */
 	bool cgstat; /* cgroup.stat */
 	bool mstat; /* memory.stat */
+	bool io; /* io.stat: a line per device */
 	bool psi; /* a *.pressure file: the root's is system-wide */
 	struct layout *lay;
 	size_t nlay, cap_lay;
@@ -323,6 +335,7 @@ static void model_init(struct model *mo, const struct walk_opts *o,
 			w->cgstat = !covered[c].keys;
 			w->psi = strstr(w->name, ".pressure") != NULL;
 			w->mstat = !strcmp(w->name, "memory.stat");
+			w->io = !strcmp(w->name, "io.stat");
 		}
 	}
 	mo->btf = btf__load_vmlinux_btf();
@@ -657,6 +670,23 @@ struct learning {
 	size_t badlen;
 };
 
+/* An io.stat subkey: its metric, once for every line; true when known */
+static bool io_learn(struct learning *c, const char *key, size_t len, int field)
+{
+	struct layout *l = c->l;
+	bool added;
+
+	if (l->k[field].m)
+		return true;
+	l->k[field].m = schema_lookup(c->mo->r.ss, c->w->s, key, len, &added);
+	l->k[field].field = field;
+	if (added)
+		c->mo->r.st->unknown_keys++;
+	if (l->n < (size_t)field + 1)
+		l->n = field + 1;
+	return l->k[field].m && l->k[field].m->type != MT_HISTOGRAM;
+}
+
 static void learn_item(void *ctx, const struct item *it)
 {
 	struct learning *c = ctx;
@@ -669,13 +699,20 @@ static void learn_item(void *ctx, const struct item *it)
 
 	if (c->bad)
 		return;
-	if (it->keylen + it->sublen + 2 <= sizeof(key)) {
+	if (c->w->io && it->sub && c->w->s->label) { /* "*.rbytes" */
+		len = snprintf(key, sizeof(key), "*.%.*s", (int)it->sublen,
+			       it->sub);
+		field = len < sizeof(key) ? field_of(c->mo, c->w, key, len) :
+					    -1;
+		if (field >= 0 && io_learn(c, key, len, field))
+			return;
+	} else if (it->keylen + it->sublen + 2 <= sizeof(key)) {
 		len = snprintf(key, sizeof(key), "%.*s%s%.*s", (int)it->keylen,
 			       it->key, it->sub ? "." : "", (int)it->sublen,
 			       it->sub ? it->sub : "");
 		field = field_of(c->mo, c->w, key, len);
 	}
-	if (field < 0 || c->w->s->label || l->n == LKEYS) {
+	if (field < 0 || c->w->io || c->w->s->label || l->n == LKEYS) {
 		c->bad = it->key;
 		c->badlen = it->keylen;
 		return;
@@ -701,6 +738,38 @@ static void learn_error(void *ctx, int line, const char *why)
 	c->badlen = strlen(c->bad);
 }
 
+/* io.stat's subkey K of device D as the file prints it */
+static double io_value(const struct bulk_rec *r, unsigned d, int k)
+{
+	static const int which[] = { 0, 1, 0, 1, 2, 2 };
+
+	return k == 0 || k == 1 || k == 4 ? r->dev[d].bytes[which[k]] :
+					    r->dev[d].ios[which[k]];
+}
+
+/* blkcg_print_one_stat(): a device's line has values once it did I/O */
+static void emit_io(struct model *mo, const struct layout *l,
+		    const struct bulk_rec *r)
+{
+	struct snapshot *snap = mo->r.snap;
+	uint32_t label;
+
+	for (unsigned d = 0; d < r->ndev && d < BULK_DEVS; d++) {
+		if (!r->dev[d].bytes[0] && !r->dev[d].bytes[1] &&
+		    !r->dev[d].ios[0] && !r->dev[d].ios[1])
+			continue;
+		label = snapshot_name(snap, r->dev[d].name,
+				      strnlen(r->dev[d].name,
+					      sizeof(r->dev[d].name)));
+		for (int k = 0; k < 6; k++)
+			*PUSH(snap, samples) = (struct sample){
+				.m = l->k[k].m,
+				.value = io_value(r, d, k) / l->k[k].m->div,
+				.label = label,
+			};
+	}
+}
+
 /* File W from the record: its samples, as the file would give them */
 static void emit(struct model *mo, const struct layout *l,
 		 const struct wfile *w, const struct bulk_rec *r)
@@ -711,7 +780,15 @@ static void emit(struct model *mo, const struct layout *l,
 
 	*f = (struct frec){ .s = w->s,
 			    .sample = snap->n_samples,
-			    .nsamples = l->n };
+			    .nsamples = w->io ? 0 : l->n };
+	if (w->io) {
+		emit_io(mo, l, r);
+		snap->files[snap->n_files - 1].nsamples =
+			snap->n_samples - snap->files[snap->n_files - 1].sample;
+		mo->r.st->files++;
+		mo->r.st->files_bulk++;
+		return;
+	}
 	adjust(r, &ut, &st);
 	for (size_t i = 0; i < l->n; i++)
 		*PUSH(snap, samples) = (struct sample){
@@ -752,6 +829,12 @@ static int learn(struct model *mo, struct wfile *w, const struct bulk_rec *r,
 		parse_text(mo->r.buf, len, learn_item, learn_error, &c);
 	else
 		c.bad = "";
+	for (int k = 0; w->io && !c.bad && k < 6; k++) { /* lines to come */
+		if (io_learn(&c, w->keys[k].key, strlen(w->keys[k].key), k))
+			continue;
+		c.bad = w->keys[k].key;
+		c.badlen = strlen(c.bad);
+	}
 	if (!c.bad)
 		return emit(mo, c.l, w, r), 0;
 	c.l->state = L_FILE;
@@ -897,7 +980,9 @@ static int one_file(struct model *mo, struct wfile *w, const struct bulk_rec *r,
 
 	if (l && l->state == L_ABSENT)
 		return 0;
-	if ((r->flags & BULK_ROOT) && (w->keys == cpu_stat || w->psi))
+	if (((r->flags & BULK_ROOT) &&
+	     (w->keys == cpu_stat || w->psi || w->io)) ||
+	    (w->io && (r->flags & BULK_IO_MORE)))
 		return dir_of(mo, p, dfd) ?
 			       -1 :
 			       reader_file(&mo->r, *dfd, w->name, w->s);

@@ -11,11 +11,15 @@
 #define BULK_MSTATE 64 /* memcg_vmstats.state[]: 40 on 6.18 */
 #define BULK_MEVENTS 64 /* memcg_vmstats.events[]: 31 on 6.18 */
 #define BULK_INDEX 256 /* the kernel's u8 index tables of those arrays */
+#define BULK_DEVS 4 /* io.stat lines (devices) */
 
 /* flags */
 #define BULK_ROOT 1 /* the hierarchy's root: no cpu.stat in the record */
 #define BULK_VIEWS 2 /* the cgroup's directory has bpf.* files */
 #define BULK_PSI_OFF 4 /* cgroup.pressure is 0: no *.pressure files */
+#define BULK_IO_MORE \
+	8 /* io.stat has more than the record holds: more
+			* devices, or an I/O policy's own statistics */
 
 /* The pressure states, in this order (enum psi_states without IRQ) */
 enum bulk_psi {
@@ -66,6 +70,12 @@ struct bulk_rec {
 	 */
 	__s64 mstate[BULK_MSTATE];
 	__u64 mevents[BULK_MEVENTS];
+	/* io.stat: the blkgs of the cgroup, in the file's order */
+	struct {
+		char name[16]; /* MAJ:MIN */
+		__u64 bytes[3], ios[3]; /* read, write, discard */
+	} dev[BULK_DEVS];
+	__u32 ndev;
 	/* pids */
 	__s64 pids, pids_max, pids_peak;
 	__s64 pids_ev_max, pids_ev_local_forkfail;

@@ -1,8 +1,10 @@
 """The exporter's bulk read on the patched kernel (6.12), where cgroup v2
-has every controller: on a frozen tree with the memory, pids and cpu
-controllers, --read bulk gives the snapshot --read files gives."""
+has every controller: on a frozen tree with the memory, pids, cpu and io
+controllers, where tasks ran and read null_blk's /dev/nullb0, --read bulk
+gives the snapshot --read files gives."""
 
 import os
+import subprocess
 
 from bulkcmp import compare, frozen
 from cgtest import cgroup2_root
@@ -11,7 +13,8 @@ COVERED = {"cgroup.stat", "cpu.stat", "cpu.stat.local", "cpu.pressure",
            "memory.pressure", "io.pressure", "memory.current", "memory.max",
            "memory.peak", "memory.swap.current", "memory.swap.peak",
            "memory.events", "memory.swap.events", "memory.stat",
-           "pids.current", "pids.max", "pids.peak", "pids.events"}
+           "pids.current", "pids.max", "pids.peak", "pids.events",
+           "io.stat"}
 
 
 def write(path, text):
@@ -26,7 +29,7 @@ def test_bulk_equals_files_with_every_controller(tmp_path):
     made = [top]
     try:
         write(f"{root}/cgroup.subtree_control", "+memory +pids +cpu +io")
-        write(f"{top}/cgroup.subtree_control", "+memory +pids +cpu")
+        write(f"{top}/cgroup.subtree_control", "+memory +pids +cpu +io")
         for d in ("a", "a/b", "c"):
             made.append(f"{top}/{d}")
             os.mkdir(made[-1])
@@ -34,6 +37,9 @@ def test_bulk_equals_files_with_every_controller(tmp_path):
         write(f"{top}/c/memory.max", "67108864")
         write(f"{top}/c/pids.max", "50")
         write(f"{top}/c/cpu.max", "50000 100000")
+        subprocess.run(["sh", "-c", f"echo $$ > {top}/c/cgroup.procs; "
+                        "exec dd if=/dev/nullb0 of=/dev/null bs=4k count=64 "
+                        "iflag=direct"], check=True, capture_output=True)
         with frozen(top, [f"{top}/a/b", f"{top}/c"]):
             compared = compare(top, COVERED)
         files = {f for _, f, _, _ in compared}
@@ -41,6 +47,7 @@ def test_bulk_equals_files_with_every_controller(tmp_path):
         got = {(p.rsplit("/", 1)[-1], f, k) for p, f, k, _ in compared}
         assert ("c", "memory.max", ".") in got
         assert ("c", "cpu.stat", "nr_periods") in got
+        assert ("c", "io.stat", "*.rios") in got
     finally:
         for d in reversed(made):
             os.rmdir(d)
