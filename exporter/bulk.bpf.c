@@ -105,8 +105,8 @@ static __always_inline void cgroup_stat(struct bulk_rec *r, struct cgroup *cgrp)
 	bpf_probe_read_kernel(css, n * sizeof(css[0]) & 0xff, &cgrp->subsys);
 	bpf_probe_read_kernel(dying, n * sizeof(dying[0]) & 0xff,
 			      &cgrp->nr_dying_subsys);
-	r->nr_descendants = BPF_CORE_READ(cgrp, nr_descendants);
-	r->nr_dying_descendants = BPF_CORE_READ(cgrp, nr_dying_descendants);
+	r->nr_descendants = cgrp->nr_descendants;
+	r->nr_dying_descendants = cgrp->nr_dying_descendants;
 	for (int i = 0; i < BULK_SUBSYS; i++) {
 		r->dying_subsys[i] = dying[i];
 		if (!css[i])
@@ -124,17 +124,17 @@ static __always_inline void cpu_stat(struct bulk_rec *r, struct cgroup *cgrp)
 	 */
 	if (r->flags & BULK_ROOT)
 		return;
-	r->sum_exec = BPF_CORE_READ(cgrp, bstat.cputime.sum_exec_runtime);
-	r->utime = BPF_CORE_READ(cgrp, bstat.cputime.utime);
-	r->stime = BPF_CORE_READ(cgrp, bstat.cputime.stime);
+	r->sum_exec = cgrp->bstat.cputime.sum_exec_runtime;
+	r->utime = cgrp->bstat.cputime.utime;
+	r->stime = cgrp->bstat.cputime.stime;
 	if (bpf_core_field_exists(cgrp->bstat.ntime))
-		r->ntime = BPF_CORE_READ(cgrp, bstat.ntime);
+		r->ntime = cgrp->bstat.ntime;
 	struct cgroup_base_stat___fi *fi = (void *)&cgrp->bstat;
 
 	if (bpf_core_field_exists(fi->forceidle_sum))
 		r->forceidle = BPF_CORE_READ(fi, forceidle_sum);
-	r->prev_utime = BPF_CORE_READ(cgrp, prev_cputime.utime);
-	r->prev_stime = BPF_CORE_READ(cgrp, prev_cputime.stime);
+	r->prev_utime = cgrp->prev_cputime.utime;
+	r->prev_stime = cgrp->prev_cputime.stime;
 }
 
 static __always_inline void cpu_bandwidth(struct bulk_rec *r,
@@ -166,13 +166,13 @@ static __always_inline void cpu_local(struct bulk_rec *r, struct task_group *tg)
 	}
 }
 
-#define PSI(r, g, ours, theirs)                                           \
+#define PSI(r, total, avg, ours, theirs)                                  \
 	do {                                                              \
-		int s = bpf_core_enum_value(enum psi_states, theirs);     \
-		(r)->psi_total[ours] = BPF_CORE_READ(g, total[s]);        \
-		(r)->psi_avg[ours][0] = BPF_CORE_READ(g, avg[s * 3]);     \
-		(r)->psi_avg[ours][1] = BPF_CORE_READ(g, avg[s * 3 + 1]); \
-		(r)->psi_avg[ours][2] = BPF_CORE_READ(g, avg[s * 3 + 2]); \
+		int i = bpf_core_enum_value(enum psi_states, theirs) & 7; \
+		(r)->psi_total[ours] = total[i];                          \
+		(r)->psi_avg[ours][0] = avg[i * 3];                       \
+		(r)->psi_avg[ours][1] = avg[i * 3 + 1];                   \
+		(r)->psi_avg[ours][2] = avg[i * 3 + 2];                   \
 	} while (0)
 
 /* psi_show() without its update: the totals and averages as the kernel's
@@ -182,18 +182,22 @@ static __always_inline void cpu_local(struct bulk_rec *r, struct task_group *tg)
  */
 static __always_inline void pressure(struct bulk_rec *r, struct cgroup *cgrp)
 {
-	struct psi_group *g = BPF_CORE_READ(cgrp, psi);
+	struct psi_group *g = cgrp->psi;
+	__u64 total[8], avg[8 * 3];
 
 	if (!g || (r->flags & BULK_ROOT))
 		return;
 	if (bpf_core_field_exists(g->enabled) && !BPF_CORE_READ(g, enabled))
 		r->flags |= BULK_PSI_OFF;
-	PSI(r, g, BULK_PSI_IO_SOME, PSI_IO_SOME);
-	PSI(r, g, BULK_PSI_IO_FULL, PSI_IO_FULL);
-	PSI(r, g, BULK_PSI_MEM_SOME, PSI_MEM_SOME);
-	PSI(r, g, BULK_PSI_MEM_FULL, PSI_MEM_FULL);
-	PSI(r, g, BULK_PSI_CPU_SOME, PSI_CPU_SOME);
-	PSI(r, g, BULK_PSI_CPU_FULL, PSI_CPU_FULL);
+	/* the first row of total[] (PSI_AVGS), and avg[], in two reads */
+	bpf_probe_read_kernel(total, sizeof(total), &g->total);
+	bpf_probe_read_kernel(avg, sizeof(avg), &g->avg);
+	PSI(r, total, avg, BULK_PSI_IO_SOME, PSI_IO_SOME);
+	PSI(r, total, avg, BULK_PSI_IO_FULL, PSI_IO_FULL);
+	PSI(r, total, avg, BULK_PSI_MEM_SOME, PSI_MEM_SOME);
+	PSI(r, total, avg, BULK_PSI_MEM_FULL, PSI_MEM_FULL);
+	PSI(r, total, avg, BULK_PSI_CPU_SOME, PSI_CPU_SOME);
+	PSI(r, total, avg, BULK_PSI_CPU_FULL, PSI_CPU_FULL);
 }
 
 /* memcg->vmstats->state[] and events[], the slots memory.stat reads */
@@ -214,20 +218,20 @@ static __always_inline void vmstats(struct bulk_rec *r, struct mem_cgroup *m)
 	bpf_probe_read_kernel(r->mevents, n & 0x3ff, &v->events);
 }
 
-#define MEV(r, memcg, ours, theirs)                                            \
-	do {                                                                   \
-		if (bpf_core_enum_value_exists(enum memcg_memory_event,        \
-					       theirs))                        \
-			(r)->mev[ours] = BPF_CORE_READ(                        \
-				memcg,                                         \
-				memory_events[bpf_core_enum_value(             \
-						      enum memcg_memory_event, \
-						      theirs)]                 \
-					.counter);                             \
+#define MEV(r, ev, ours, theirs)                                              \
+	do {                                                                  \
+		if (bpf_core_enum_value_exists(enum memcg_memory_event,       \
+					       theirs))                       \
+			(r)->mev[ours] =                                      \
+				ev[bpf_core_enum_value(                       \
+					   enum memcg_memory_event, theirs) & \
+				   15];                                       \
 	} while (0)
 
 static __always_inline void memory(struct bulk_rec *r, struct mem_cgroup *m)
 {
+	__u64 ev[16];
+
 	if (!m)
 		return;
 	r->mem = BPF_CORE_READ(m, memory.usage.counter);
@@ -236,15 +240,16 @@ static __always_inline void memory(struct bulk_rec *r, struct mem_cgroup *m)
 	r->swap = BPF_CORE_READ(m, swap.usage.counter);
 	r->swap_max = BPF_CORE_READ(m, swap.max);
 	r->swap_peak = BPF_CORE_READ(m, swap.watermark);
-	MEV(r, m, BULK_MEV_LOW, MEMCG_LOW);
-	MEV(r, m, BULK_MEV_HIGH, MEMCG_HIGH);
-	MEV(r, m, BULK_MEV_MAX, MEMCG_MAX);
-	MEV(r, m, BULK_MEV_OOM, MEMCG_OOM);
-	MEV(r, m, BULK_MEV_OOM_KILL, MEMCG_OOM_KILL);
-	MEV(r, m, BULK_MEV_OOM_GROUP_KILL, MEMCG_OOM_GROUP_KILL);
-	MEV(r, m, BULK_MEV_SWAP_HIGH, MEMCG_SWAP_HIGH);
-	MEV(r, m, BULK_MEV_SWAP_MAX, MEMCG_SWAP_MAX);
-	MEV(r, m, BULK_MEV_SWAP_FAIL, MEMCG_SWAP_FAIL);
+	bpf_probe_read_kernel(ev, sizeof(ev), &m->memory_events);
+	MEV(r, ev, BULK_MEV_LOW, MEMCG_LOW);
+	MEV(r, ev, BULK_MEV_HIGH, MEMCG_HIGH);
+	MEV(r, ev, BULK_MEV_MAX, MEMCG_MAX);
+	MEV(r, ev, BULK_MEV_OOM, MEMCG_OOM);
+	MEV(r, ev, BULK_MEV_OOM_KILL, MEMCG_OOM_KILL);
+	MEV(r, ev, BULK_MEV_OOM_GROUP_KILL, MEMCG_OOM_GROUP_KILL);
+	MEV(r, ev, BULK_MEV_SWAP_HIGH, MEMCG_SWAP_HIGH);
+	MEV(r, ev, BULK_MEV_SWAP_MAX, MEMCG_SWAP_MAX);
+	MEV(r, ev, BULK_MEV_SWAP_FAIL, MEMCG_SWAP_FAIL);
 	vmstats(r, m);
 }
 
@@ -310,7 +315,7 @@ static __always_inline void views(struct bulk_rec *r, struct cgroup *cgrp)
 
 static __always_inline void fill(struct bulk_rec *r, struct cgroup *cgrp)
 {
-	struct kernfs_node *kn = BPF_CORE_READ(cgrp, kn);
+	struct kernfs_node *kn = cgrp->kn;
 	struct cgroup *parent =
 		BPF_CORE_READ(cgrp, self.parent) ?
 			BPF_CORE_READ(cgrp, self.parent, cgroup) :
@@ -318,8 +323,8 @@ static __always_inline void fill(struct bulk_rec *r, struct cgroup *cgrp)
 	long n;
 
 	/* too large for an inline memset; the slot holds the last walk's */
-	bpf_probe_read_kernel(r, offsetof(struct bulk_rec, name), &zero);
-	r->id = BPF_CORE_READ(kn, id);
+	bpf_probe_read_kernel(r, offsetof(struct bulk_rec, mstate), &zero);
+	r->id = kn->id;
 	r->parent = parent ? BPF_CORE_READ(parent, kn, id) : 0;
 	if (!parent)
 		r->flags |= BULK_ROOT;

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -27,6 +28,7 @@ struct bulk {
 	int rootfd;
 	__u32 slots;
 	__u32 chunk; /* cgroups per session */
+	double longest; /* seconds of the longest session of the last walk */
 	__u32 *bound; /* slots where a session's first record (a repeat of
 		       * the slot before) landed */
 	size_t nbound, cap_bound;
@@ -107,6 +109,12 @@ struct bulk *bulk_open(const char *root, unsigned chunk, char *why, size_t n)
 	return b;
 }
 
+/* The longest session of the last walk: how long the cgroup lock was held */
+double bulk_longest(const struct bulk *b)
+{
+	return b->longest;
+}
+
 void bulk_close(struct bulk *b)
 {
 	if (!b)
@@ -117,17 +125,31 @@ void bulk_close(struct bulk *b)
 	free(b);
 }
 
-/* One session: a new iterator, read to its end; 0, or -errno */
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* One session: a new iterator, read to its end (the walk holds the cgroup
+ * lock meanwhile: the longest is kept); 0, or -errno
+ */
 static int session(struct bulk *b)
 {
 	char buf[64];
 	ssize_t r;
+	double start;
 	int fd = bpf_iter_create(bpf_link__fd(b->link));
 
 	if (fd < 0)
 		return -errno;
+	start = mono();
 	while ((r = read(fd, buf, sizeof(buf))) > 0)
 		;
+	if (mono() - start > b->longest)
+		b->longest = mono() - start;
 	close(fd);
 	return r < 0 ? -errno : 0;
 }
@@ -144,6 +166,7 @@ static int walk(struct bulk *b, __u32 *overflow)
 
 	bss->nrec = bss->overflow = bss->skip = 0;
 	b->nbound = 0;
+	b->longest = 0;
 	for (;;) {
 		bss->seen = 0;
 		bss->chunk_end = (__u64)bss->nrec + b->chunk > UINT32_MAX ?

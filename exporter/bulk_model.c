@@ -1115,6 +1115,7 @@ int bulk_collect(struct bulk *b, const struct walk_opts *o, struct schemas *ss,
 			strerror(-err));
 		return -1;
 	}
+	st->bulk_lock_seconds = bulk_longest(b);
 	scrape_end(st, start);
 	return 0;
 }

@@ -65,7 +65,14 @@ struct bulk_rec {
 	/* memory: page counters (pages) and events */
 	__u64 mem, mem_max, mem_peak, swap, swap_max, swap_peak;
 	__u64 mev[BULK_MEV_N];
-	/* memory.stat: memcg->vmstats, as the kernel's index tables map
+	/* pids */
+	__s64 pids, pids_max, pids_peak;
+	__s64 pids_ev_max, pids_ev_local_forkfail;
+	__u32 ndev; /* of dev[] */
+	/* Up to here the program zeroes each record first; what follows is
+	 * read only where the fields above say it was written.
+	 *
+	 * memory.stat (for a cgroup with the memory controller): memcg->vmstats, as the kernel's index tables map
 	 * stat items to slots (struct bulk_index)
 	 */
 	__s64 mstate[BULK_MSTATE];
@@ -75,10 +82,6 @@ struct bulk_rec {
 		char name[16]; /* MAJ:MIN */
 		__u64 bytes[3], ios[3]; /* read, write, discard */
 	} dev[BULK_DEVS];
-	__u32 ndev;
-	/* pids */
-	__s64 pids, pids_max, pids_peak;
-	__s64 pids_ev_max, pids_ev_local_forkfail;
 	__u32 name_len;
 	char name[BULK_NAME_MAX];
 };

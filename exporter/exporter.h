@@ -203,6 +203,7 @@ struct stats {
 	double scrape_seconds;
 	uint64_t cgroups, files; /* in the last scrape */
 	uint64_t files_bulk; /* of files: from the bulk read's records */
+	double bulk_lock_seconds; /* the bulk read's longest session */
 	uint64_t scrapes, parse_errors, unknown_keys, vanished, read_errors;
 	uint64_t hists_dropped; /* histograms with a malformed line */
 	uint64_t files_skipped; /* not regular, or longer than READ_MAX */
@@ -262,6 +263,7 @@ typedef void (*bulk_fn)(void *ctx, const struct bulk_rec *recs, size_t n,
 			const struct bulk_index *index);
 struct bulk *bulk_open(const char *root, unsigned chunk, char *why, size_t n);
 int bulk_walk(struct bulk *b, bulk_fn fn, void *ctx);
+double bulk_longest(const struct bulk *b);
 void bulk_close(struct bulk *b);
 int bulk_collect(struct bulk *b, const struct walk_opts *o, struct schemas *ss,
 		 struct snapshot *snap, struct stats *st);

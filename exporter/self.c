@@ -30,6 +30,7 @@ void self_model(struct snapshot *snap, struct schemas *ss,
 	self_sample(snap, ss, s, "cgroups_read", st->cgroups);
 	self_sample(snap, ss, s, "files_read", st->files);
 	self_sample(snap, ss, s, "files_bulk", st->files_bulk);
+	self_sample(snap, ss, s, "bulk_lock_duration", st->bulk_lock_seconds);
 	self_sample(snap, ss, s, "cgroups_vanished", st->vanished);
 	self_sample(snap, ss, s, "read_errors", st->read_errors);
 	self_sample(snap, ss, s, "files_skipped", st->files_skipped);

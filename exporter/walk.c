@@ -232,6 +232,7 @@ double scrape_begin(struct snapshot *snap, struct stats *st)
 	snapshot_reset(snap);
 	snap->time_ns = now(CLOCK_REALTIME) * 1e9;
 	st->cgroups = st->files = st->files_bulk = 0;
+	st->bulk_lock_seconds = 0;
 	return now(CLOCK_MONOTONIC);
 }
 
