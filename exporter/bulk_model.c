@@ -563,20 +563,18 @@ static double pids_limit(int64_t v)
 	return v >= 4 * 1024 * 1024 + 1 ? INFINITY : (double)v; /* PIDS_MAX */
 }
 
-/* psi_show(): a total in us, an average with two decimals */
+/* psi_show(): a total in us; an average with two decimals, I.FF, which
+ * parse_number() turns into (I * 100 + FF) * (1 / 10 / 10)
+ */
 static double psi(const struct bulk_rec *r, int i)
 {
+	static const double centi = 1.0 / 10 / 10;
 	uint64_t avg = r->psi_avg[i / 4][i % 4 % 3];
-	char text[48];
-	double v;
 
 	if (i % 4 == 3)
 		return r->psi_total[i / 4] / 1000;
-	snprintf(text, sizeof(text), "%llu.%02llu",
-		 (unsigned long long)(avg >> 11),
-		 (unsigned long long)(((avg & 2047) * 100) >> 11));
-	parse_number(text, strlen(text), &v);
-	return v;
+	return (double)((avg >> 11) * 100 + (((avg & 2047) * 100) >> 11)) *
+	       centi;
 }
 
 /* The value FIELD has in the file's text */
@@ -1015,6 +1013,24 @@ static int view_files(struct model *mo, const struct bulk_rec *r,
 	return ret;
 }
 
+/* The cgroup's path in the hierarchy, for the snapshot and messages (its
+ * length was checked in path_of())
+ */
+static void set_path(struct model *mo, const struct pathent *p)
+{
+	size_t n = strlen(mo->prefix);
+
+	memcpy(mo->r.path, mo->prefix, n);
+	if (p->len)
+		mo->r.path[n++] = '/';
+	memcpy(mo->r.path + n, mo->paths + p->rel, p->len);
+	n += p->len;
+	if (!n)
+		mo->r.path[n++] = '/';
+	mo->r.path[n] = '\0';
+	mo->r.plen = n;
+}
+
 static void one_cgroup(struct model *mo, const struct bulk_rec *r)
 {
 	struct snapshot *snap = mo->r.snap;
@@ -1025,11 +1041,7 @@ static void one_cgroup(struct model *mo, const struct bulk_rec *r)
 
 	if (!p)
 		return;
-	mo->r.plen = snprintf(mo->r.path, sizeof(mo->r.path), "%s%s%s",
-			      mo->prefix, p->len ? "/" : "",
-			      p->len ? rel(mo, p) : "");
-	if (!mo->r.plen)
-		mo->r.plen = snprintf(mo->r.path, sizeof(mo->r.path), "/");
+	set_path(mo, p);
 	snapshot_mark(snap, &m);
 	i = snap->n_cgroups;
 	*PUSH(snap, cgroups) = (struct cgrec){
