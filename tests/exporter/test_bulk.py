@@ -4,7 +4,7 @@ the per-file walk gives, on real cgroups of the host (stock kernel)."""
 import os
 import subprocess
 
-from bulkcmp import compare, frozen, scrape
+from bulkcmp import bulk_files, compare, frozen, scrape
 from exlib import hier, subtree
 
 # what the host's cgroup v2 hierarchy has (a hybrid host: its controllers
@@ -72,3 +72,37 @@ def bulkcmp_exporter():
     from bulkcmp import EXPORTER
     assert os.access(EXPORTER, os.X_OK)
     return EXPORTER
+
+
+def test_bulk_grows_past_its_slots():
+    """1,500 cgroups: more than the array the program is first loaded with
+    (1,344 slots), so the walk overflows once and is done again with a
+    larger one; nothing is lost or doubled."""
+    names = [f"p{i}" for i in range(15)] + \
+        [f"p{i}/c{j}" for i in range(15) for j in range(99)]
+    with subtree(*names) as top:
+        files, read, from_bulk = bulk_files(top)
+    paths = {p for p, _ in files}
+    assert len(paths) == 1 + len(names)
+    assert read == len(files) and from_bulk == read
+
+
+def test_bulk_skips_what_the_files_walk_skips():
+    """A tenant's tree deeper than PATH_MAX: the cgroups whose paths do not
+    fit are left out by both reads alike, and the rest is the same."""
+    long = "x" * 250
+    with subtree("d") as top:
+        fds = [os.open(f"{top}/d", os.O_RDONLY | os.O_DIRECTORY)]
+        try:
+            for _ in range(17):  # 17 * 251 bytes: past PATH_MAX (4096)
+                os.mkdir(long, dir_fd=fds[-1])
+                fds.append(os.open(long, os.O_RDONLY | os.O_DIRECTORY,
+                                   dir_fd=fds[-1]))
+            compared = compare(top, COVERED)
+            lengths = {len(p) for p, _, _, _ in compared}
+            assert max(lengths) < 4096 and len(lengths) > 10
+        finally:
+            for parent in reversed(fds[:-1]):
+                os.close(fds.pop())
+                os.rmdir(long, dir_fd=parent)
+            os.close(fds.pop())
