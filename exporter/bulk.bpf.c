@@ -308,28 +308,24 @@ static __always_inline void views(struct bulk_rec *r, struct cgroup *cgrp)
 {
 	struct cgroup___view *v = (void *)cgrp;
 
-	if (bpf_core_field_exists(v->views) &&
-	    BPF_CORE_READ(v, views.next) != &v->views)
+	if (bpf_core_field_exists(v->views) && v->views.next != &v->views)
 		r->flags |= BULK_VIEWS;
 }
 
 static __always_inline void fill(struct bulk_rec *r, struct cgroup *cgrp)
 {
 	struct kernfs_node *kn = cgrp->kn;
-	struct cgroup *parent =
-		BPF_CORE_READ(cgrp, self.parent) ?
-			BPF_CORE_READ(cgrp, self.parent, cgroup) :
-			NULL;
+	struct cgroup_subsys_state *up = cgrp->self.parent;
+	struct cgroup *parent = up ? up->cgroup : NULL;
 	long n;
 
 	/* too large for an inline memset; the slot holds the last walk's */
 	bpf_probe_read_kernel(r, offsetof(struct bulk_rec, mstate), &zero);
 	r->id = kn->id;
-	r->parent = parent ? BPF_CORE_READ(parent, kn, id) : 0;
+	r->parent = parent ? parent->kn->id : 0;
 	if (!parent)
 		r->flags |= BULK_ROOT;
-	n = bpf_probe_read_kernel_str(r->name, sizeof(r->name),
-				      BPF_CORE_READ(kn, name));
+	n = bpf_probe_read_kernel_str(r->name, sizeof(r->name), kn->name);
 	r->name_len = n > 0 ? n - 1 : 0;
 	cgroup_stat(r, cgrp);
 	cpu_stat(r, cgrp);
