@@ -56,11 +56,20 @@ struct cgroup___view {
 } __attribute__((preserve_access_index));
 
 /* The CSS of subsystem ID (an enum cgroup_subsys_id name), or NULL */
-#define CSS(cgrp, id)                                                         \
-	(bpf_core_enum_value_exists(enum cgroup_subsys_id, id) ?              \
-		 (void *)BPF_CORE_READ(cgrp,                                  \
-				       subsys[bpf_core_enum_value(            \
-					       enum cgroup_subsys_id, id)]) : \
+#define CSS(cgrp, id)                                                      \
+	(bpf_core_enum_value_exists(enum cgroup_subsys_id, id) ?           \
+		 (cgrp)->subsys[bpf_core_enum_value(enum cgroup_subsys_id, \
+						    id)] :                 \
+		 NULL)
+
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/* CSS as the structure of its controller (TYPE), for direct loads; NULL
+ * stays NULL
+ */
+#define AS(type, css)                                                     \
+	((css) ? (type *)bpf_rdonly_cast((css),                           \
+					 bpf_core_type_id_kernel(type)) : \
 		 NULL)
 
 /* 6.12 flushes every subsystem of a subtree at once. 6.16 and later flush
@@ -142,11 +151,11 @@ static __always_inline void cpu_bandwidth(struct bulk_rec *r,
 {
 	if (!tg || !bpf_core_field_exists(tg->cfs_bandwidth))
 		return;
-	r->nr_periods = BPF_CORE_READ(tg, cfs_bandwidth.nr_periods);
-	r->nr_throttled = BPF_CORE_READ(tg, cfs_bandwidth.nr_throttled);
-	r->throttled_ns = BPF_CORE_READ(tg, cfs_bandwidth.throttled_time);
-	r->nr_bursts = BPF_CORE_READ(tg, cfs_bandwidth.nr_burst);
-	r->burst_ns = BPF_CORE_READ(tg, cfs_bandwidth.burst_time);
+	r->nr_periods = tg->cfs_bandwidth.nr_periods;
+	r->nr_throttled = tg->cfs_bandwidth.nr_throttled;
+	r->throttled_ns = tg->cfs_bandwidth.throttled_time;
+	r->nr_bursts = tg->cfs_bandwidth.nr_burst;
+	r->burst_ns = tg->cfs_bandwidth.burst_time;
 }
 
 /* throttled_time_self(): what the cgroup's own runqueues were throttled */
@@ -234,12 +243,12 @@ static __always_inline void memory(struct bulk_rec *r, struct mem_cgroup *m)
 
 	if (!m)
 		return;
-	r->mem = BPF_CORE_READ(m, memory.usage.counter);
-	r->mem_max = BPF_CORE_READ(m, memory.max);
-	r->mem_peak = BPF_CORE_READ(m, memory.watermark);
-	r->swap = BPF_CORE_READ(m, swap.usage.counter);
-	r->swap_max = BPF_CORE_READ(m, swap.max);
-	r->swap_peak = BPF_CORE_READ(m, swap.watermark);
+	r->mem = m->memory.usage.counter;
+	r->mem_max = m->memory.max;
+	r->mem_peak = m->memory.watermark;
+	r->swap = m->swap.usage.counter;
+	r->swap_max = m->swap.max;
+	r->swap_peak = m->swap.watermark;
 	bpf_probe_read_kernel(ev, sizeof(ev), &m->memory_events);
 	MEV(r, ev, BULK_MEV_LOW, MEMCG_LOW);
 	MEV(r, ev, BULK_MEV_HIGH, MEMCG_HIGH);
@@ -297,11 +306,11 @@ static __always_inline void pids(struct bulk_rec *r, struct pids_cgroup *p)
 {
 	if (!p)
 		return;
-	r->pids = BPF_CORE_READ(p, counter.counter);
-	r->pids_max = BPF_CORE_READ(p, limit.counter);
-	r->pids_peak = BPF_CORE_READ(p, watermark);
-	r->pids_ev_max = BPF_CORE_READ(p, events[0].counter);
-	r->pids_ev_local_forkfail = BPF_CORE_READ(p, events_local[1].counter);
+	r->pids = p->counter.counter;
+	r->pids_max = p->limit.counter;
+	r->pids_peak = p->watermark;
+	r->pids_ev_max = p->events[0].counter;
+	r->pids_ev_local_forkfail = p->events_local[1].counter;
 }
 
 static __always_inline void views(struct bulk_rec *r, struct cgroup *cgrp)
@@ -329,12 +338,12 @@ static __always_inline void fill(struct bulk_rec *r, struct cgroup *cgrp)
 	r->name_len = n > 0 ? n - 1 : 0;
 	cgroup_stat(r, cgrp);
 	cpu_stat(r, cgrp);
-	cpu_bandwidth(r, CSS(cgrp, cpu_cgrp_id));
-	cpu_local(r, CSS(cgrp, cpu_cgrp_id));
+	cpu_bandwidth(r, AS(struct task_group, CSS(cgrp, cpu_cgrp_id)));
+	cpu_local(r, AS(struct task_group, CSS(cgrp, cpu_cgrp_id)));
 	pressure(r, cgrp);
-	memory(r, CSS(cgrp, memory_cgrp_id));
-	pids(r, CSS(cgrp, pids_cgrp_id));
-	io(r, CSS(cgrp, io_cgrp_id));
+	memory(r, AS(struct mem_cgroup, CSS(cgrp, memory_cgrp_id)));
+	pids(r, AS(struct pids_cgroup, CSS(cgrp, pids_cgrp_id)));
+	io(r, AS(struct blkcg, CSS(cgrp, io_cgrp_id)));
 	views(r, cgrp);
 }
 
