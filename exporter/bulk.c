@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -25,7 +26,9 @@
 struct bulk {
 	struct bulk_bpf *skel;
 	struct bpf_link *link;
+	const char *root;
 	int rootfd;
+	ino_t ino; /* the root's, when the link was made */
 	__u32 slots;
 	__u32 chunk; /* cgroups per session */
 	double longest; /* seconds of the longest session of the last walk */
@@ -93,15 +96,21 @@ struct bulk *bulk_open(const char *root, unsigned chunk, char *why, size_t n)
 {
 	struct bulk *b = xcalloc(1, sizeof(*b));
 
+	struct stat sb;
+
 	b->chunk = chunk;
+	b->root = root;
 	if (!getenv("CGVIEW_LIBBPF_DEBUG"))
 		libbpf_set_print(quiet);
 	b->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (b->rootfd < 0) {
+	if (b->rootfd < 0 || fstat(b->rootfd, &sb)) {
 		snprintf(why, n, "%s: %s", root, strerror(errno));
+		if (b->rootfd >= 0)
+			close(b->rootfd);
 		free(b);
 		return NULL;
 	}
+	b->ino = sb.st_ino;
 	if (load(b, slots_for(1024), why, n)) {
 		bulk_close(b);
 		return NULL;
@@ -239,6 +248,36 @@ static int lookup(struct bulk *b, bool first, __u32 *last, __u32 count)
 	return 0;
 }
 
+/* --root removed and made again (say, a service restarted): the link
+ * holds the old cgroup, so attach to the new one. 0, or -errno
+ */
+static int follow_root(struct bulk *b)
+{
+	char why[256];
+	struct stat sb;
+	int fd;
+
+	if (stat(b->root, &sb))
+		return -errno;
+	if (sb.st_ino == b->ino)
+		return 0;
+	fd = open(b->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb)) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	close(b->rootfd);
+	b->rootfd = fd;
+	b->ino = sb.st_ino;
+	unload(b);
+	if (load(b, b->slots, why, sizeof(why))) {
+		fprintf(stderr, "cgview-exporter: bulk read: %s\n", why);
+		return -EIO;
+	}
+	return 0;
+}
+
 /* Walk the subtree and call FN with the records, in walk order (a
  * cgroup after its parent); 0, or -errno
  */
@@ -246,7 +285,11 @@ int bulk_walk(struct bulk *b, bulk_fn fn, void *ctx)
 {
 	char why[256];
 	__u32 overflow, got, count, last = 0, chunk = b->chunk;
-	int n = walk(b, &overflow), err;
+	int n = follow_root(b), err;
+
+	if (n)
+		return n;
+	n = walk(b, &overflow);
 
 	if (n >= 0 && overflow) {
 		unload(b);

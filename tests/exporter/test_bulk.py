@@ -3,9 +3,10 @@ the per-file walk gives, on real cgroups of the host (stock kernel)."""
 
 import os
 import subprocess
+import time
 
 from bulkcmp import bulk_files, compare, frozen, scrape
-from exlib import hier, subtree
+from exlib import hier, snapshots, start, stop, subtree
 
 # what the host's cgroup v2 hierarchy has (a hybrid host: its controllers
 # are in v1, so the core files): the VM tier covers memory, pids and cpu
@@ -106,3 +107,28 @@ def test_bulk_skips_what_the_files_walk_skips():
                 os.close(fds.pop())
                 os.rmdir(long, dir_fd=parent)
             os.close(fds.pop())
+
+
+def test_bulk_follows_a_root_made_again(tmp_path):
+    """--root removed and made again between two scrapes (a service that
+    restarted): the second scrape reads the new cgroup, not the old one
+    the iterator was attached to."""
+    out = tmp_path / "snap"
+    with subtree("svc", "svc/old") as top:
+        root = f"{top}/svc"
+        p = start("--read", "bulk", "--root", root, "--count", "2",
+                  "--interval", "1s", "--output", f"file:{out}")
+        try:
+            while not out.exists() or not out.stat().st_size:
+                time.sleep(0.01)  # the first snapshot is out
+            os.rmdir(f"{root}/old")
+            os.rmdir(root)
+            os.mkdir(root)
+            os.mkdir(f"{root}/new")
+            assert p.wait(timeout=30) == 0
+        finally:
+            stop(p)
+        first, second = snapshots(out.read_bytes())
+    assert {c.path for c in first.cgroups} == {hier(root), hier(f"{root}/old")}
+    assert {c.path for c in second.cgroups} == \
+        {hier(root), hier(f"{root}/new")}
