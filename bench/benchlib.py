@@ -8,6 +8,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 
 TOP = os.path.realpath(os.path.join(os.path.dirname(__file__), ".."))
 EXPORTER = os.path.join(TOP, "build", "cgview-exporter")
@@ -59,12 +60,23 @@ def remove_tree(top):
 
 
 def exporter_cpu(top, count):
+    """The exporter's CPU seconds for COUNT scrapes and its peak RSS in
+    KiB. The RSS is VmHWM, watched until it exits: wait4's ru_maxrss
+    would be at least this script's own RSS, which the child's mm had
+    until exec."""
     p = subprocess.Popen([EXPORTER, "--count", str(count), "--interval",
                           "10ms", "--root", top, "--mirror", "none",
                           "--output", "file:/dev/null"])
-    _, status, ru = os.wait4(p.pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    return ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+    hwm = 0
+    while True:
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            break
+        hwm = max(hwm, peak_rss_kib(p.pid))
+        time.sleep(0.01)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    assert p.returncode == 0
+    return ru.ru_utime + ru.ru_stime, hwm
 
 
 def bare_cpu(top, count, files):
@@ -106,10 +118,14 @@ def tasks_cpu_ns(pid):
 
 
 def peak_rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
+    """VmHWM of PID in KiB; 0 once it has exited."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
     return 0
 
 
