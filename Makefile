@@ -18,7 +18,8 @@ SKELS := $(VIEWS:%=$(BUILD)/views/%.skel.h)
 
 .PHONY: all help deps kernel kernel-bench kernel-src kernel-patches kernel-each kernel-matrix checkpatch \
 	cgview test test-unit test-host test-vm bench demo clean \
-	exporter test-exporter fuzz bench-exporter bench-recorders bench-cgroups demo-host
+	exporter test-exporter fuzz bench-exporter bench-recorders bench-cgroups demo-host \
+	bench-peers bench-plot
 .DELETE_ON_ERROR:
 # keep the BPF objects between the skeletons and their sources
 .SECONDARY:
@@ -46,6 +47,8 @@ help:
 	@echo "make test-exporter  the exporter's tests (host, real cgroups, real Prometheus)"
 	@echo "make fuzz           fuzz the exporter's parser for longer (FUZZ_SECONDS=300)"
 	@echo "make bench-exporter the exporter's CPU per scrape against a bare read loop"
+	@echo "make bench-peers    netdata's and PCP's CPU per cgroup against the exporter"
+	@echo "make bench-plot     bench/cpu-per-cgroup.png from build/bench/*.dat"
 
 deps:
 	@scripts/deps.sh
@@ -200,6 +203,17 @@ $(BUILD)/bench/bare_scrape: bench/bare_scrape.c
 
 bench-exporter: deps exporter $(BUILD)/bench/bare_scrape
 	bench/exporter-cost
+
+# netdata's cgroups plugin and PCP's pmdaproc on the same tree (host)
+bench-peers: deps exporter $(BUILD)/bench/bare_scrape
+	@scripts/deps.sh peers
+	bench/peers
+
+# CPU per cgroup of each path and peer: bench-peers' figures first
+bench-plot:
+	@scripts/deps.sh plot
+	bench/plot bench/cpu-per-cgroup.png $(wildcard $(BUILD)/bench/peers.dat) \
+		$(wildcard $(BUILD)/bench/exporter.dat)
 
 demo: deps cgview exporter kernel
 	@$(VM_RUN) --quiet -- tests/vm/demo

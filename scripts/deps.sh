@@ -27,6 +27,23 @@ packages=(
 	python3-prometheus-client
 )
 
+# `deps.sh peers`: what `make bench-peers` needs instead (bench only).
+# pcp's configure step starts pmcd with systemctl, which fails where
+# systemd is not init: a stub answers for the install only (apt-get runs
+# dpkg with DPkg::Path).
+apt_opts=()
+case "${1:-}" in
+peers)
+	packages=(netdata-core pcp python3-pcp)
+	stub=$(mktemp -d)
+	trap 'rm -rf "$stub"' EXIT
+	printf '#!/bin/sh\nexit 0\n' >"$stub/systemctl"
+	chmod +x "$stub/systemctl"
+	apt_opts=(-o "DPkg::Path=$stub:/usr/sbin:/usr/bin:/sbin:/bin")
+	;;
+plot) packages=(gnuplot-nox) ;;
+esac
+
 missing=()
 for p in "${packages[@]}"; do
 	name=${p%%=*}
@@ -44,4 +61,4 @@ fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+apt-get install -y -q --no-install-recommends "${apt_opts[@]}" "${missing[@]}"
