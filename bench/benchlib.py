@@ -7,6 +7,7 @@ import glob
 import os
 import statistics
 import subprocess
+import tempfile
 import sys
 import time
 
@@ -59,14 +60,14 @@ def remove_tree(top):
         os.rmdir(dirpath)
 
 
-def exporter_cpu(top, count):
-    """The exporter's CPU seconds for COUNT scrapes and its peak RSS in
-    KiB. The RSS is VmHWM, watched until it exits: wait4's ru_maxrss
-    would be at least this script's own RSS, which the child's mm had
-    until exec."""
+def exporter_cpu(top, count, read="files"):
+    """The exporter's CPU seconds for COUNT scrapes (--read READ) and its
+    peak RSS in KiB. The RSS is VmHWM, watched until it exits: wait4's
+    ru_maxrss would be at least this script's own RSS, which the child's
+    mm had until exec."""
     p = subprocess.Popen([EXPORTER, "--count", str(count), "--interval",
                           "10ms", "--root", top, "--mirror", "none",
-                          "--output", "file:/dev/null"])
+                          "--read", read, "--output", "file:/dev/null"])
     hwm = 0
     while True:
         pid, status, ru = os.wait4(p.pid, os.WNOHANG)
@@ -86,22 +87,42 @@ def bare_cpu(top, count, files):
     return float(out[0]), int(out[1])
 
 
-def exporter_and_bare(top, scrapes, files, rounds):
-    """Bare loop and exporter, alternately ROUNDS times each: medians of
-    CPU seconds per scrape, the files per scrape and the exporter's peak
-    RSS in KiB. The exporter's start is left out: (CPU of --count K+1) -
-    (CPU of --count 1), over K."""
-    bare, exp, rss = [], [], []
+def exporter_and_bare(top, scrapes, files, rounds, reads=("files",)):
+    """Bare loop and exporter (each --read of READS), alternately ROUNDS
+    times each: medians of CPU seconds per scrape, the files per scrape and
+    the exporter's peak RSS in KiB; "exporter" and "rss_kib" are those of
+    the first read, READ and rss_kib_READ each one's. The exporter's start
+    is left out: (CPU of --count K+1) - (CPU of --count 1), over K."""
+    bare, exp, rss = [], {r: [] for r in reads}, {r: [] for r in reads}
     for _ in range(rounds):
         cpu, nfiles = bare_cpu(top, scrapes, files)
         bare.append(cpu)
-        many, maxrss = exporter_cpu(top, scrapes + 1)
-        one, _ = exporter_cpu(top, 1)
-        exp.append((many - one) / scrapes)
-        rss.append(maxrss)
-    return {"bare": statistics.median(bare),
-            "exporter": statistics.median(exp),
-            "files": nfiles, "rss_kib": max(rss)}
+        for read in reads:
+            many, maxrss = exporter_cpu(top, scrapes + 1, read)
+            one, _ = exporter_cpu(top, 1, read)
+            exp[read].append((many - one) / scrapes)
+            rss[read].append(maxrss)
+    out = {"bare": statistics.median(bare), "files": nfiles,
+           "exporter": statistics.median(exp[reads[0]]),
+           "rss_kib": max(rss[reads[0]])}
+    for read in reads:
+        out[read] = statistics.median(exp[read])
+        out[f"rss_kib_{read}"] = max(rss[read])
+    return out
+
+
+def bulk_lock_seconds(top):
+    """The bulk read's longest session in a scrape of TOP (the exporter's
+    own metric): how long the kernel's cgroup lock was held."""
+    sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
+    import bulkcmp
+    with tempfile.NamedTemporaryFile() as out:
+        subprocess.run([EXPORTER, "--read", "bulk", "--count", "3",
+                        "--interval", "10ms", "--root", top, "--mirror",
+                        "none", "--output", f"file:{out.name}"], check=True)
+        snap = bulkcmp.decode(open(out.name, "rb").read())[-1]
+    return bulkcmp.self_metric(snap,
+                               "cgview_exporter_bulk_lock_duration_seconds")
 
 
 def tasks_cpu_ns(pid):
