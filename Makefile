@@ -19,7 +19,7 @@ SKELS := $(VIEWS:%=$(BUILD)/views/%.skel.h)
 .PHONY: all help deps kernel kernel-bench kernel-src kernel-patches kernel-each kernel-matrix checkpatch \
 	cgview test test-unit test-host test-vm bench demo clean \
 	exporter test-exporter fuzz bench-exporter bench-recorders bench-cgroups demo-host \
-	bench-peers bench-plot
+	bench-peers bench-plot bench-views-host
 .DELETE_ON_ERROR:
 # keep the BPF objects between the skeletons and their sources
 .SECONDARY:
@@ -35,6 +35,7 @@ help:
 	@echo "make kernel         build the patched debug (test) kernel"
 	@echo "make kernel-bench   build the patched kernel without debug options"
 	@echo "make bench          benchmarks on the non-debug kernel (bench/README.md)"
+	@echo "make bench-views-host each view's read cost against cpu.stat (host, stock mode)"
 	@echo "make bench-recorders what each view's recorders add per event (host)"
 	@echo "make bench-cgroups  mkdir/rmdir of 10,000 cgroups without and with the series"
 	@echo "make demo-host      every view on the running kernel (stock mode)"
@@ -127,8 +128,17 @@ $(BUILD)/bench/read_cost: bench/read_cost.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
 
+# TCG's TSC is the host's clock, but the watchdog finds it unstable against
+# late jiffies and falls back to them (4 ms steps): tsc=reliable keeps it.
+# READ_COST_OBJECTS="DIR/NAME.bpf.o ...": views from object files as well.
 bench: deps cgview kernel-bench $(BUILD)/bench/read_cost
-	$(VM_RUN) --quiet --kernel $(BUILD)/kernel-bench/arch/x86/boot/bzImage -- bench/read-cost
+	$(VM_RUN) --quiet --append tsc=reliable \
+		--kernel $(BUILD)/kernel-bench/arch/x86/boot/bzImage -- \
+		bench/read-cost $(READ_COST_OBJECTS)
+
+# The same views' read cost on the running kernel, as stock-mode pins
+bench-views-host: deps cgview $(BUILD)/bench/read_cost
+	bench/read-cost --stock $(READ_COST_OBJECTS)
 
 # mkdir and rmdir of 10,000 cgroups, without the series and with it
 $(BUILD)/bench/cgroup_churn: bench/cgroup_churn.c

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* read_cost FILE_A FILE_B: the median cost of open+read+close of each file,
- * measured in alternating batches so that both see the same machine, and
- * the ratio A/B.
+/* read_cost BASE FILE...: the median cost of open+read+close of BASE and of
+ * each FILE, measured in batches taken in turn (BASE, FILE1, FILE2, ...,
+ * BASE, ...) so that all see the same machine, and each FILE's ratio to
+ * BASE. One line per file: its path, ns per read, ratio.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +12,25 @@
 
 #define BATCHES 201
 #define PER_BATCH 200
+#define MAX_FILES 32
+
+/* A clock in steps of jiffies (a guest whose TSC was found unstable) would
+ * make every batch's time a multiple of them.
+ */
+static int check_clock(void)
+{
+	struct timespec res;
+
+	if (clock_getres(CLOCK_MONOTONIC, &res) || res.tv_sec ||
+	    res.tv_nsec > 1000) {
+		fprintf(stderr,
+			"read_cost: CLOCK_MONOTONIC resolution %ld ns: "
+			"too coarse (clocksource?)\n",
+			res.tv_nsec);
+		return -1;
+	}
+	return 0;
+}
 
 static double now_ns(void)
 {
@@ -45,22 +65,34 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static double median(double *v)
+{
+	qsort(v, BATCHES, sizeof(v[0]), cmp);
+	return v[BATCHES / 2];
+}
+
 int main(int argc, char **argv)
 {
-	static double a[BATCHES], b[BATCHES];
+	static double ns[MAX_FILES][BATCHES];
+	int files = argc - 1;
+	double base;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: read_cost FILE_A FILE_B\n");
+	if (files < 2 || files > MAX_FILES) {
+		fprintf(stderr, "usage: read_cost BASE FILE... (at most %d)\n",
+			MAX_FILES - 1);
 		return 2;
 	}
-	for (int i = 0; i < BATCHES; i++) {
-		a[i] = batch(argv[1]);
-		b[i] = batch(argv[2]);
+	if (check_clock())
+		return 1;
+	for (int i = 0; i < BATCHES; i++)
+		for (int f = 0; f < files; f++)
+			ns[f][i] = batch(argv[f + 1]);
+	base = median(ns[0]);
+	printf("%s\t%.0f ns\n", argv[1], base);
+	for (int f = 1; f < files; f++) {
+		double m = median(ns[f]);
+
+		printf("%s\t%.0f ns\tratio %.3f\n", argv[f + 1], m, m / base);
 	}
-	qsort(a, BATCHES, sizeof(a[0]), cmp);
-	qsort(b, BATCHES, sizeof(b[0]), cmp);
-	printf("%s\t%.0f ns\n%s\t%.0f ns\nratio\t%.3f\n", argv[1],
-	       a[BATCHES / 2], argv[2], b[BATCHES / 2],
-	       a[BATCHES / 2] / b[BATCHES / 2]);
 	return 0;
 }

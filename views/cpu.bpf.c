@@ -19,6 +19,7 @@
  * descendants with the css iterator (bpf_iter_css, 6.7+).
  */
 #include "view.bpf.h"
+#include "text.bpf.h"
 
 #define MAX_CPUS 128 /* more CPUs share slots; sums stay exact */
 
@@ -140,6 +141,7 @@ static __always_inline __u64 subtree_ns(struct cgroup *cgrp)
 CGVIEW_SLEEPABLE(cpu)
 {
 	struct cpu_stats *st;
+	struct text t = {};
 	__u64 total;
 
 	if (cgview_fentry) {
@@ -150,7 +152,8 @@ CGVIEW_SLEEPABLE(cpu)
 		total = subtree_ns(cgrp);
 		st = bpf_cgrp_storage_get(&cpu_usage, cgrp, 0, 0);
 	}
-	BPF_SEQ_PRINTF(seq, "usage_ns %llu\n", total);
-	BPF_SEQ_PRINTF(seq, "self_usage_ns %llu\n", st ? st->self_ns : 0);
+	text_line(seq, &t, "usage_ns", total);
+	text_line(seq, &t, "self_usage_ns", st ? st->self_ns : 0);
+	text_flush(seq, &t);
 	return 0;
 }

@@ -11,6 +11,8 @@
 #ifndef CGVIEW_HIST_BPF_H
 #define CGVIEW_HIST_BPF_H
 
+#include "text.bpf.h"
+
 #define HIST_MIN_SHIFT 10 /* 1024 ns, about 1 us */
 #define HIST_MAX_SHIFT 30 /* about 1.07 s */
 #define HIST_BUCKETS (HIST_MAX_SHIFT - HIST_MIN_SHIFT + 2)
@@ -78,19 +80,35 @@ static __always_inline __u64 hist_count(const struct log2_hist *h)
 	return n;
 }
 
-/* Print " 1024=N ... inf=N\n" after the caller printed the key. */
-static __always_inline void hist_print(struct seq_file *seq,
-				       const struct log2_hist *h)
+/* Appends " 1024=N ... inf=N\n" (text.bpf.h) after the caller's key. */
+static __always_inline void hist_text(struct seq_file *seq, struct text *t,
+				      const struct log2_hist *h)
 {
-	__u64 n;
-
-	for (int i = 0; i < HIST_BUCKETS - 1; i++) {
-		n = h ? h->bucket[i] : 0;
-		BPF_SEQ_PRINTF(seq, " %llu=%llu", 1ULL << (i + HIST_MIN_SHIFT),
-			       n);
-	}
-	n = h ? h->bucket[HIST_BUCKETS - 1] : 0;
-	BPF_SEQ_PRINTF(seq, " inf=%llu\n", n);
+	_Static_assert(HIST_MIN_SHIFT == 10 && HIST_BUCKETS == 22,
+		       "the keys below spell out the bounds");
+	text_kv(seq, t, " 1024=", h->bucket[0]);
+	text_kv(seq, t, " 2048=", h->bucket[1]);
+	text_kv(seq, t, " 4096=", h->bucket[2]);
+	text_kv(seq, t, " 8192=", h->bucket[3]);
+	text_kv(seq, t, " 16384=", h->bucket[4]);
+	text_kv(seq, t, " 32768=", h->bucket[5]);
+	text_kv(seq, t, " 65536=", h->bucket[6]);
+	text_kv(seq, t, " 131072=", h->bucket[7]);
+	text_kv(seq, t, " 262144=", h->bucket[8]);
+	text_kv(seq, t, " 524288=", h->bucket[9]);
+	text_kv(seq, t, " 1048576=", h->bucket[10]);
+	text_kv(seq, t, " 2097152=", h->bucket[11]);
+	text_kv(seq, t, " 4194304=", h->bucket[12]);
+	text_kv(seq, t, " 8388608=", h->bucket[13]);
+	text_kv(seq, t, " 16777216=", h->bucket[14]);
+	text_kv(seq, t, " 33554432=", h->bucket[15]);
+	text_kv(seq, t, " 67108864=", h->bucket[16]);
+	text_kv(seq, t, " 134217728=", h->bucket[17]);
+	text_kv(seq, t, " 268435456=", h->bucket[18]);
+	text_kv(seq, t, " 536870912=", h->bucket[19]);
+	text_kv(seq, t, " 1073741824=", h->bucket[20]);
+	text_kv(seq, t, " inf=", h->bucket[21]);
+	text_str(seq, t, "\n");
 }
 
 #endif

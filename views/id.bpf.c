@@ -4,10 +4,14 @@
  * cgroup_id() use; level is its depth below the root (0).
  */
 #include "view.bpf.h"
+#include "text.bpf.h"
 
 CGVIEW(id)
 {
-	BPF_SEQ_PRINTF(seq, "id %llu\n", cgrp->kn->id);
-	BPF_SEQ_PRINTF(seq, "level %d\n", cgrp->level);
+	struct text t = {};
+
+	text_line(seq, &t, "id", cgrp->kn->id);
+	text_line(seq, &t, "level", cgrp->level); /* 0 or more */
+	text_flush(seq, &t);
 	return 0;
 }

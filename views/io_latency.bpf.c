@@ -154,21 +154,22 @@ int BPF_PROG(io_complete, struct request *rq, int error, unsigned int nr_bytes)
 	return 0;
 }
 
+static const struct io_stats no_io;
+
 CGVIEW(io_latency)
 {
-	struct io_stats *st = io_by_cgroup_read(cgrp);
+	const struct io_stats *st = io_by_cgroup_read(cgrp);
+	struct text t = {};
 
-	if (st) {
-		BPF_SEQ_PRINTF(seq, "rbytes %llu\nwbytes %llu\n", st->rbytes,
-			       st->wbytes);
-		BPF_SEQ_PRINTF(seq, "rios %llu\nwios %llu\n", st->rios,
-			       st->wios);
-	} else {
-		BPF_SEQ_PRINTF(seq, "rbytes 0\nwbytes 0\nrios 0\nwios 0\n");
-	}
-	BPF_SEQ_PRINTF(seq, "latency_hist_ns");
-	hist_print(seq, st ? &st->latency : NULL);
-	BPF_SEQ_PRINTF(seq, "latency_hist_ns_sum %llu\n",
-		       st ? st->latency_sum_ns : 0);
+	if (!st)
+		st = &no_io;
+	text_line(seq, &t, "rbytes", st->rbytes);
+	text_line(seq, &t, "wbytes", st->wbytes);
+	text_line(seq, &t, "rios", st->rios);
+	text_line(seq, &t, "wios", st->wios);
+	text_str(seq, &t, "latency_hist_ns");
+	hist_text(seq, &t, &st->latency);
+	text_line(seq, &t, "latency_hist_ns_sum", st->latency_sum_ns);
+	text_flush(seq, &t);
 	return 0;
 }

@@ -16,6 +16,7 @@
  * its begin to its end tracepoint.
  */
 #include "view.bpf.h"
+#include "text.bpf.h"
 
 struct mem_stats {
 	__u64 pgfault;
@@ -164,12 +165,14 @@ CGVIEW(mem_events)
 {
 	struct mem_stats *st = bpf_cgrp_storage_get(&mem_cgrp, cgrp, 0, 0);
 	struct mem_stats zero = {};
+	struct text t = {};
 
 	if (!st)
 		st = &zero;
-	BPF_SEQ_PRINTF(seq, "pgfault %llu\n", st->pgfault);
-	BPF_SEQ_PRINTF(seq, "pgmajfault %llu\n", st->pgmajfault);
-	BPF_SEQ_PRINTF(seq, "reclaim_count %llu\n", st->reclaim_count);
-	BPF_SEQ_PRINTF(seq, "reclaim_stall_ns %llu\n", st->reclaim_stall_ns);
+	text_line(seq, &t, "pgfault", st->pgfault);
+	text_line(seq, &t, "pgmajfault", st->pgmajfault);
+	text_line(seq, &t, "reclaim_count", st->reclaim_count);
+	text_line(seq, &t, "reclaim_stall_ns", st->reclaim_stall_ns);
+	text_flush(seq, &t);
 	return 0;
 }

@@ -13,6 +13,7 @@
  * cgroup id (cgid_stats.bpf.h) and deleted when the cgroup is removed.
  */
 #include "view.bpf.h"
+#include "text.bpf.h"
 #include "cgid_stats.bpf.h"
 
 #define IPPROTO_TCP 6
@@ -75,11 +76,13 @@ CGVIEW(net)
 {
 	struct net_stats *st = net_by_cgroup_read(cgrp);
 	struct net_stats zero = {};
+	struct text t = {};
 
 	if (!st)
 		st = &zero;
-	BPF_SEQ_PRINTF(seq, "tcp_rx_bytes %llu\n", st->rx_bytes);
-	BPF_SEQ_PRINTF(seq, "tcp_tx_bytes %llu\n", st->tx_bytes);
-	BPF_SEQ_PRINTF(seq, "tcp_retransmits %llu\n", st->retransmits);
+	text_line(seq, &t, "tcp_rx_bytes", st->rx_bytes);
+	text_line(seq, &t, "tcp_tx_bytes", st->tx_bytes);
+	text_line(seq, &t, "tcp_retransmits", st->retransmits);
+	text_flush(seq, &t);
 	return 0;
 }

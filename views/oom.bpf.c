@@ -13,6 +13,7 @@
  * another cgroup, e.g. a sibling under the same memory limit.
  */
 #include "view.bpf.h"
+#include "text.bpf.h"
 
 struct oom_stats {
 	__u64 kills;
@@ -51,13 +52,14 @@ CGVIEW(oom)
 {
 	struct oom_stats *st = bpf_cgrp_storage_get(&ooms, cgrp, 0, 0);
 	struct oom_stats zero = {};
+	struct text t = {};
 
 	if (!st)
 		st = &zero;
-	BPF_SEQ_PRINTF(seq, "oom_kill %llu\n", st->kills);
-	BPF_SEQ_PRINTF(seq, "oom_victim %llu\n", st->victims);
-	BPF_SEQ_PRINTF(seq, "last_victim_cgroup %llu\n",
-		       st->last_victim_cgroup);
-	BPF_SEQ_PRINTF(seq, "last_victim_pid %llu\n", st->last_victim_pid);
+	text_line(seq, &t, "oom_kill", st->kills);
+	text_line(seq, &t, "oom_victim", st->victims);
+	text_line(seq, &t, "last_victim_cgroup", st->last_victim_cgroup);
+	text_line(seq, &t, "last_victim_pid", st->last_victim_pid);
+	text_flush(seq, &t);
 	return 0;
 }

@@ -72,20 +72,20 @@ int BPF_PROG(sched_wait_switch, bool preempt, struct task_struct *prev,
 	return 0;
 }
 
+static const struct wait_stats no_waits;
+
 CGVIEW(sched_wait)
 {
-	struct wait_stats *st = bpf_cgrp_storage_get(&waits, cgrp, 0, 0);
-	__u64 count = 0, total = 0, max = 0;
+	const struct wait_stats *st = bpf_cgrp_storage_get(&waits, cgrp, 0, 0);
+	struct text t = {};
 
-	if (st) {
-		total = st->total_ns;
-		max = st->max_ns;
-		count = hist_count(&st->hist);
-	}
-	BPF_SEQ_PRINTF(seq, "wait_count %llu\n", count);
-	BPF_SEQ_PRINTF(seq, "wait_total_ns %llu\n", total);
-	BPF_SEQ_PRINTF(seq, "wait_max_ns %llu\n", max);
-	BPF_SEQ_PRINTF(seq, "wait_hist_ns");
-	hist_print(seq, st ? &st->hist : NULL);
+	if (!st)
+		st = &no_waits;
+	text_line(seq, &t, "wait_count", hist_count(&st->hist));
+	text_line(seq, &t, "wait_total_ns", st->total_ns);
+	text_line(seq, &t, "wait_max_ns", st->max_ns);
+	text_str(seq, &t, "wait_hist_ns");
+	hist_text(seq, &t, &st->hist);
+	text_flush(seq, &t);
 	return 0;
 }

@@ -8,7 +8,8 @@
  *		return 0;
  *	}
  *
- * with `seq` (struct seq_file *) and `cgrp` (struct cgroup *) in scope, and
+ * with `seq` (struct seq_file *) and `cgrp` (struct cgroup *) in scope
+ * (text.bpf.h prints the same lines for less than BPF_SEQ_PRINTF), and
  * this header turns it into two programs: SEC("view/cgroup"), the view that
  * kernels with the bpf_view series show as bpf.<name> in cgroupfs, and
  * SEC("iter/cgroup"), run by one cgroup_iter (order SELF_ONLY) per cgroup on
