@@ -91,7 +91,7 @@ def exporter_and_bare(top, scrapes, files, rounds, reads=("files",)):
     """Bare loop and exporter (each --read of READS), alternately ROUNDS
     times each: medians of CPU seconds per scrape, the files per scrape and
     the exporter's peak RSS in KiB; "exporter" and "rss_kib" are those of
-    the first read, READ and rss_kib_READ each one's. The exporter's start
+    the first read, cpu_READ and rss_kib_READ each one's. The exporter's start
     is left out: (CPU of --count K+1) - (CPU of --count 1), over K."""
     bare, exp, rss = [], {r: [] for r in reads}, {r: [] for r in reads}
     for _ in range(rounds):
@@ -106,7 +106,7 @@ def exporter_and_bare(top, scrapes, files, rounds, reads=("files",)):
            "exporter": statistics.median(exp[reads[0]]),
            "rss_kib": max(rss[reads[0]])}
     for read in reads:
-        out[read] = statistics.median(exp[read])
+        out[f"cpu_{read}"] = statistics.median(exp[read])
         out[f"rss_kib_{read}"] = max(rss[read])
     return out
 
