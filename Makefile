@@ -222,8 +222,8 @@ bench-peers: deps exporter $(BUILD)/bench/bare_scrape
 # CPU per cgroup of each path and peer: bench-peers' figures first
 bench-plot:
 	@scripts/deps.sh plot
-	bench/plot bench/cpu-per-cgroup.png $(wildcard $(BUILD)/bench/peers.dat) \
-		$(wildcard $(BUILD)/bench/exporter.dat)
+	bench/plot bench/cpu-per-cgroup.png $(wildcard $(BUILD)/bench/exporter.dat) \
+		$(wildcard $(BUILD)/bench/peers.dat)
 
 demo: deps cgview exporter kernel
 	@$(VM_RUN) --quiet -- tests/vm/demo
