@@ -60,14 +60,15 @@ def remove_tree(top):
         os.rmdir(dirpath)
 
 
-def exporter_cpu(top, count, read="files"):
+def exporter_cpu(top, count, read="files", extra=()):
     """The exporter's CPU seconds for COUNT scrapes (--read READ) and its
     peak RSS in KiB. The RSS is VmHWM, watched until it exits: wait4's
     ru_maxrss would be at least this script's own RSS, which the child's
     mm had until exec."""
     p = subprocess.Popen([EXPORTER, "--count", str(count), "--interval",
                           "10ms", "--root", top, "--mirror", "none",
-                          "--read", read, "--output", "file:/dev/null"])
+                          "--read", read, "--output", "file:/dev/null",
+                          *extra])
     hwm = 0
     while True:
         pid, status, ru = os.wait4(p.pid, os.WNOHANG)
@@ -111,7 +112,7 @@ def exporter_and_bare(top, scrapes, files, rounds, reads=("files",)):
     return out
 
 
-def bulk_lock_seconds(top):
+def bulk_lock_seconds(top, extra=()):
     """The bulk read's longest session in a scrape of TOP (the exporter's
     own metric): how long the kernel's cgroup lock was held."""
     sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
@@ -119,7 +120,8 @@ def bulk_lock_seconds(top):
     with tempfile.NamedTemporaryFile() as out:
         subprocess.run([EXPORTER, "--read", "bulk", "--count", "3",
                         "--interval", "10ms", "--root", top, "--mirror",
-                        "none", "--output", f"file:{out.name}"], check=True)
+                        "none", "--output", f"file:{out.name}", *extra],
+                       check=True)
         snap = bulkcmp.decode(open(out.name, "rb").read())[-1]
     return bulkcmp.self_metric(snap,
                                "cgview_exporter_bulk_lock_duration_seconds")
