@@ -808,7 +808,7 @@ static bool alive(int dfd)
  * the kind has it and whether the record holds its keys. -1: vanished
  */
 static int learn(struct model *mo, struct wfile *w, const struct bulk_rec *r,
-		 uint32_t kind, int dfd)
+		 uint32_t kind, int dfd, bool per_file)
 {
 	struct learning c = { .mo = mo, .w = w };
 	size_t len;
@@ -823,7 +823,7 @@ static int learn(struct model *mo, struct wfile *w, const struct bulk_rec *r,
 	if (err)
 		return reader_file(&mo->r, dfd, w->name, w->s);
 	c.l = layout_add(w, kind, L_BULK);
-	if (w->keys || w->cgstat)
+	if ((w->keys || w->cgstat) && !per_file)
 		parse_text(mo->r.buf, len, learn_item, learn_error, &c);
 	else
 		c.bad = "";
@@ -975,22 +975,22 @@ static int one_file(struct model *mo, struct wfile *w, const struct bulk_rec *r,
 {
 	uint32_t kind = r->flags << 16 | (r->css & 0xffff);
 	struct layout *l = layout_find(w, kind);
+	/* what the record lacks: the root's system-wide numbers, more
+	 * devices than it holds (kinds of their own: the flags are in KIND)
+	 */
+	bool per_file = ((r->flags & BULK_ROOT) &&
+			 (w->keys == cpu_stat || w->psi || w->io)) ||
+			(w->io && (r->flags & BULK_IO_MORE));
 
 	if (l && l->state == L_ABSENT)
 		return 0;
-	if (((r->flags & BULK_ROOT) &&
-	     (w->keys == cpu_stat || w->psi || w->io)) ||
-	    (w->io && (r->flags & BULK_IO_MORE)))
-		return dir_of(mo, p, dfd) ?
-			       -1 :
-			       reader_file(&mo->r, *dfd, w->name, w->s);
 	if (l && l->state == L_BULK)
 		return emit(mo, l, w, r), 0;
 	if (dir_of(mo, p, dfd))
 		return -1;
 	if (l)
 		return reader_file(&mo->r, *dfd, w->name, w->s);
-	return learn(mo, w, r, kind, *dfd);
+	return learn(mo, w, r, kind, *dfd, per_file);
 }
 
 /* The bpf.* files of the cgroup, in its directory and in the mirror */
