@@ -14,15 +14,21 @@
  *           operation 2 sends and 2 receives (and the switches between)
  *   dio     4 KiB O_DIRECT reads of a file on a block device (FILE from
  *           $RECORDERS_FILE): per operation one bio and one request
+ *   oom     a child joins the limited cgroup v1 memory cgroup
+ *           $RECORDERS_MEMCG and touches memory until the OOM killer
+ *           kills it: per operation one OOM kill
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -188,6 +194,52 @@ static double bench_dio(long ops)
 	return median(ns, ops);
 }
 
+/* Join the memory cgroup MEMCG and touch memory until killed. */
+static void touch_until_killed(const char *memcg)
+{
+	char procs[PATH_MAX];
+	FILE *f;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", memcg);
+	f = fopen(procs, "w");
+	if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f))
+		die(procs);
+	for (;;) {
+		char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			die("mmap");
+		memset(p, 1, 1 << 20);
+	}
+}
+
+static double bench_oom(long ops)
+{
+	const char *memcg = getenv("RECORDERS_MEMCG");
+	double *ns = samples(ops);
+	int status;
+
+	if (!memcg)
+		die("RECORDERS_MEMCG");
+	for (long i = 0; i < ops; i++) {
+		double start = now_ns();
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (!pid)
+			touch_until_killed(memcg);
+		if (waitpid(pid, &status, 0) < 0 || !WIFSIGNALED(status) ||
+		    WTERMSIG(status) != SIGKILL) {
+			fprintf(stderr, "recorders: no OOM kill\n");
+			exit(1);
+		}
+		ns[i] = now_ns() - start;
+	}
+	return median(ns, ops);
+}
+
 int main(int argc, char **argv)
 {
 	long ops = argc >= 3 ? atol(argv[2]) : 0;
@@ -197,7 +249,7 @@ int main(int argc, char **argv)
 
 	if (ops <= 0) {
 		fprintf(stderr,
-			"usage: recorders switch|tcp|dio OPS [HOOK...]\n");
+			"usage: recorders switch|tcp|dio|oom OPS [HOOK...]\n");
 		return 2;
 	}
 	if (argc > 3) {
@@ -212,6 +264,8 @@ int main(int argc, char **argv)
 		ns = bench_tcp(ops);
 	else if (!strcmp(argv[1], "dio"))
 		ns = bench_dio(ops);
+	else if (!strcmp(argv[1], "oom"))
+		ns = bench_oom(ops);
 	else
 		return 2;
 	if (empty && getenv("RECORDERS_PROG_STATS"))

@@ -20,7 +20,13 @@
  * the slot number the first time (NAME_find()) and go straight to the
  * slot the second time (NAME_at()); the slot names the cgroup it belongs
  * to, so a slot given to another cgroup since is never mistaken for the
- * first one's.
+ * first one's. Such a recorder may find the slot with NAME_slot_of(),
+ * which takes the note on trust and so does not read the slot at all
+ * (its cache line is the one the second event writes, often on another
+ * CPU): a stale note is found out by NAME_at() then. That needs a note
+ * that no other program writes: NAME_slot_of() in one program only (a
+ * program never runs nested in itself on one CPU, so its note cannot be
+ * left half written), not with NAME_get() or NAME_find().
  *
  * A program on cgroup_rmdir deletes the cgroup's entry and gives its
  * slot back, cleared, to a queue of free slots (NAME_free) that new
@@ -186,6 +192,28 @@ static __always_inline bool cgid_online(const struct cgroup *cgrp)
 			n->slot = *slot;                                       \
 		}                                                              \
 		return v;                                                      \
+	}                                                                      \
+                                                                               \
+	/* The slot of cgroup ID's statistics (made if it has none), */        \
+	/* through this CPU's note taken on trust; false: none. */             \
+	static __always_inline __attribute__((unused)) bool name##_slot_of(    \
+		const struct cgroup *cgrp, __u64 id, __u32 *slot)              \
+	{                                                                      \
+		struct cgid_note *n;                                           \
+		__u32 zero = 0;                                                \
+                                                                               \
+		n = bpf_map_lookup_elem(&name##_note, &zero);                  \
+		if (!n)                                                        \
+			return false;                                          \
+		if (n->cgroup_id == id) {                                      \
+			*slot = n->slot;                                       \
+			return true;                                           \
+		}                                                              \
+		if (!name##_lookup(cgrp, id, true, slot))                      \
+			return false;                                          \
+		n->cgroup_id = id;                                             \
+		n->slot = *slot;                                               \
+		return true;                                                   \
 	}                                                                      \
                                                                                \
 	static __always_inline __attribute__((unused))                         \
