@@ -116,7 +116,7 @@ test:
 test-unit: deps cgview
 	$(PYTEST) tests/unit
 
-test-host: deps cgview $(TEST_VIEWS)
+test-host: deps cgview exporter $(TEST_VIEWS)
 	$(PYTEST) tests/host
 
 test-vm: deps cgview kernel $(TEST_VIEWS) $(BUILD)/libbpf/libbpf.so
