@@ -49,8 +49,8 @@ enum field {
 	F_MEV,
 	F_PSI = F_MEV +
 		BULK_MEV_N, /* + state * 4 + avg10, avg60, avg300, total */
-	F_MSTAT = F_PSI + BULK_PSI_N * 4, /* + index in mstat_keys[] */
-	F_SUBSYS = F_MSTAT + 128,
+	F_MSTAT = F_PSI + BULK_PSI_N * 4, /* + mstat_key() */
+	F_SUBSYS = F_MSTAT + MSTAT_MAX,
 	F_DYING_SUBSYS = F_SUBSYS + BULK_SUBSYS,
 };
 
@@ -148,68 +148,6 @@ static const struct {
 	{ "pids.events", pids_events },
 };
 
-/* memory.stat: memory_stats[] of mm/memcontrol.c (stat items), then
- * "slab", "pgscan", "pgsteal" and memcg_vm_event_stat[] (vm events, their
- * enum names in upper case, but for the NUMA ones)
- */
-static const char *const mstat_items[][2] = {
-	{ "anon", "NR_ANON_MAPPED" },
-	{ "file", "NR_FILE_PAGES" },
-	{ "kernel", "MEMCG_KMEM" },
-	{ "kernel_stack", "NR_KERNEL_STACK_KB" },
-	{ "pagetables", "NR_PAGETABLE" },
-	{ "sec_pagetables", "NR_SECONDARY_PAGETABLE" },
-	{ "percpu", "MEMCG_PERCPU_B" },
-	{ "sock", "MEMCG_SOCK" },
-	{ "vmalloc", "MEMCG_VMALLOC" },
-	{ "shmem", "NR_SHMEM" },
-	{ "zswap", "MEMCG_ZSWAP_B" },
-	{ "zswapped", "MEMCG_ZSWAPPED" },
-	{ "file_mapped", "NR_FILE_MAPPED" },
-	{ "file_dirty", "NR_FILE_DIRTY" },
-	{ "file_writeback", "NR_WRITEBACK" },
-	{ "swapcached", "NR_SWAPCACHE" },
-	{ "anon_thp", "NR_ANON_THPS" },
-	{ "file_thp", "NR_FILE_THPS" },
-	{ "shmem_thp", "NR_SHMEM_THPS" },
-	{ "inactive_anon", "NR_INACTIVE_ANON" },
-	{ "active_anon", "NR_ACTIVE_ANON" },
-	{ "inactive_file", "NR_INACTIVE_FILE" },
-	{ "active_file", "NR_ACTIVE_FILE" },
-	{ "unevictable", "NR_UNEVICTABLE" },
-	{ "slab_reclaimable", "NR_SLAB_RECLAIMABLE_B" },
-	{ "slab_unreclaimable", "NR_SLAB_UNRECLAIMABLE_B" },
-	{ "hugetlb", "NR_HUGETLB" },
-	{ "workingset_refault_anon", "WORKINGSET_REFAULT_ANON" },
-	{ "workingset_refault_file", "WORKINGSET_REFAULT_FILE" },
-	{ "workingset_activate_anon", "WORKINGSET_ACTIVATE_ANON" },
-	{ "workingset_activate_file", "WORKINGSET_ACTIVATE_FILE" },
-	{ "workingset_restore_anon", "WORKINGSET_RESTORE_ANON" },
-	{ "workingset_restore_file", "WORKINGSET_RESTORE_FILE" },
-	{ "workingset_nodereclaim", "WORKINGSET_NODERECLAIM" },
-	{ "pgdemote_kswapd", "PGDEMOTE_KSWAPD" },
-	{ "pgdemote_direct", "PGDEMOTE_DIRECT" },
-	{ "pgdemote_khugepaged", "PGDEMOTE_KHUGEPAGED" },
-	{ "pgpromote_success", "PGPROMOTE_SUCCESS" },
-};
-
-static const char *const mstat_renamed[][2] = {
-	{ "numa_pages_migrated", "NUMA_PAGE_MIGRATE" },
-	{ "numa_pte_updates", "NUMA_PTE_UPDATES" },
-	{ "numa_hint_faults", "NUMA_HINT_FAULTS" },
-};
-
-enum mkind { MK_STATE, MK_EVENTS };
-#define MSTAT_MAX 128
-
-/* A key of memory.stat: the sum of up to four stat items or events */
-struct mkey {
-	char key[40];
-	enum mkind kind;
-	int item[4], n;
-	long unit;
-};
-
 /* What a kind of cgroup shows of one file */
 enum lstate { L_ABSENT, L_BULK, L_FILE };
 #define LKEYS 64
@@ -248,9 +186,7 @@ struct model {
 	char ssname[BULK_SUBSYS][32];
 	long page;
 	bool pids_local; /* mounted with pids_localevents */
-	struct btf *btf;
-	struct mkey mkeys[MSTAT_MAX];
-	size_t nmkeys;
+	struct mstat_keys *mstat; /* memory.stat's keys (bulk_mstat.c) */
 	const struct bulk_index *index; /* this walk's */
 	/* per scrape */
 	struct cgreader r;
@@ -268,7 +204,7 @@ struct model {
 /* Subsystem ids by name, from the kernel's enum cgroup_subsys_id */
 static void subsystems(struct model *mo)
 {
-	struct btf *btf = mo->btf;
+	struct btf *btf = btf__load_vmlinux_btf(); /* megabytes: not kept */
 	const struct btf_type *t;
 	const struct btf_enum *e;
 	const char *n;
@@ -277,8 +213,10 @@ static void subsystems(struct model *mo)
 	id = btf ? btf__find_by_name_kind(btf, "cgroup_subsys_id",
 					  BTF_KIND_ENUM) :
 		   -1;
-	if (id < 0)
+	if (id < 0) {
+		btf__free(btf);
 		return;
+	}
 	t = btf__type_by_id(btf, id);
 	e = btf_enum(t);
 	for (int i = 0; i < btf_vlen(t); i++, e++) {
@@ -289,6 +227,7 @@ static void subsystems(struct model *mo)
 		snprintf(mo->ssname[e->val], sizeof(mo->ssname[0]), "%.*s",
 			 (int)(strstr(n, "_cgrp_id") - n), n);
 	}
+	btf__free(btf);
 }
 
 /* The subsystem N names (nr_subsys_N in cgroup.stat), or -1 */
@@ -338,152 +277,10 @@ static void model_init(struct model *mo, const struct walk_opts *o,
 			w->io = !strcmp(w->name, "io.stat");
 		}
 	}
-	mo->btf = btf__load_vmlinux_btf();
 	subsystems(mo);
-	btf__free(mo->btf); /* megabytes: loaded again only to learn */
-	mo->btf = NULL;
 	mo->page = sysconf(_SC_PAGESIZE);
+	mo->mstat = mstat_new(mo->page);
 	mo->pids_local = pids_localevents(o->root);
-}
-
-/* The value of enumerator NAME of the kernel's enum TYPE, or -1 */
-static int enum_value(const struct model *mo, const char *type,
-		      const char *name)
-{
-	int id = mo->btf ?
-			 btf__find_by_name_kind(mo->btf, type, BTF_KIND_ENUM) :
-			 -1;
-	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(mo->btf, id);
-	const struct btf_enum *e = t ? btf_enum(t) : NULL;
-
-	for (int i = 0; t && i < btf_vlen(t); i++, e++)
-		if (!strcmp(btf__name_by_offset(mo->btf, e->name_off), name))
-			return e->val;
-	return -1;
-}
-
-static int stat_item(const struct model *mo, const char *name)
-{
-	int v = enum_value(mo, "node_stat_item", name);
-
-	return v >= 0 ? v : enum_value(mo, "memcg_stat_item", name);
-}
-
-/* memcg_page_state_output_unit() */
-static long stat_unit(const struct model *mo, const char *item)
-{
-	size_t n = strlen(item);
-
-	if (n > 2 && !strcmp(item + n - 2, "_B"))
-		return 1;
-	if (!strcmp(item, "NR_KERNEL_STACK_KB"))
-		return 1024;
-	if (!strncmp(item, "WORKINGSET_", 11) ||
-	    !strncmp(item, "PGDEMOTE_", 9) ||
-	    !strcmp(item, "PGPROMOTE_SUCCESS"))
-		return 1;
-	return mo->page;
-}
-
-/* K->key's events: pgscan and pgsteal sum their kinds */
-static bool mkey_events(const struct model *mo, struct mkey *k)
-{
-	static const char *const kinds[] = { "KSWAPD", "DIRECT", "KHUGEPAGED",
-					     "PROACTIVE" };
-	char name[64];
-	int v;
-
-	k->kind = MK_EVENTS;
-	if (!strcmp(k->key, "pgscan") || !strcmp(k->key, "pgsteal")) {
-		for (size_t i = 0; i < 4; i++) {
-			snprintf(name, sizeof(name), "%s_%s",
-				 k->key[3] == 's' ? "PGSCAN" : "PGSTEAL",
-				 kinds[i]);
-			v = enum_value(mo, "vm_event_item", name);
-			if (v >= 0)
-				k->item[k->n++] = v;
-		}
-		return k->n >= 3;
-	}
-	snprintf(name, sizeof(name), "%s", k->key);
-	for (size_t i = 0; i < sizeof(mstat_renamed) / sizeof(*mstat_renamed);
-	     i++)
-		if (!strcmp(k->key, mstat_renamed[i][0]))
-			snprintf(name, sizeof(name), "%s", mstat_renamed[i][1]);
-	for (char *c = name; *c; c++)
-		*c = *c >= 'a' && *c <= 'z' ? *c - 32 : *c;
-	k->item[0] = enum_value(mo, "vm_event_item", name);
-	k->n = 1;
-	return k->item[0] >= 0;
-}
-
-/* K->key as the stat items or events memory.stat sums for it */
-static bool mkey_resolve(const struct model *mo, struct mkey *k)
-{
-	k->kind = MK_STATE;
-	k->n = 1;
-	if (!strcmp(k->key, "slab")) {
-		k->item[0] = stat_item(mo, "NR_SLAB_RECLAIMABLE_B");
-		k->item[1] = stat_item(mo, "NR_SLAB_UNRECLAIMABLE_B");
-		k->n = 2;
-		k->unit = 1;
-		return k->item[0] >= 0 && k->item[1] >= 0;
-	}
-	for (size_t i = 0; i < sizeof(mstat_items) / sizeof(*mstat_items);
-	     i++) {
-		if (strcmp(k->key, mstat_items[i][0]))
-			continue;
-		k->item[0] = stat_item(mo, mstat_items[i][1]);
-		k->unit = stat_unit(mo, mstat_items[i][1]);
-		return k->item[0] >= 0;
-	}
-	k->n = 0;
-	return mkey_events(mo, k);
-}
-
-/* The field of memory.stat's KEY, or -1 */
-static int mstat_field(struct model *mo, const char *key, size_t len)
-{
-	struct mkey k = { 0 };
-
-	if (len >= sizeof(k.key) || !mo->index || !mo->index->n_stats ||
-	    !mo->index->n_events)
-		return -1;
-	memcpy(k.key, key, len);
-	for (size_t i = 0; i < mo->nmkeys; i++)
-		if (!strcmp(mo->mkeys[i].key, k.key))
-			return F_MSTAT + i;
-	if (!mo->btf)
-		mo->btf = btf__load_vmlinux_btf(); /* freed after the scrape */
-	if (mo->nmkeys == MSTAT_MAX || !mkey_resolve(mo, &k))
-		return -1;
-	mo->mkeys[mo->nmkeys] = k;
-	return F_MSTAT + mo->nmkeys++;
-}
-
-/* memcg_page_state() and memcg_events() through the kernel's index */
-static double mstat_value(const struct model *mo, const struct bulk_rec *r,
-			  const struct mkey *k)
-{
-	const struct bulk_index *x = mo->index;
-	uint64_t sum = 0;
-	unsigned slot;
-
-	for (int i = 0; i < k->n; i++) {
-		if (k->kind == MK_EVENTS) {
-			slot = (unsigned)k->item[i] < x->n_events ?
-				       x->events[k->item[i]] :
-				       255;
-			sum += slot < BULK_MEVENTS ? r->mevents[slot] : 0;
-			continue;
-		}
-		slot = (unsigned)k->item[i] < x->n_stats ?
-			       x->stats[k->item[i]] :
-			       255;
-		if (slot < BULK_MSTATE && r->mstate[slot] > 0)
-			sum += (uint64_t)r->mstate[slot] * k->unit;
-	}
-	return sum;
 }
 
 /* The field of KEY in file W, or -1 */
@@ -498,8 +295,11 @@ static int field_of(struct model *mo, const struct wfile *w, const char *key,
 	size_t n;
 	int ss;
 
-	if (w->mstat)
-		return mstat_field(mo, key, len);
+	if (w->mstat) {
+		int i = mstat_key(mo->mstat, key, len, mo->index);
+
+		return i < 0 ? -1 : F_MSTAT + i;
+	}
 	if (!w->cgstat) {
 		for (const struct fkey *k = w->keys; k && k->key; k++)
 			if (strlen(k->key) == len && !memcmp(k->key, key, len))
@@ -633,7 +433,7 @@ static double value(const struct model *mo, const struct bulk_rec *r, int field,
 	if (field >= F_PSI && field < F_MSTAT)
 		return psi(r, field - F_PSI);
 	if (field >= F_MSTAT && field < F_SUBSYS)
-		return mstat_value(mo, r, &mo->mkeys[field - F_MSTAT]);
+		return mstat_value(mo->mstat, field - F_MSTAT, r, mo->index);
 	if (field < F_PSI)
 		return r->mev[field - F_MEV];
 	if (field < F_DYING_SUBSYS)
@@ -1117,8 +917,7 @@ int bulk_collect(struct bulk *b, const struct walk_opts *o, struct schemas *ss,
 		return -1;
 	}
 	err = bulk_walk(b, on_batch, &mo);
-	btf__free(mo.btf);
-	mo.btf = NULL;
+	mstat_forget_btf(mo.mstat);
 	close(mo.rootfd);
 	if (mo.mirrorfd >= 0)
 		close(mo.mirrorfd);

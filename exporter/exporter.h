@@ -265,6 +265,15 @@ struct bulk *bulk_open(const char *root, unsigned chunk, char *why, size_t n);
 int bulk_walk(struct bulk *b, bulk_fn fn, void *ctx);
 double bulk_longest(const struct bulk *b);
 void bulk_close(struct bulk *b);
+/* bulk_mstat.c: memory.stat's keys in the records */
+#define MSTAT_MAX 128 /* keys */
+struct mstat_keys;
+struct mstat_keys *mstat_new(long page);
+int mstat_key(struct mstat_keys *mk, const char *key, size_t len,
+	      const struct bulk_index *x);
+double mstat_value(const struct mstat_keys *mk, int i, const struct bulk_rec *r,
+		   const struct bulk_index *x);
+void mstat_forget_btf(struct mstat_keys *mk);
 int bulk_collect(struct bulk *b, const struct walk_opts *o, struct schemas *ss,
 		 struct snapshot *snap, struct stats *st);
 
