@@ -177,10 +177,11 @@ static int walk(struct bulk *b, __u32 *overflow)
 	b->nbound = 0;
 	b->longest = 0;
 	for (;;) {
+		/* a session after the first writes its repeat, then CHUNK */
+		__u64 end = (__u64)bss->nrec + b->chunk + (b->nbound ? 1 : 0);
+
 		bss->seen = 0;
-		bss->chunk_end = (__u64)bss->nrec + b->chunk > UINT32_MAX ?
-					 UINT32_MAX :
-					 bss->nrec + b->chunk;
+		bss->chunk_end = end > UINT32_MAX ? UINT32_MAX : end;
 		err = session(b);
 		if (err)
 			return err;

@@ -132,3 +132,33 @@ def test_bulk_follows_a_root_made_again(tmp_path):
     assert {c.path for c in first.cgroups} == {hier(root), hier(f"{root}/old")}
     assert {c.path for c in second.cgroups} == \
         {hier(root), hier(f"{root}/new")}
+
+
+def test_bulk_sessions_under_a_tenant_churning_cgroups(tmp_path):
+    """A tenant makes and removes cgroups as fast as it can while the bulk
+    read walks in sessions of one cgroup each, so that changes fall
+    between sessions: every snapshot lists each cgroup once, with its
+    parent, and the exporter keeps going."""
+    out = tmp_path / "snap"
+    with subtree(*[f"p{i}" for i in range(4)]) as top:
+        churn = subprocess.Popen(
+            ["sh", "-c", f"while :; do for i in 0 1 2 3; do "
+             f"mkdir {top}/p$i/x 2>/dev/null; rmdir {top}/p$i/x "
+             "2>/dev/null; done; done"])
+        try:
+            r = subprocess.run([bulkcmp_exporter(), "--read", "bulk",
+                                "--bulk-chunk", "1", "--count", "50",
+                                "--interval", "10ms", "--root", top,
+                                "--output", f"file:{out}"],
+                               capture_output=True, timeout=60)
+        finally:
+            churn.kill()
+            churn.wait()
+        assert r.returncode == 0, r.stderr
+        snaps = snapshots(out.read_bytes())
+    assert len(snaps) == 50
+    for snap in snaps:
+        paths = [c.path for c in snap.cgroups]
+        assert len(paths) == len(set(paths))
+        for p in paths:
+            assert p == hier(top) or os.path.dirname(p) in paths
