@@ -211,7 +211,7 @@ $(BUILD)/bench/bare_scrape: bench/bare_scrape.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $<
 
-bench-exporter: deps exporter $(BUILD)/bench/bare_scrape
+bench-exporter: deps exporter cgview $(BUILD)/bench/bare_scrape
 	bench/exporter-cost
 
 # netdata's cgroups plugin and PCP's pmdaproc on the same tree (host)

@@ -60,14 +60,15 @@ def remove_tree(top):
         os.rmdir(dirpath)
 
 
-def exporter_cpu(top, count, read="files", extra=()):
-    """The exporter's CPU seconds for COUNT scrapes (--read READ) and its
-    peak RSS in KiB. The RSS is VmHWM, watched until it exits: wait4's
-    ru_maxrss would be at least this script's own RSS, which the child's
-    mm had until exec."""
+def exporter_cpu(top, count, read="files", extra=(), mirror=False):
+    """The exporter's CPU seconds for COUNT scrapes (--read READ; MIRROR:
+    with cgview's bpffs mirror) and its peak RSS in KiB. The RSS is VmHWM,
+    watched until it exits: wait4's ru_maxrss would be at least this
+    script's own RSS, which the child's mm had until exec."""
     p = subprocess.Popen([EXPORTER, "--count", str(count), "--interval",
-                          "10ms", "--root", top, "--mirror", "none",
-                          "--read", read, "--output", "file:/dev/null",
+                          "10ms", "--root", top, "--read", read,
+                          "--output", "file:/dev/null",
+                          *(() if mirror else ("--mirror", "none")),
                           *extra])
     hwm = 0
     while True:
@@ -125,6 +126,12 @@ def bulk_lock_seconds(top, extra=()):
         snap = bulkcmp.decode(open(out.name, "rb").read())[-1]
     return bulkcmp.self_metric(snap,
                                "cgview_exporter_bulk_lock_duration_seconds")
+
+
+def cgview(*args):
+    """Run build/cgview; it must succeed."""
+    subprocess.run([os.path.join(TOP, "build", "cgview"), *args],
+                   check=True, capture_output=True)
 
 
 def tasks_cpu_ns(pid):

@@ -50,8 +50,10 @@ struct cgroup_base_stat___fi {
 	u64 forceidle_sum;
 } __attribute__((preserve_access_index));
 
-/* struct cgroup with the bpf_view series (kernel-patches/) */
-struct cgroup___view {
+/* struct cgroup_bpf (cgrp->bpf) with the bpf_view series (kernel-patches/):
+ * the cgroup's bpf.* files
+ */
+struct cgroup_bpf___view {
 	struct list_head views;
 } __attribute__((preserve_access_index));
 
@@ -315,7 +317,7 @@ static __always_inline void pids(struct bulk_rec *r, struct pids_cgroup *p)
 
 static __always_inline void views(struct bulk_rec *r, struct cgroup *cgrp)
 {
-	struct cgroup___view *v = (void *)cgrp;
+	struct cgroup_bpf___view *v = (void *)&cgrp->bpf;
 
 	if (bpf_core_field_exists(v->views) && v->views.next != &v->views)
 		r->flags |= BULK_VIEWS;

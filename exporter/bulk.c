@@ -124,6 +124,11 @@ double bulk_longest(const struct bulk *b)
 	return b->longest;
 }
 
+unsigned bulk_chunk(const struct bulk *b)
+{
+	return b->chunk;
+}
+
 void bulk_close(struct bulk *b)
 {
 	if (!b)

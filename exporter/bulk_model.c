@@ -196,8 +196,7 @@ struct model {
 	size_t cap_ids, nids;
 	char *paths;
 	size_t n_paths, cap_paths;
-	char **mirrored; /* sorted relative paths with bpf.* files */
-	size_t nmirrored, cap_mirrored;
+	struct mirrorlist *mirror; /* the bpf.* names of the mirror's dirs */
 	bool failed;
 };
 
@@ -281,6 +280,8 @@ static void model_init(struct model *mo, const struct walk_opts *o,
 	mo->page = sysconf(_SC_PAGESIZE);
 	mo->mstat = mstat_new(mo->page);
 	mo->pids_local = pids_localevents(o->root);
+	mo->r.vr = o->views ? viewrecs_new(o->views) : NULL;
+	mo->mirror = mirror_new();
 }
 
 /* The field of KEY in file W, or -1 */
@@ -714,52 +715,6 @@ static struct pathent *path_of(struct model *mo, const struct bulk_rec *r)
 	return p;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The mirror's directories that hold bpf.* files, relative to its root */
-static void mirror_scan(struct model *mo, int dfd, char *path, size_t len)
-{
-	DIR *d = fdopendir(dup(dfd));
-	struct dirent *e;
-	bool views = false;
-	int cfd;
-
-	while (d && (e = readdir(d))) {
-		if (e->d_type != DT_DIR) {
-			views |= !strncmp(e->d_name, "bpf.", 4);
-			continue;
-		}
-		if (e->d_name[0] == '.' ||
-		    len + strlen(e->d_name) + 2 > PATH_MAX)
-			continue;
-		cfd = openat(dfd, e->d_name,
-			     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (cfd < 0)
-			continue;
-		snprintf(path + len, PATH_MAX - len, "%s%s", len ? "/" : "",
-			 e->d_name);
-		mirror_scan(mo, cfd, path, len + !!len + strlen(e->d_name));
-		path[len] = '\0';
-		close(cfd);
-	}
-	if (d)
-		closedir(d);
-	if (!views)
-		return;
-	mo->mirrored = grow(mo->mirrored, &mo->cap_mirrored, mo->nmirrored + 1,
-			    sizeof(*mo->mirrored));
-	mo->mirrored[mo->nmirrored++] = strdup(len ? path : ".");
-}
-
-static bool mirrored(const struct model *mo, const char *relpath)
-{
-	return mo->nmirrored && bsearch(&relpath, mo->mirrored, mo->nmirrored,
-					sizeof(*mo->mirrored), cmp_str);
-}
-
 /* The cgroup's directory, opened when first needed; -1: vanished */
 static int dir_of(struct model *mo, const struct pathent *p, int *dfd)
 {
@@ -793,23 +748,31 @@ static int one_file(struct model *mo, struct wfile *w, const struct bulk_rec *r,
 	return learn(mo, w, r, kind, *dfd, per_file);
 }
 
-/* The bpf.* files of the cgroup, in its directory and in the mirror */
+/* The bpf.* files of the cgroup, in its directory and in the mirror (its
+ * names from mirror_scan())
+ */
 static int view_files(struct model *mo, const struct bulk_rec *r,
 		      const struct pathent *p, int *dfd)
 {
-	int mfd, ret = 0;
+	const char *names;
+	int mfd = -1, ret = 0;
 
 	if ((r->flags & BULK_VIEWS) &&
 	    (dir_of(mo, p, dfd) || reader_views(&mo->r, *dfd)))
 		return -1;
-	if (mo->mirrorfd < 0 || !mirrored(mo, rel(mo, p)))
-		return 0;
-	mfd = openat(mo->mirrorfd, rel(mo, p),
-		     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (mfd >= 0) {
-		ret = reader_views(&mo->r, mfd);
-		close(mfd);
+	names = mo->mirrorfd < 0 ? NULL : mirror_names(mo->mirror, rel(mo, p));
+	for (; names && *names && !ret; names += strlen(names) + 1) {
+		if (reader_view_record(&mo->r, names))
+			continue;
+		if (mfd < 0)
+			mfd = openat(mo->mirrorfd, rel(mo, p),
+				     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (mfd < 0)
+			break;
+		ret = reader_view_text(&mo->r, mfd, names);
 	}
+	if (mfd >= 0)
+		close(mfd);
 	return ret;
 }
 
@@ -842,6 +805,7 @@ static void one_cgroup(struct model *mo, const struct bulk_rec *r)
 	if (!p)
 		return;
 	set_path(mo, p);
+	mo->r.id = r->id;
 	snapshot_mark(snap, &m);
 	i = snap->n_cgroups;
 	*PUSH(snap, cgroups) = (struct cgrec){
@@ -878,8 +842,6 @@ static void on_batch(void *ctx, const struct bulk_rec *recs, size_t n,
 static void scrape_start(struct model *mo, const struct walk_opts *o,
 			 struct snapshot *snap, struct stats *st)
 {
-	char path[PATH_MAX] = "";
-
 	mo->r.snap = snap;
 	mo->r.st = st;
 	mo->prefix = hierarchy_prefix(o->root);
@@ -888,12 +850,8 @@ static void scrape_start(struct model *mo, const struct walk_opts *o,
 	if (mo->cap_ids)
 		memset(mo->ids, 0, mo->cap_ids * sizeof(*mo->ids));
 	mo->nids = mo->n_paths = 0;
-	for (size_t i = 0; i < mo->nmirrored; i++)
-		free(mo->mirrored[i]);
-	mo->nmirrored = 0;
 	if (mo->mirrorfd >= 0)
-		mirror_scan(mo, mo->mirrorfd, path, 0);
-	qsort(mo->mirrored, mo->nmirrored, sizeof(*mo->mirrored), cmp_str);
+		mirror_update(mo->mirror, o->mirror, mo->mirrorfd);
 }
 
 /* One scrape through the bulk read into SNAP; -1 when it failed (the
@@ -916,6 +874,8 @@ int bulk_collect(struct bulk *b, const struct walk_opts *o, struct schemas *ss,
 			strerror(errno));
 		return -1;
 	}
+	if (mo.r.vr)
+		viewrecs_walk(mo.r.vr, mo.rootfd, bulk_chunk(b));
 	err = bulk_walk(b, on_batch, &mo);
 	mstat_forget_btf(mo.mstat);
 	close(mo.rootfd);

@@ -5,6 +5,7 @@
 #ifndef CGVIEW_EXPORTER_H
 #define CGVIEW_EXPORTER_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -220,6 +221,7 @@ void warn_once(const char *key, const char *fmt, ...)
 struct walk_opts {
 	const char *root; /* the cgroup2 mount or a directory below it */
 	const char *mirror; /* bpffs mirror, NULL for none */
+	const char *views; /* cgview's view pins; NULL: no records */
 	const char **files; /* standard files to read */
 	size_t nfiles;
 };
@@ -245,10 +247,14 @@ struct cgreader {
 	size_t plen;
 	char *buf;
 	size_t cap;
+	struct viewrecs *vr; /* the views' records; NULL: read their text */
+	uint64_t id; /* the cgroup's, for vr */
 };
 int reader_file(struct cgreader *r, int dfd, const char *name,
 		struct schema *s);
 int reader_views(struct cgreader *r, int dfd);
+bool reader_view_record(struct cgreader *r, const char *name);
+int reader_view_text(struct cgreader *r, int mfd, const char *name);
 #define READ_MAX (1 << 20) /* bytes of one file at most */
 #define READ_MAX_TEXT "1 MiB"
 enum { READ_NOT_REGULAR = 4096, READ_TOO_LONG }; /* beside errno values */
@@ -264,6 +270,7 @@ typedef void (*bulk_fn)(void *ctx, const struct bulk_rec *recs, size_t n,
 struct bulk *bulk_open(const char *root, unsigned chunk, char *why, size_t n);
 int bulk_walk(struct bulk *b, bulk_fn fn, void *ctx);
 double bulk_longest(const struct bulk *b);
+unsigned bulk_chunk(const struct bulk *b);
 void bulk_close(struct bulk *b);
 /* bulk_mstat.c: memory.stat's keys in the records */
 #define MSTAT_MAX 128 /* keys */
@@ -276,6 +283,47 @@ double mstat_value(const struct mstat_keys *mk, int i, const struct bulk_rec *r,
 void mstat_forget_btf(struct mstat_keys *mk);
 int bulk_collect(struct bulk *b, const struct walk_opts *o, struct schemas *ss,
 		 struct snapshot *snap, struct stats *st);
+/* bulk_mirror.c: the bpf.* names of the mirror's directories */
+struct mirrorlist;
+struct mirrorlist *mirror_new(void);
+void mirror_update(struct mirrorlist *ml, const char *top, int mfd);
+const char *mirror_names(const struct mirrorlist *ml, const char *relpath);
+
+/* viewrec.c: views' records, the bulk read of views with CGVIEW_RECORD
+ * (views/view.bpf.h); viewrec_model.c: records into samples
+ */
+struct vfield {
+	char name[64]; /* the key the view's text prints */
+	uint32_t off, n; /* byte offset in the value; elements (arrays) */
+	uint8_t size;
+	bool sign;
+};
+struct vlayout;
+struct vview {
+	char file[NAME_MAX + 1]; /* bpf.NAME */
+	int dir, prog, ctl, recs; /* the pins' */
+	uint32_t prog_id, vsize, slots;
+	struct vfield *f; /* the record's members */
+	size_t nf;
+	uint8_t *rec; /* this walk's values, vsize bytes each */
+	size_t nrec, cap;
+	uint64_t last_id;
+	uint32_t *hash; /* by cgroup id: index in rec + 1 */
+	size_t hcap;
+	bool ok; /* the records of this walk are whole */
+	struct vlayout *lay; /* learned from the text; NULL: not yet */
+};
+struct viewrecs;
+struct viewrecs *viewrecs_new(const char *dir);
+void viewrecs_walk(struct viewrecs *vr, int root, unsigned chunk);
+struct vview *viewrecs_view(struct viewrecs *vr, const char *file);
+const uint8_t *viewrecs_record(const struct vview *v, uint64_t id);
+void viewrecs_free(struct viewrecs *vr);
+bool viewrec_emit(struct cgreader *r, const struct vview *v,
+		  const uint8_t *rec);
+void viewrec_learn(struct cgreader *r, struct vview *v, size_t frec,
+		   bool clean);
+void viewrec_forget(struct vlayout *l);
 
 /* encode_*.c: a snapshot in each output format */
 struct buf {

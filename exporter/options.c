@@ -12,6 +12,7 @@
 #include "exporter.h"
 
 #define MIRROR "/sys/fs/bpf/cgview/cgroups"
+#define VIEWS "/sys/fs/bpf/cgview/views"
 
 static const char usage_text[] =
 	"usage: cgview-exporter [OPTION]... (--output SPEC | --listen ADDR:PORT)...\n"
@@ -62,6 +63,10 @@ static const char usage_text[] =
 	"                         it loads, else files\n"
 	"      --bulk-chunk N     the bulk read holds the kernel's cgroup lock for\n"
 	"                         at most N cgroups at a time (default 1000)\n"
+	"      --views DIR        the views cgview loaded (default " VIEWS ");\n"
+	"                         the bulk read takes the numbers of a view with\n"
+	"                         records from them, not from its bpf.* files;\n"
+	"                         'none' to read every view's files\n"
 	"      --schemas DIR      read DIR/*.schema too (views/SCHEMA.md); a schema\n"
 	"                         of a file already known replaces it; repeatable\n"
 	"      --queue-size SIZE  bytes of request bodies (as sent: compressed for\n"
@@ -258,6 +263,7 @@ static const struct option longopts[] = {
 	{ "files", required_argument, NULL, 'f' },
 	{ "read", required_argument, NULL, 'B' },
 	{ "bulk-chunk", required_argument, NULL, 'K' },
+	{ "views", required_argument, NULL, 'V' },
 	{ "schemas", required_argument, NULL, 's' },
 	{ "queue-size", required_argument, NULL, 'q' },
 	{ "batch", required_argument, NULL, 'b' },
@@ -322,6 +328,9 @@ static void option(struct opts *o, int c, char *arg)
 	case 'K':
 		o->bulk_chunk = whole("--bulk-chunk", arg);
 		break;
+	case 'V':
+		o->walk.views = strcmp(arg, "none") ? arg : NULL;
+		break;
 	case 's':
 		if (o->nschema_dirs == MAX_SCHEMA_DIRS)
 			usage_error("at most %d --schemas", MAX_SCHEMA_DIRS);
@@ -365,6 +374,7 @@ void parse_options(int argc, char **argv, struct opts *o,
 			    .bulk_chunk = 1000,
 			    .limits = { 512, 16, 30 } };
 	o->walk.mirror = MIRROR;
+	o->walk.views = VIEWS;
 	o->walk.files = o->files;
 	opterr = 0;
 	default_files(o, builtin);

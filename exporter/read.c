@@ -106,6 +106,38 @@ int reader_file(struct cgreader *r, int dfd, const char *name, struct schema *s)
 	return 0;
 }
 
+static uint64_t text_trouble(const struct stats *st)
+{
+	return st->parse_errors + st->hists_dropped + st->unknown_keys;
+}
+
+/* View file NAME of the cgroup from its view's record, where the bulk
+ * read has one: false when it must be read (reader_view_text())
+ */
+bool reader_view_record(struct cgreader *r, const char *name)
+{
+	struct vview *v = r->vr ? viewrecs_view(r->vr, name) : NULL;
+	const uint8_t *rec = v ? viewrecs_record(v, r->id) : NULL;
+
+	return rec && viewrec_emit(r, v, rec);
+}
+
+/* View file NAME of directory MFD, read; the first read of a view with
+ * records shows how its records give its text. -1: the cgroup vanished
+ */
+int reader_view_text(struct cgreader *r, int mfd, const char *name)
+{
+	struct vview *v = r->vr ? viewrecs_view(r->vr, name) : NULL;
+	size_t frec = r->snap->n_files;
+	uint64_t trouble = text_trouble(r->st);
+	int ret;
+
+	ret = reader_file(r, mfd, name, schema_for_unknown_file(r->ss, name));
+	if (v && !ret && r->snap->n_files > frec)
+		viewrec_learn(r, v, frec, trouble == text_trouble(r->st));
+	return ret;
+}
+
 /* The bpf.* files of directory MFD: a cgroup's, or its mirror's (whose
  * directories are the mirrors of child cgroups); other files are not opened
  */
@@ -122,10 +154,8 @@ int reader_views(struct cgreader *r, int mfd)
 			continue;
 		if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
 			read_failed(r, e->d_name, -READ_NOT_REGULAR);
-		else
-			ret = reader_file(r, mfd, e->d_name,
-					  schema_for_unknown_file(r->ss,
-								  e->d_name));
+		else if (!reader_view_record(r, e->d_name))
+			ret = reader_view_text(r, mfd, e->d_name);
 	}
 	closedir(d);
 	return ret;

@@ -138,22 +138,37 @@ static __always_inline __u64 subtree_ns(struct cgroup *cgrp)
 	return sum;
 }
 
-CGVIEW_SLEEPABLE(cpu)
+struct cpu_record {
+	__u64 usage_ns;
+	__u64 self_usage_ns;
+};
+
+/* FLUSH: rstat, for the subtree of CGRP (once per read, or per walk) */
+static __always_inline void cpu_fill(struct cgroup *cgrp, struct cpu_record *r,
+				     bool flush)
 {
 	struct cpu_stats *st;
-	struct text t = {};
-	__u64 total;
 
 	if (cgview_fentry) {
-		rstat_flush(cgrp);
+		if (flush)
+			rstat_flush(cgrp);
 		st = bpf_cgrp_storage_get(&cpu_usage, cgrp, 0, 0);
-		total = st ? st->total_ns : 0;
+		r->usage_ns = st ? st->total_ns : 0;
 	} else {
-		total = subtree_ns(cgrp);
+		r->usage_ns = subtree_ns(cgrp);
 		st = bpf_cgrp_storage_get(&cpu_usage, cgrp, 0, 0);
 	}
-	text_line(seq, &t, "usage_ns", total);
-	text_line(seq, &t, "self_usage_ns", st ? st->self_ns : 0);
-	text_flush(seq, &t);
-	return 0;
+	r->self_usage_ns = st ? st->self_ns : 0;
 }
+
+static __always_inline void cpu_print(struct seq_file *seq,
+				      const struct cpu_record *r)
+{
+	struct text t = {};
+
+	text_line(seq, &t, "usage_ns", r->usage_ns);
+	text_line(seq, &t, "self_usage_ns", r->self_usage_ns);
+	text_flush(seq, &t);
+}
+
+CGVIEW_RECORD_SLEEPABLE(cpu);

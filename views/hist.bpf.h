@@ -80,34 +80,43 @@ static __always_inline __u64 hist_count(const struct log2_hist *h)
 	return n;
 }
 
-/* Appends " 1024=N ... inf=N\n" (text.bpf.h) after the caller's key. */
+/* A record's copy of H's buckets */
+static __always_inline void hist_copy(__u64 *to, const struct log2_hist *h)
+{
+	for (int i = 0; i < HIST_BUCKETS; i++)
+		to[i] = h->bucket[i];
+}
+
+/* Appends " 1024=N ... inf=N\n" (text.bpf.h) after the caller's key:
+ * BUCKET holds HIST_BUCKETS counts, as hist_copy() makes them.
+ */
 static __always_inline void hist_text(struct seq_file *seq, struct text *t,
-				      const struct log2_hist *h)
+				      const __u64 *bucket)
 {
 	_Static_assert(HIST_MIN_SHIFT == 10 && HIST_BUCKETS == 22,
 		       "the keys below spell out the bounds");
-	text_kv(seq, t, " 1024=", h->bucket[0]);
-	text_kv(seq, t, " 2048=", h->bucket[1]);
-	text_kv(seq, t, " 4096=", h->bucket[2]);
-	text_kv(seq, t, " 8192=", h->bucket[3]);
-	text_kv(seq, t, " 16384=", h->bucket[4]);
-	text_kv(seq, t, " 32768=", h->bucket[5]);
-	text_kv(seq, t, " 65536=", h->bucket[6]);
-	text_kv(seq, t, " 131072=", h->bucket[7]);
-	text_kv(seq, t, " 262144=", h->bucket[8]);
-	text_kv(seq, t, " 524288=", h->bucket[9]);
-	text_kv(seq, t, " 1048576=", h->bucket[10]);
-	text_kv(seq, t, " 2097152=", h->bucket[11]);
-	text_kv(seq, t, " 4194304=", h->bucket[12]);
-	text_kv(seq, t, " 8388608=", h->bucket[13]);
-	text_kv(seq, t, " 16777216=", h->bucket[14]);
-	text_kv(seq, t, " 33554432=", h->bucket[15]);
-	text_kv(seq, t, " 67108864=", h->bucket[16]);
-	text_kv(seq, t, " 134217728=", h->bucket[17]);
-	text_kv(seq, t, " 268435456=", h->bucket[18]);
-	text_kv(seq, t, " 536870912=", h->bucket[19]);
-	text_kv(seq, t, " 1073741824=", h->bucket[20]);
-	text_kv(seq, t, " inf=", h->bucket[21]);
+	text_kv(seq, t, " 1024=", bucket[0]);
+	text_kv(seq, t, " 2048=", bucket[1]);
+	text_kv(seq, t, " 4096=", bucket[2]);
+	text_kv(seq, t, " 8192=", bucket[3]);
+	text_kv(seq, t, " 16384=", bucket[4]);
+	text_kv(seq, t, " 32768=", bucket[5]);
+	text_kv(seq, t, " 65536=", bucket[6]);
+	text_kv(seq, t, " 131072=", bucket[7]);
+	text_kv(seq, t, " 262144=", bucket[8]);
+	text_kv(seq, t, " 524288=", bucket[9]);
+	text_kv(seq, t, " 1048576=", bucket[10]);
+	text_kv(seq, t, " 2097152=", bucket[11]);
+	text_kv(seq, t, " 4194304=", bucket[12]);
+	text_kv(seq, t, " 8388608=", bucket[13]);
+	text_kv(seq, t, " 16777216=", bucket[14]);
+	text_kv(seq, t, " 33554432=", bucket[15]);
+	text_kv(seq, t, " 67108864=", bucket[16]);
+	text_kv(seq, t, " 134217728=", bucket[17]);
+	text_kv(seq, t, " 268435456=", bucket[18]);
+	text_kv(seq, t, " 536870912=", bucket[19]);
+	text_kv(seq, t, " 1073741824=", bucket[20]);
+	text_kv(seq, t, " inf=", bucket[21]);
 	text_str(seq, t, "\n");
 }
 

@@ -6,12 +6,26 @@
 #include "view.bpf.h"
 #include "text.bpf.h"
 
-CGVIEW(id)
+struct id_record {
+	__u64 id;
+	__u64 level;
+};
+
+static __always_inline void id_fill(struct cgroup *cgrp, struct id_record *r,
+				    bool flush)
+{
+	r->id = cgrp->kn->id;
+	r->level = cgrp->level; /* 0 or more */
+}
+
+static __always_inline void id_print(struct seq_file *seq,
+				     const struct id_record *r)
 {
 	struct text t = {};
 
-	text_line(seq, &t, "id", cgrp->kn->id);
-	text_line(seq, &t, "level", cgrp->level); /* 0 or more */
+	text_line(seq, &t, "id", r->id);
+	text_line(seq, &t, "level", r->level);
 	text_flush(seq, &t);
-	return 0;
 }
+
+CGVIEW_RECORD(id);

@@ -166,22 +166,43 @@ int BPF_PROG(io_complete, struct request *rq, int error, unsigned int nr_bytes)
 	return 0;
 }
 
-static const struct io_stats no_io;
+struct io_latency_record {
+	__u64 rbytes;
+	__u64 wbytes;
+	__u64 rios;
+	__u64 wios;
+	__u64 latency_hist_ns[HIST_BUCKETS];
+	__u64 latency_hist_ns_sum;
+};
 
-CGVIEW(io_latency)
+static __always_inline void
+io_latency_fill(struct cgroup *cgrp, struct io_latency_record *r, bool flush)
 {
 	const struct io_stats *st = io_by_cgroup_read(cgrp);
-	struct text t = {};
 
 	if (!st)
-		st = &no_io;
-	text_line(seq, &t, "rbytes", st->rbytes);
-	text_line(seq, &t, "wbytes", st->wbytes);
-	text_line(seq, &t, "rios", st->rios);
-	text_line(seq, &t, "wios", st->wios);
-	text_str(seq, &t, "latency_hist_ns");
-	hist_text(seq, &t, &st->latency);
-	text_line(seq, &t, "latency_hist_ns_sum", st->latency_sum_ns);
-	text_flush(seq, &t);
-	return 0;
+		return;
+	r->rbytes = st->rbytes;
+	r->wbytes = st->wbytes;
+	r->rios = st->rios;
+	r->wios = st->wios;
+	hist_copy(r->latency_hist_ns, &st->latency);
+	r->latency_hist_ns_sum = st->latency_sum_ns;
 }
+
+static __always_inline void io_latency_print(struct seq_file *seq,
+					     const struct io_latency_record *r)
+{
+	struct text t = {};
+
+	text_line(seq, &t, "rbytes", r->rbytes);
+	text_line(seq, &t, "wbytes", r->wbytes);
+	text_line(seq, &t, "rios", r->rios);
+	text_line(seq, &t, "wios", r->wios);
+	text_str(seq, &t, "latency_hist_ns");
+	hist_text(seq, &t, r->latency_hist_ns);
+	text_line(seq, &t, "latency_hist_ns_sum", r->latency_hist_ns_sum);
+	text_flush(seq, &t);
+}
+
+CGVIEW_RECORD(io_latency);

@@ -56,20 +56,60 @@ static int load_failed(const struct view *v, int err)
 	return -1;
 }
 
-static struct bpf_program *find_prog(struct bpf_object *obj, const char *sec)
+/* Is P a view's bulk program (view.bpf.h, CGVIEW_RECORD)? */
+static bool is_bulk(const struct bpf_program *p)
+{
+	const char *name = bpf_program__name(p);
+	size_t n = strlen(name);
+
+	return n > 5 && !strcmp(name + n - 5, "_bulk");
+}
+
+/* The text program of section SEC (iter, view), or the bulk program */
+static struct bpf_program *find_prog(struct bpf_object *obj, const char *sec,
+				     bool bulk)
 {
 	struct bpf_program *p;
 
 	bpf_object__for_each_program(p, obj)
-		if (!strncmp(bpf_program__section_name(p), sec, strlen(sec)))
+		if (!strncmp(bpf_program__section_name(p), sec, strlen(sec)) &&
+		    is_bulk(p) == bulk)
 			return p;
 	return NULL;
+}
+
+/* A view with records: pin its bulk program and maps (view.bpf.h) */
+static int pin_bulk(const struct view *v, struct bpf_object *obj)
+{
+	static const char *const maps[][2] = {
+		{ "cgview_bulk_ctl", "bulk_ctl" },
+		{ "cgview_bulk", "bulk_records" }
+	};
+	struct bpf_program *p = find_prog(obj, "iter", true);
+	char pin[PATH_MAX];
+	struct bpf_map *m;
+	int err;
+
+	if (!p)
+		return 0;
+	for (size_t i = 0; i < 2; i++) {
+		m = bpf_object__find_map_by_name(obj, maps[i][0]);
+		if (!m)
+			return -ENOENT;
+		err = view_pin_path(pin, sizeof(pin), v->name, maps[i][1]);
+		if (!err)
+			err = bpf_map__pin(m, pin);
+		if (err)
+			return err;
+	}
+	err = view_pin_path(pin, sizeof(pin), v->name, "bulk");
+	return err ? err : bpf_program__pin(p, pin);
 }
 
 /* Pin the view program's link, the file that all exposures hang off. */
 static int pin_view_link(const struct view *v, struct bpf_object *obj)
 {
-	struct bpf_program *p = find_prog(obj, "view");
+	struct bpf_program *p = find_prog(obj, "view", false);
 	char pin[PATH_MAX];
 	int fd, err;
 
@@ -116,7 +156,7 @@ static int load_and_pin(const struct view *v, struct bpf_object *obj,
 			bool with_link, const char *prog_pin)
 {
 	int err = bpf_object__load(obj);
-	struct bpf_program *iter = find_prog(obj, "iter");
+	struct bpf_program *iter = find_prog(obj, "iter", false);
 
 	if (err)
 		return load_failed(v, err);
@@ -130,6 +170,8 @@ static int load_and_pin(const struct view *v, struct bpf_object *obj,
 			      0700);
 	if (!err)
 		err = pin_recorders(v, obj);
+	if (!err)
+		err = pin_bulk(v, obj);
 	if (!err && with_link)
 		err = pin_view_link(v, obj);
 	if (err) {

@@ -161,18 +161,36 @@ int BPF_PROG(mem_memcg_end)
 	return 0;
 }
 
-CGVIEW(mem_events)
+struct mem_events_record {
+	__u64 pgfault;
+	__u64 pgmajfault;
+	__u64 reclaim_count;
+	__u64 reclaim_stall_ns;
+};
+
+static __always_inline void
+mem_events_fill(struct cgroup *cgrp, struct mem_events_record *r, bool flush)
 {
 	struct mem_stats *st = bpf_cgrp_storage_get(&mem_cgrp, cgrp, 0, 0);
-	struct mem_stats zero = {};
-	struct text t = {};
 
 	if (!st)
-		st = &zero;
-	text_line(seq, &t, "pgfault", st->pgfault);
-	text_line(seq, &t, "pgmajfault", st->pgmajfault);
-	text_line(seq, &t, "reclaim_count", st->reclaim_count);
-	text_line(seq, &t, "reclaim_stall_ns", st->reclaim_stall_ns);
-	text_flush(seq, &t);
-	return 0;
+		return;
+	r->pgfault = st->pgfault;
+	r->pgmajfault = st->pgmajfault;
+	r->reclaim_count = st->reclaim_count;
+	r->reclaim_stall_ns = st->reclaim_stall_ns;
 }
+
+static __always_inline void mem_events_print(struct seq_file *seq,
+					     const struct mem_events_record *r)
+{
+	struct text t = {};
+
+	text_line(seq, &t, "pgfault", r->pgfault);
+	text_line(seq, &t, "pgmajfault", r->pgmajfault);
+	text_line(seq, &t, "reclaim_count", r->reclaim_count);
+	text_line(seq, &t, "reclaim_stall_ns", r->reclaim_stall_ns);
+	text_flush(seq, &t);
+}
+
+CGVIEW_RECORD(mem_events);

@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -16,6 +17,15 @@
 
 #include "cgview.h"
 
+/*
+ * Tell readers of the mirror that it changed, wherever below: the mtime of
+ * its top directory (cgview-exporter scans the mirror again when it moves)
+ */
+static void mirror_changed(void)
+{
+	utimensat(AT_FDCWD, CGVIEW_MIRROR, NULL, 0);
+}
+
 void mirror_prune_pin(const char *pin)
 {
 	char dir[PATH_MAX];
@@ -23,6 +33,7 @@ void mirror_prune_pin(const char *pin)
 	unlink(pin);
 	snprintf(dir, sizeof(dir), "%s", pin);
 	bpffs_prune(dirname(dir), CGVIEW_MIRROR);
+	mirror_changed();
 }
 
 /* Pin V's iterator for CG; -EEXIST when there is one already. */
@@ -40,6 +51,7 @@ static int pin_exposure(const struct view *v, const struct cgroup_ref *cg,
 		return -EINVAL; /* iter_link said why */
 	err = pin_in_new_dirs(link_fd, pin, CGVIEW_MIRROR, 0);
 	close(link_fd);
+	mirror_changed();
 	if (err)
 		err_msg(-err, "cannot pin the view at %s", pin);
 	else if (mode >= 0 && chmod(pin, mode)) {
@@ -188,6 +200,7 @@ void mirror_unexpose_tree(const char *view, const char *rel)
 	unexpose_name = view ? name : NULL;
 	nftw(dir, unlink_exposure, 16, FTW_DEPTH | FTW_PHYS);
 	bpffs_prune(dir, CGVIEW_MIRROR);
+	mirror_changed();
 }
 
 void mirror_unexpose_all(const struct view *v)

@@ -72,17 +72,33 @@ int BPF_PROG(net_retransmit, const struct sock *sk)
 	return 0;
 }
 
-CGVIEW(net)
+struct net_record {
+	__u64 tcp_rx_bytes;
+	__u64 tcp_tx_bytes;
+	__u64 tcp_retransmits;
+};
+
+static __always_inline void net_fill(struct cgroup *cgrp, struct net_record *r,
+				     bool flush)
 {
 	struct net_stats *st = net_by_cgroup_read(cgrp);
-	struct net_stats zero = {};
-	struct text t = {};
 
 	if (!st)
-		st = &zero;
-	text_line(seq, &t, "tcp_rx_bytes", st->rx_bytes);
-	text_line(seq, &t, "tcp_tx_bytes", st->tx_bytes);
-	text_line(seq, &t, "tcp_retransmits", st->retransmits);
-	text_flush(seq, &t);
-	return 0;
+		return;
+	r->tcp_rx_bytes = st->rx_bytes;
+	r->tcp_tx_bytes = st->tx_bytes;
+	r->tcp_retransmits = st->retransmits;
 }
+
+static __always_inline void net_print(struct seq_file *seq,
+				      const struct net_record *r)
+{
+	struct text t = {};
+
+	text_line(seq, &t, "tcp_rx_bytes", r->tcp_rx_bytes);
+	text_line(seq, &t, "tcp_tx_bytes", r->tcp_tx_bytes);
+	text_line(seq, &t, "tcp_retransmits", r->tcp_retransmits);
+	text_flush(seq, &t);
+}
+
+CGVIEW_RECORD(net);

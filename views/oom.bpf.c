@@ -48,18 +48,36 @@ int BPF_PROG(oom_mark_victim, struct task_struct *victim)
 	return 0;
 }
 
-CGVIEW(oom)
+struct oom_record {
+	__u64 oom_kill;
+	__u64 oom_victim;
+	__u64 last_victim_cgroup;
+	__u64 last_victim_pid;
+};
+
+static __always_inline void oom_fill(struct cgroup *cgrp, struct oom_record *r,
+				     bool flush)
 {
 	struct oom_stats *st = bpf_cgrp_storage_get(&ooms, cgrp, 0, 0);
-	struct oom_stats zero = {};
-	struct text t = {};
 
 	if (!st)
-		st = &zero;
-	text_line(seq, &t, "oom_kill", st->kills);
-	text_line(seq, &t, "oom_victim", st->victims);
-	text_line(seq, &t, "last_victim_cgroup", st->last_victim_cgroup);
-	text_line(seq, &t, "last_victim_pid", st->last_victim_pid);
-	text_flush(seq, &t);
-	return 0;
+		return;
+	r->oom_kill = st->kills;
+	r->oom_victim = st->victims;
+	r->last_victim_cgroup = st->last_victim_cgroup;
+	r->last_victim_pid = st->last_victim_pid;
 }
+
+static __always_inline void oom_print(struct seq_file *seq,
+				      const struct oom_record *r)
+{
+	struct text t = {};
+
+	text_line(seq, &t, "oom_kill", r->oom_kill);
+	text_line(seq, &t, "oom_victim", r->oom_victim);
+	text_line(seq, &t, "last_victim_cgroup", r->last_victim_cgroup);
+	text_line(seq, &t, "last_victim_pid", r->last_victim_pid);
+	text_flush(seq, &t);
+}
+
+CGVIEW_RECORD(oom);

@@ -72,20 +72,37 @@ int BPF_PROG(sched_wait_switch, bool preempt, struct task_struct *prev,
 	return 0;
 }
 
-static const struct wait_stats no_waits;
+struct sched_wait_record {
+	__u64 wait_count;
+	__u64 wait_total_ns;
+	__u64 wait_max_ns;
+	__u64 wait_hist_ns[HIST_BUCKETS];
+};
 
-CGVIEW(sched_wait)
+static __always_inline void
+sched_wait_fill(struct cgroup *cgrp, struct sched_wait_record *r, bool flush)
 {
 	const struct wait_stats *st = bpf_cgrp_storage_get(&waits, cgrp, 0, 0);
-	struct text t = {};
 
 	if (!st)
-		st = &no_waits;
-	text_line(seq, &t, "wait_count", hist_count(&st->hist));
-	text_line(seq, &t, "wait_total_ns", st->total_ns);
-	text_line(seq, &t, "wait_max_ns", st->max_ns);
-	text_str(seq, &t, "wait_hist_ns");
-	hist_text(seq, &t, &st->hist);
-	text_flush(seq, &t);
-	return 0;
+		return;
+	r->wait_count = hist_count(&st->hist);
+	r->wait_total_ns = st->total_ns;
+	r->wait_max_ns = st->max_ns;
+	hist_copy(r->wait_hist_ns, &st->hist);
 }
+
+static __always_inline void sched_wait_print(struct seq_file *seq,
+					     const struct sched_wait_record *r)
+{
+	struct text t = {};
+
+	text_line(seq, &t, "wait_count", r->wait_count);
+	text_line(seq, &t, "wait_total_ns", r->wait_total_ns);
+	text_line(seq, &t, "wait_max_ns", r->wait_max_ns);
+	text_str(seq, &t, "wait_hist_ns");
+	hist_text(seq, &t, r->wait_hist_ns);
+	text_flush(seq, &t);
+}
+
+CGVIEW_RECORD(sched_wait);

@@ -2,6 +2,7 @@
 the per-file walk gives, on real cgroups of the host (stock kernel)."""
 
 import os
+import signal
 import subprocess
 import time
 
@@ -144,7 +145,7 @@ def test_bulk_sessions_under_a_tenant_churning_cgroups(tmp_path):
         churn = subprocess.Popen(
             ["sh", "-c", f"while :; do for i in 0 1 2 3; do "
              f"mkdir {top}/p$i/x 2>/dev/null; rmdir {top}/p$i/x "
-             "2>/dev/null; done; done"])
+             "2>/dev/null; done; done"], start_new_session=True)
         try:
             r = subprocess.run([bulkcmp_exporter(), "--read", "bulk",
                                 "--bulk-chunk", "1", "--count", "50",
@@ -152,7 +153,7 @@ def test_bulk_sessions_under_a_tenant_churning_cgroups(tmp_path):
                                 "--output", f"file:{out}"],
                                capture_output=True, timeout=60)
         finally:
-            churn.kill()
+            os.killpg(churn.pid, signal.SIGKILL)  # and its mkdir, rmdir
             churn.wait()
         assert r.returncode == 0, r.stderr
         snaps = snapshots(out.read_bytes())

@@ -127,3 +127,49 @@ def compare(root, covered, *bulk_args):
             if k[1] in covered:
                 compared.add(k)
     return compared
+
+
+def view_scrape(top, *args, read="bulk"):
+    """One --read READ snapshot of TOP: {(path, file, key, label): value
+    (histograms: count, has_sum, sum, buckets)} of the bpf.* files, and
+    how many files came from records. No view's walk may fail."""
+    with tempfile.NamedTemporaryFile() as out:
+        r = subprocess.run([EXPORTER, "--read", read, "--root", top,
+                            "--once", "--output", f"file:{out.name}", *args],
+                           capture_output=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert b"records of" not in r.stderr, r.stderr
+        [snap] = decode(open(out.name, "rb").read())
+    vals = {}
+    for cg in snap.cgroups:
+        for f in cg.files:
+            if not f.name.startswith("bpf."):
+                continue
+            for s in f.samples:
+                vals[(cg.path, f.name, snap.metrics[s.metric].key,
+                      s.label)] = (s.value, s.has_sum, s.sum,
+                                   tuple((b.le, b.count) for b in s.buckets))
+    return vals, self_metric(snap, "cgview_exporter_files_bulk")
+
+
+def view_compare(top, cgroups):
+    """Tasks that ran (and waited for a CPU: cgtest.cpu_hogs) in the first
+    of CGROUPS, then TOP frozen: the views' values from their records
+    (--read bulk), from their text (--views none) and per file (--read
+    files), which must have the same keys, every cgroup in CGROUPS, and
+    the same values where the text read before and after agree (90 % of
+    them at least). Returns the records' values and how many more files
+    came from records than without them."""
+    from cgtest import cpu_hogs
+    with cpu_hogs(cgroups[0]):
+        with frozen(top, cgroups):
+            text, text_bulk = view_scrape(top, "--views", "none")
+            recs, recs_bulk = view_scrape(top)
+            files, _ = view_scrape(top, read="files")
+            again, _ = view_scrape(top, "--views", "none")
+    assert set(recs) == set(text) == set(again) == set(files)
+    same = [k for k, v in text.items() if again[k] == v]
+    assert len(same) > 0.9 * len(text)
+    for k in same:
+        assert recs[k] == text[k] == files[k], k
+    return recs, recs_bulk - text_bulk

@@ -1,13 +1,15 @@
 """The exporter's bulk read on the patched kernel (6.12), where cgroup v2
 has every controller: on a frozen tree with the memory, pids, cpu and io
 controllers, where tasks ran and read null_blk's /dev/nullb0, --read bulk
-gives the snapshot --read files gives."""
+gives the snapshot --read files gives; and views with records, whose files
+are the kernel's bpf.* files here, give from their records what their text
+gives."""
 
 import os
 import subprocess
 
-from bulkcmp import compare, frozen
-from cgtest import cgroup2_root
+from bulkcmp import compare, frozen, view_compare
+from cgtest import cgroup2_root, cgview, rel
 
 COVERED = {"cgroup.stat", "cpu.stat", "cpu.stat.local", "cpu.pressure",
            "memory.pressure", "io.pressure", "memory.current", "memory.max",
@@ -51,3 +53,34 @@ def test_bulk_equals_files_with_every_controller(tmp_path):
     finally:
         for d in reversed(made):
             os.rmdir(d)
+
+
+VIEWS = ["cpu", "id", "io_latency", "mem_events", "net", "oom", "sched_wait"]
+
+
+def test_view_records_equal_the_kernels_view_files():
+    """The cpu view flushes rstat once at the walk's root here (fentry on
+    bpf_rstat_flush works on this kernel), not once per file."""
+    top = os.path.join(cgroup2_root(), "records-test")
+    made = [top] + [f"{top}/{d}" for d in ("a", "a/b", "c")]
+    r = cgview("load", "--all")
+    assert r.returncode == 0, r.stderr
+    try:
+        for d in made:
+            os.mkdir(d)
+            for v in VIEWS:
+                r = cgview("expose", v, rel(d))
+                assert r.returncode == 0, r.stderr
+        recs, more = view_compare(top, [f"{top}/a/b", f"{top}/c"])
+        assert {k[0] for k in recs} == {"/" + rel(d) for d in made}
+        assert more == 3 * len(VIEWS)
+        b = "/" + rel(f"{top}/a/b")
+        assert recs[(b, "bpf.cpu", "usage_ns", "")][0] > 0
+        assert recs[("/" + rel(top), "bpf.cpu", "usage_ns", "")][0] >= \
+            recs[(b, "bpf.cpu", "usage_ns", "")][0]
+        assert recs[(b, "bpf.sched_wait", "wait_count", "")][0] > 0
+    finally:
+        cgview("unload", "--all")
+        for d in reversed(made):
+            if os.path.isdir(d):
+                os.rmdir(d)

@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Views' records (views/view.bpf.h, CGVIEW_RECORD): for each view that
+ * cgview pinned with a bulk program, walk --root with it as a cgroup_iter
+ * (order DESCENDANTS_PRE) in sessions of at most --bulk-chunk cgroups and
+ * keep each cgroup's record by cgroup id. What a record holds is read from
+ * the BTF of the view's array of records, by member name; viewrec_model.c
+ * turns records into samples. A view whose walk fails is read per file.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+
+#include "exporter.h"
+
+#define TRIES 3 /* walks of one view that the tree changed under */
+#define BATCH 256 /* records per map lookup */
+
+/* view.bpf.h's struct cgview_bulk_ctl */
+struct bulk_ctl {
+	__u32 skip, limit, seen, nrec;
+};
+
+struct viewrecs {
+	char dir[PATH_MAX]; /* the views' pins: DIR/NAME/bulk, ... */
+	struct vview *v;
+	size_t n, cap;
+};
+
+static void view_close(struct vview *v)
+{
+	int fds[] = { v->dir, v->prog, v->ctl, v->recs };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(*fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(v->f);
+	free(v->rec);
+	free(v->hash);
+	viewrec_forget(v->lay);
+	memset(v, 0, sizeof(*v));
+}
+
+/* Type ID through modifiers and typedefs; NULL for none */
+static const struct btf_type *resolved(const struct btf *btf, __u32 *id)
+{
+	int r = btf__resolve_type(btf, *id);
+
+	if (r < 0)
+		return NULL;
+	*id = r;
+	return btf__type_by_id(btf, *id);
+}
+
+/* Member I of struct ST (at byte BASE in a value): an integer or an array
+ * of integers, as a field of V; 0, or -1
+ */
+static int add_field(struct vview *v, const struct btf *btf,
+		     const struct btf_type *st, int i, __u32 base)
+{
+	const struct btf_member *m = btf_members(st) + i;
+	const char *name = btf__name_by_offset(btf, m->name_off);
+	__u32 id = m->type, n = 1, bit = btf_member_bit_offset(st, i);
+	const struct btf_type *t = resolved(btf, &id);
+
+	if (t && btf_is_array(t)) {
+		n = btf_array(t)->nelems;
+		id = btf_array(t)->type;
+		t = resolved(btf, &id);
+	}
+	if (!t || !btf_is_int(t) || !name || !*name ||
+	    strlen(name) >= sizeof(v->f->name) ||
+	    btf_member_bitfield_size(st, i) || bit % 8 || t->size > 8 ||
+	    (t->size & (t->size - 1)) || !n)
+		return -1;
+	v->f[v->nf] = (struct vfield){
+		.off = base + bit / 8,
+		.n = n,
+		.size = t->size,
+		.sign = btf_int_encoding(t) & BTF_INT_SIGNED,
+	};
+	strcpy(v->f[v->nf++].name, name);
+	return 0;
+}
+
+/* The fields of the records from the array's BTF: its value is
+ * { __u64 cgroup_id; struct NAME_record record; }. 0, or -1
+ */
+static int read_fields(struct vview *v, const struct bpf_map_info *mi)
+{
+	struct btf *btf = btf__load_from_kernel_by_id(mi->btf_id);
+	const struct btf_type *t, *rec = NULL;
+	const struct btf_member *m;
+	__u32 id = mi->btf_value_type_id, base = 0;
+	int err = -1;
+
+	t = btf ? resolved(btf, &id) : NULL;
+	for (int i = 0; t && btf_is_struct(t) && i < btf_vlen(t); i++) {
+		m = btf_members(t) + i;
+		if (strcmp(btf__name_by_offset(btf, m->name_off), "record"))
+			continue;
+		id = m->type;
+		rec = resolved(btf, &id);
+		base = btf_member_bit_offset(t, i) / 8;
+	}
+	if (rec && btf_is_struct(rec) && btf_vlen(rec)) {
+		v->f = xcalloc(btf_vlen(rec), sizeof(*v->f));
+		err = 0;
+		for (int i = 0; !err && i < btf_vlen(rec); i++)
+			err = add_field(v, btf, rec, i, base);
+	}
+	btf__free(btf);
+	return err;
+}
+
+/* Open the pins of view NAME; 0, or -1 (not a view with records) */
+static int view_open(struct vview *v, const struct viewrecs *vr,
+		     const char *name, __u32 prog_id, int prog)
+{
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi);
+	char path[PATH_MAX + 64];
+
+	*v = (struct vview){ .dir = -1,
+			     .prog = prog,
+			     .ctl = -1,
+			     .recs = -1,
+			     .prog_id = prog_id };
+	snprintf(v->file, sizeof(v->file), "bpf.%s", name);
+	snprintf(path, sizeof(path), "%s/%s", vr->dir, name);
+	v->dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/%s/bulk_ctl", vr->dir, name);
+	v->ctl = bpf_obj_get(path);
+	snprintf(path, sizeof(path), "%s/%s/bulk_records", vr->dir, name);
+	v->recs = bpf_obj_get(path);
+	if (v->dir < 0 || v->ctl < 0 || v->recs < 0 ||
+	    bpf_obj_get_info_by_fd(v->recs, &mi, &len) || !mi.btf_id ||
+	    mi.value_size < sizeof(__u64) || read_fields(v, &mi)) {
+		view_close(v);
+		return -1;
+	}
+	v->vsize = mi.value_size;
+	v->slots = mi.max_entries;
+	if (v->slots < 2) { /* a session after the first needs two */
+		view_close(v);
+		return -1;
+	}
+	return 0;
+}
+
+static __u32 prog_id(int fd)
+{
+	struct bpf_prog_info pi = {};
+	__u32 len = sizeof(pi);
+
+	return bpf_obj_get_info_by_fd(fd, &pi, &len) ? 0 : pi.id;
+}
+
+/* View NAME as loaded now: the one open already if it is the same
+ * program; 0, or -1 for none
+ */
+static int view_find_or_open(struct viewrecs *vr, const char *name, size_t *at)
+{
+	char path[PATH_MAX + 64];
+	struct vview v;
+	__u32 id;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s/bulk", vr->dir, name);
+	fd = bpf_obj_get(path);
+	id = fd >= 0 ? prog_id(fd) : 0;
+	for (size_t i = *at; id && i < vr->n; i++) {
+		if (strcmp(vr->v[i].file + 4, name))
+			continue;
+		if (vr->v[i].prog_id != id)
+			break;
+		close(fd);
+		v = vr->v[*at];
+		vr->v[*at] = vr->v[i];
+		vr->v[i] = v;
+		(*at)++;
+		return 0;
+	}
+	if (!id || view_open(&v, vr, name, id, fd)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	vr->v = grow(vr->v, &vr->cap, vr->n + 1, sizeof(*vr->v));
+	vr->v[vr->n++] = vr->v[*at];
+	vr->v[(*at)++] = v;
+	return 0;
+}
+
+/* The views loaded now: those open already stay open (their learned
+ * layouts with them), others are opened, the unloaded ones closed
+ */
+static void views_scan(struct viewrecs *vr)
+{
+	DIR *d = opendir(vr->dir);
+	struct dirent *e;
+	size_t at = 0;
+
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.' && strlen(e->d_name) < NAME_MAX - 4)
+			view_find_or_open(vr, e->d_name, &at);
+	if (d)
+		closedir(d);
+	while (vr->n > at)
+		view_close(&vr->v[--vr->n]);
+}
+
+struct viewrecs *viewrecs_new(const char *dir)
+{
+	struct viewrecs *vr = xcalloc(1, sizeof(*vr));
+
+	snprintf(vr->dir, sizeof(vr->dir), "%s", dir);
+	return vr;
+}
+
+void viewrecs_free(struct viewrecs *vr)
+{
+	if (!vr)
+		return;
+	for (size_t i = 0; i < vr->n; i++)
+		view_close(&vr->v[i]);
+	free(vr->v);
+	free(vr);
+}
+
+/* One session: run the link's walk to its end; 0, or -errno */
+static int session(int link, int ctl, struct bulk_ctl *c)
+{
+	__u32 zero = 0;
+	char buf[64];
+	ssize_t r;
+	int fd;
+
+	c->seen = c->nrec = 0;
+	if (bpf_map_update_elem(ctl, &zero, c, BPF_ANY))
+		return -errno;
+	fd = bpf_iter_create(link);
+	if (fd < 0)
+		return -errno;
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		;
+	close(fd);
+	if (r < 0 || bpf_map_lookup_elem(ctl, &zero, c))
+		return -errno;
+	return 0;
+}
+
+/* The session's N records, appended to V's: a session after the first
+ * starts with the last cgroup of the one before, which is dropped (and
+ * must be that one: else the tree changed, -EAGAIN). 0, or -errno
+ */
+static int take(struct vview *v, __u32 n, bool repeat)
+{
+	__u32 keys[BATCH], got, count, out = 0, at;
+	__u64 id;
+	int err;
+
+	v->rec = grow(v->rec, &v->cap, (v->nrec + n) * v->vsize, 1);
+	at = v->nrec - repeat;
+	for (got = 0; got < n; got += count) {
+		count = n - got < BATCH ? n - got : BATCH;
+		err = bpf_map_lookup_batch(v->recs, got ? &out : NULL, &out,
+					   keys, v->rec + (at + got) * v->vsize,
+					   &count, NULL);
+		if ((err && errno != ENOENT) || !count)
+			return -(err && errno != ENOENT ? errno : EIO);
+	}
+	if (repeat) {
+		memcpy(&id, v->rec + at * v->vsize, sizeof(id));
+		if (id != v->last_id)
+			return -EAGAIN;
+	}
+	v->nrec = at + n;
+	memcpy(&v->last_id, v->rec + (v->nrec - 1) * v->vsize,
+	       sizeof(v->last_id));
+	return 0;
+}
+
+/* Walk ROOT with view V's bulk program; 0, or -errno */
+static int walk(struct vview *v, int root, __u32 chunk)
+{
+	union bpf_iter_link_info info = {
+		.cgroup = { .cgroup_fd = root,
+			    .order = BPF_CGROUP_ITER_DESCENDANTS_PRE },
+	};
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .iter_info = &info,
+		    .iter_info_len = sizeof(info));
+	struct bulk_ctl c = { 0 };
+	int link = bpf_link_create(v->prog, 0, BPF_TRACE_ITER, &opts), err;
+
+	if (link < 0)
+		return -errno;
+	v->nrec = 0;
+	do {
+		/* a session after the first writes its repeat, then CHUNK */
+		c.limit = chunk + !!v->nrec < v->slots ? chunk + !!v->nrec :
+							 v->slots;
+		err = session(link, v->ctl, &c);
+		if (!err && c.nrec)
+			err = take(v, c.nrec, v->nrec);
+		c.skip = c.seen - 1;
+	} while (!err && c.nrec == c.limit);
+	close(link);
+	return err;
+}
+
+static __u32 id_slot(const struct vview *v, __u64 id)
+{
+	return (id * 0x9e3779b97f4a7c15ull) & (v->hcap - 1);
+}
+
+/* V's records by cgroup id: V->hash holds record index + 1 */
+static void index_records(struct vview *v)
+{
+	size_t need = 16;
+	__u64 id;
+	__u32 h;
+
+	while (need < 2 * v->nrec)
+		need *= 2;
+	if (need > v->hcap) {
+		free(v->hash);
+		v->hash = xcalloc(need, sizeof(*v->hash));
+		v->hcap = need;
+	} else {
+		memset(v->hash, 0, v->hcap * sizeof(*v->hash));
+	}
+	for (size_t i = 0; i < v->nrec; i++) {
+		memcpy(&id, v->rec + i * v->vsize, sizeof(id));
+		for (h = id_slot(v, id); v->hash[h];
+		     h = (h + 1) & (v->hcap - 1))
+			;
+		v->hash[h] = i + 1;
+	}
+}
+
+/* One view's walk, one walker at a time (flock on its pin directory):
+ * while another one walks (a second exporter, cgview dump), its files are
+ * read instead
+ */
+static void view_walk(struct vview *v, int root, __u32 chunk)
+{
+	int err = -EAGAIN;
+
+	v->ok = false;
+	if (flock(v->dir, LOCK_EX | LOCK_NB))
+		return;
+	for (int i = 0; err == -EAGAIN && i < TRIES; i++)
+		err = walk(v, root, chunk);
+	flock(v->dir, LOCK_UN);
+	if (err) {
+		warn_once(v->file,
+			  "bulk read: the records of %s: %s; it is read per "
+			  "file (reported once)",
+			  v->file, strerror(-err));
+		return;
+	}
+	index_records(v);
+	v->ok = true;
+}
+
+void viewrecs_walk(struct viewrecs *vr, int root, unsigned chunk)
+{
+	views_scan(vr);
+	for (size_t i = 0; i < vr->n; i++)
+		view_walk(&vr->v[i], root, chunk ? chunk : 1);
+}
+
+/* View FILE (bpf.NAME) if it has records, else NULL */
+struct vview *viewrecs_view(struct viewrecs *vr, const char *file)
+{
+	for (size_t i = 0; i < vr->n; i++)
+		if (!strcmp(vr->v[i].file, file))
+			return &vr->v[i];
+	return NULL;
+}
+
+/* The value of cgroup ID in V's walk; NULL: none */
+const uint8_t *viewrecs_record(const struct vview *v, uint64_t id)
+{
+	__u64 got;
+
+	if (!v->ok)
+		return NULL;
+	for (__u32 h = id_slot(v, id); v->hash[h];
+	     h = (h + 1) & (v->hcap - 1)) {
+		memcpy(&got, v->rec + (v->hash[h] - 1) * v->vsize, sizeof(got));
+		if (got == id)
+			return v->rec + (v->hash[h] - 1) * v->vsize;
+	}
+	return NULL;
+}

@@ -1,0 +1,114 @@
+"""Views with records (views/view.bpf.h, CGVIEW_RECORD) in the bulk read:
+cgview-exporter takes their numbers from one walk of each view's bulk
+program instead of reading each bpf.* file, and the snapshot is the one
+their text gives (stock mode on the host's kernel)."""
+
+import contextlib
+import fcntl
+import os
+import signal
+import subprocess
+
+import pytest
+
+from bulkcmp import view_compare, view_scrape as scrape
+from cgtest import PIN_ROOT, cgroup2_root, cgview, rel
+from views_fixture import bpf_ok  # noqa: F401 (fixture)
+
+VIEWS = ["sched_wait", "cpu", "id", "oom", "mem_events", "net", "io_latency"]
+
+
+def hier(path):
+    return "/" + rel(path) if rel(path) != "." else "/"
+
+
+@pytest.fixture
+def views(bpf_ok):
+    r = cgview("load", *VIEWS)
+    assert r.returncode == 0, r.stderr
+    yield VIEWS
+    for v in VIEWS:
+        cgview("unload", v)
+
+
+@contextlib.contextmanager
+def tree(*names):
+    """A new cgroup with the cgroups NAMES below it, every view exposed
+    on each; removed after, deepest first."""
+    top = os.path.join(cgroup2_root(), f"cgview-vr-{os.getpid()}")
+    paths = [top] + [os.path.join(top, n) for n in names]
+    for p in paths:
+        os.mkdir(p)
+    try:
+        for p in paths:
+            for v in VIEWS:
+                r = cgview("expose", v, rel(p))
+                assert r.returncode == 0, r.stderr
+        yield top
+    finally:
+        for p in paths:
+            for v in VIEWS:
+                cgview("unexpose", v, rel(p))
+        for p in reversed(paths):
+            os.rmdir(p)
+
+
+def test_records_give_what_the_text_gives(views):
+    """Frozen tasks that ran and waited for a CPU: every key of every view
+    is the same from the records as from the text, and all view files
+    but the first of each view (read to learn the text's keys) came from
+    records."""
+    with tree("a", "a/b", "c") as top:
+        recs, more = view_compare(top, [f"{top}/a/b", f"{top}/c"])
+        assert {k[0] for k in recs} == \
+            {hier(top)} | {hier(f"{top}/{d}") for d in ("a", "a/b", "c")}
+    assert more == 3 * len(VIEWS)
+    b = hier(f"{top}/a/b")
+    assert recs[(b, "bpf.sched_wait", "wait_count", "")][0] > 0
+    assert recs[(b, "bpf.cpu", "self_usage_ns", "")][0] > 0
+    hist = recs[(b, "bpf.sched_wait", "wait_hist_ns", "")]
+    assert len(hist[3]) == 22 and hist[3][-1] == (float("inf"), hist[0])
+    assert recs[(b, "bpf.io_latency", "latency_hist_ns", "")][1]  # has_sum
+
+
+def test_records_in_sessions_while_a_tenant_churns(views):
+    """--bulk-chunk 2: each view's walk comes in sessions of two cgroups
+    while a tenant makes and removes cgroups among them; every id is the
+    cgroup's inode number and the exporter reports no failed walk."""
+    names = [f"p{i}" for i in range(3)] + \
+        [f"p{i}/c{j}" for i in range(3) for j in range(3)]
+    with tree(*names) as top:
+        churn = subprocess.Popen(
+            ["sh", "-c", f"while :; do for i in 0 1 2; do "
+             f"mkdir {top}/p$i/x 2>/dev/null; rmdir {top}/p$i/x "
+             "2>/dev/null; done; done"], start_new_session=True)
+        try:
+            for _ in range(5):
+                recs, _ = scrape(top, "--bulk-chunk", "2")
+                for n in [""] + names:
+                    p = os.path.join(top, n) if n else top
+                    assert recs[(hier(p), "bpf.id", "id", "")][0] == \
+                        os.stat(p).st_ino
+        finally:
+            os.killpg(churn.pid, signal.SIGKILL)  # and its mkdir, rmdir
+            churn.wait()
+            for i in range(3):
+                if os.path.isdir(f"{top}/p{i}/x"):
+                    os.rmdir(f"{top}/p{i}/x")
+
+
+def test_a_view_another_walker_holds_is_read_from_its_files(views):
+    """Another reader has the view's records (flock on its pin directory):
+    the exporter reads that view's files instead, with the same values."""
+    with tree("a") as top:
+        free, free_bulk = scrape(top)
+        d = os.open(f"{PIN_ROOT}/views/id", os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(d, fcntl.LOCK_EX)
+            held, held_bulk = scrape(top)
+        finally:
+            os.close(d)
+    assert free_bulk - held_bulk == 1  # a/'s bpf.id: from its file
+    for k in ((hier(top), "bpf.id", "id", ""),
+              (hier(f"{top}/a"), "bpf.id", "id", "")):
+        assert held[k] == free[k]
