@@ -5,6 +5,7 @@
  * BASE. One line per file: its path, ns per read, ratio.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -15,18 +16,29 @@
 #define MAX_FILES 32
 
 /* A clock in steps of jiffies (a guest whose TSC was found unstable) would
- * make every batch's time a multiple of them.
+ * make every batch's time a multiple of them. Early after boot the kernel
+ * may not have switched to high resolution timers yet (it does once the
+ * clocksource is settled): wait for that, up to WAIT_S seconds.
  */
+#define WAIT_S 30
+
+static bool clock_fine(struct timespec *res)
+{
+	return !clock_getres(CLOCK_MONOTONIC, res) && !res->tv_sec &&
+	       res->tv_nsec <= 1000;
+}
+
 static int check_clock(void)
 {
-	struct timespec res;
+	struct timespec res, tick = { 0, 10000000 };
 
-	if (clock_getres(CLOCK_MONOTONIC, &res) || res.tv_sec ||
-	    res.tv_nsec > 1000) {
+	for (int i = 0; i < WAIT_S * 100 && !clock_fine(&res); i++)
+		nanosleep(&tick, NULL);
+	if (!clock_fine(&res)) {
 		fprintf(stderr,
-			"read_cost: CLOCK_MONOTONIC resolution %ld ns: "
-			"too coarse (clocksource?)\n",
-			res.tv_nsec);
+			"read_cost: CLOCK_MONOTONIC resolution %ld ns after "
+			"%d s: too coarse (clocksource?)\n",
+			res.tv_nsec, WAIT_S);
 		return -1;
 	}
 	return 0;
