@@ -8,11 +8,13 @@ import fcntl
 import os
 import signal
 import subprocess
+import time
 
 import pytest
 
-from bulkcmp import view_compare, view_scrape as scrape
-from cgtest import PIN_ROOT, cgroup2_root, cgview, rel
+from bulkcmp import EXPORTER, decode, view_compare, view_scrape as scrape
+from cgtest import PIN_ROOT, cgroup2_root, cgview, cpu_hogs, mirror_path, \
+    read, rel
 from views_fixture import bpf_ok  # noqa: F401 (fixture)
 
 VIEWS = ["sched_wait", "cpu", "id", "oom", "mem_events", "net", "io_latency"]
@@ -32,24 +34,25 @@ def views(bpf_ok):
 
 
 @contextlib.contextmanager
-def tree(*names):
-    """A new cgroup with the cgroups NAMES below it, every view exposed
-    on each; removed after, deepest first."""
+def tree(*names, exposed=VIEWS, bare=()):
+    """A new cgroup with the cgroups NAMES below it, the views EXPOSED
+    on each, and the cgroups BARE with none; removed after, deepest
+    first."""
     top = os.path.join(cgroup2_root(), f"cgview-vr-{os.getpid()}")
     paths = [top] + [os.path.join(top, n) for n in names]
-    for p in paths:
+    for p in paths + [os.path.join(top, n) for n in bare]:
         os.mkdir(p)
     try:
         for p in paths:
-            for v in VIEWS:
+            for v in exposed:
                 r = cgview("expose", v, rel(p))
                 assert r.returncode == 0, r.stderr
         yield top
     finally:
-        for p in paths:
+        for p in paths + [os.path.join(top, n) for n in bare]:
             for v in VIEWS:
                 cgview("unexpose", v, rel(p))
-        for p in reversed(paths):
+        for p in reversed(paths + [os.path.join(top, n) for n in bare]):
             os.rmdir(p)
 
 
@@ -112,3 +115,59 @@ def test_a_view_another_walker_holds_is_read_from_its_files(views):
     for k in ((hier(top), "bpf.id", "id", ""),
               (hier(f"{top}/a"), "bpf.id", "id", "")):
         assert held[k] == free[k]
+
+
+def cpu_files(snap):
+    """{cgroup path: self_usage_ns} of the snapshot's bpf.cpu files"""
+    return {cg.path: s.value for cg in snap.cgroups for f in cg.files
+            if f.name == "bpf.cpu" for s in f.samples
+            if snap.metrics[s.metric].key == "self_usage_ns"}
+
+
+def test_views_exposed_and_loaded_again_while_the_exporter_runs(
+        views, tmp_path):
+    """A running exporter, scraping every second, keeps its scan of the
+    mirror and its views' programs between scrapes: a view exposed on one
+    more cgroup, then unloaded and loaded again (its counts start from
+    0), shows in the scrapes after each change as cgview left it, from
+    the program loaded then, never from the one before."""
+    out = tmp_path / "snap"
+
+    def written():
+        return decode(out.read_bytes()) if out.exists() else []
+
+    def wait_for(n):
+        while len(written()) < n:
+            assert p.poll() is None, p.stderr.read()
+            time.sleep(0.05)
+
+    with tree("a", exposed=["cpu"], bare=["b"]) as top:
+        a = f"{top}/a"
+        with cpu_hogs(a, n=1):
+            while "self_usage_ns 0\n" in read(mirror_path(a, "cpu")):
+                time.sleep(0.01)  # until the hog ran
+        p = subprocess.Popen([EXPORTER, "--read", "bulk", "--root", top,
+                              "--interval", "1s", "--output",
+                              f"file:{out}"], stderr=subprocess.PIPE)
+        try:
+            wait_for(3)  # the mirror's scan is a second old: kept
+            assert cgview("expose", "cpu", rel(f"{top}/b")).returncode == 0
+            k = len(written())
+            wait_for(k + 2)
+            exposed = cpu_files(written()[k + 1])
+            assert cgview("unload", "cpu").returncode == 0
+            assert cgview("load", "cpu").returncode == 0
+            for cg in (top, a):
+                assert cgview("expose", "cpu", rel(cg)).returncode == 0
+            k = len(written())
+            wait_for(k + 2)
+            again = cpu_files(written()[k + 1])
+        finally:
+            p.send_signal(signal.SIGTERM)
+            assert p.wait(timeout=30) == 0
+        before = cpu_files(written()[1])
+    assert set(before) == {hier(top), hier(a)} and before[hier(a)] > 0
+    assert set(exposed) == {hier(top), hier(a), hier(f"{top}/b")}
+    assert exposed[hier(a)] >= before[hier(a)]
+    assert again == {hier(top): 0, hier(a): 0}
+    assert b"records of" not in p.stderr.read()
