@@ -1,5 +1,6 @@
-"""Cgroups created and removed while the exporter runs every 100 ms for
-30 s: no crash, no error output, every snapshot whole, RSS stable."""
+"""Cgroups created and removed while the exporter takes 300 snapshots,
+one every 100 ms: no crash, no error output, every snapshot whole, RSS
+stable."""
 
 import os
 import random
@@ -8,16 +9,16 @@ import time
 import urllib.request
 
 from exlib import (free_port, hier, rm_tree, self_metrics, snapshots, start,
-                   stop, subtree)
+                   stop, subtree, wait_written, written)
 
 STANDARD = {"cgroup.stat", "cpu.stat", "cpu.pressure"}
 
 
-def churn(top, until):
-    """Make and remove small cgroup trees below TOP until UNTIL."""
+def churn(top, done):
+    """Make and remove small cgroup trees below TOP until DONE is set."""
     rnd = random.Random(1)
     made = 0
-    while time.monotonic() < until:
+    while not done.is_set():
         d = os.path.join(top, f"c{rnd.randrange(8)}")
         try:
             if os.path.exists(d):
@@ -42,25 +43,30 @@ def test_churn(tmp_path):
     out = tmp_path / "snap"
     port = free_port()
     with subtree("fixed") as top:
-        p = start("--root", top, "--interval", "100ms", "--output",
-                  f"file:{out}", "--listen", f"127.0.0.1:{port}")
-        end = time.monotonic() + 30
+        p = start("--root", top, "--interval", "100ms", "--count", "300",
+                  "--output", f"file:{out}", "--listen", f"127.0.0.1:{port}")
+        done = threading.Event()
         made = []
-        t = threading.Thread(target=lambda: made.append(churn(top, end)))
+        t = threading.Thread(target=lambda: made.append(churn(top, done)))
         t.start()
-        time.sleep(5)
-        early = rss_kib(p.pid)
-        while time.monotonic() < end - 1:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read()
-            time.sleep(0.5)
-        late = rss_kib(p.pid)
-        t.join()
-        _, err = stop(p)
-    assert p.returncode == 0
+        try:
+            wait_written(p, out, 50)
+            early = rss_kib(p.pid)
+            while written(out) < 280:
+                assert p.poll() is None, "the exporter exited"
+                urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/metrics").read()
+                time.sleep(0.5)  # a scraper's pace, not a count
+            late = rss_kib(p.pid)
+            assert p.wait(timeout=120) == 0
+        finally:
+            done.set()
+            t.join()
+            _, err = stop(p)
     assert err == ""
     assert made[0] > 100
     snaps = snapshots(out.read_bytes())
-    assert len(snaps) >= 250
+    assert len(snaps) == 300
     for snap in snaps:
         paths = [cg.path for cg in snap.cgroups]
         assert hier(top) in paths and f"{hier(top)}/fixed" in paths

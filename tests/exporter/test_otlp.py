@@ -75,11 +75,11 @@ def test_retries_until_the_collector_answers_and_loses_nothing(tmp_path):
     out = tmp_path / "snap"
     with subtree("a") as top:
         p = start("--root", top, "--interval", "200ms", "--batch", "10",
-                  "--output", f"otlp+{url}", "--output", f"file:{out}")
-        time.sleep(3)
+                  "--count", "15", "--output", f"otlp+{url}",
+                  "--output", f"file:{out}")
+        assert p.wait(timeout=60) == 0  # 15 snapshots, 3 s: past 1.5 s
         _, err = stop(p)
     srv.shutdown()
-    assert p.returncode == 0
     assert err == f"cgview-exporter: {url}: HTTP 503 (retrying; reported once)\n"
     assert Receiver.refused, "the receiver never refused: no retry shown"
     assert Receiver.headers[0]["Content-Type"] == "application/x-protobuf"
@@ -138,11 +138,10 @@ def test_a_target_that_is_down_never_stops_collection(tmp_path):
     out = tmp_path / "snap"
     with subtree("a", "b") as top:
         p = start("--root", top, "--interval", "100ms", "--queue-size", "4K",
-                  "--flush-timeout", "300ms", "--output", f"otlp+{url}",
-                  "--output", f"file:{out}")
-        time.sleep(2)
+                  "--flush-timeout", "300ms", "--count", "20",
+                  "--output", f"otlp+{url}", "--output", f"file:{out}")
+        assert p.wait(timeout=60) == 3  # --count: not delivered
         _, err = stop(p)
-    assert p.returncode == 0
     retrying, lost = err.splitlines()
     assert url in retrying and "retrying" in retrying
     assert re.fullmatch(
@@ -151,7 +150,7 @@ def test_a_target_that_is_down_never_stops_collection(tmp_path):
         r"given up after --push-retry-for, (\d+) not sent by --flush-timeout",
         lost)
     snaps = snapshots(out.read_bytes())
-    assert len(snaps) >= 15
+    assert len(snaps) == 20
     last = self_metrics(snaps[-1])
     assert last["cgview_exporter_samples_dropped_total"] > 0
     assert last["cgview_exporter_pushes_ok_total"] == 0

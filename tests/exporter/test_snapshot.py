@@ -7,7 +7,7 @@ import time
 
 from cgtest import cgview, mirror_path, read, rel
 from exlib import (by_path, hier, metrics, mirror, run, self_metrics,
-                   snapshots, start, stop, subtree)
+                   snapshots, start, stop, subtree, wait_written)
 from views_fixture import id_view  # noqa: F401 (fixture)
 
 DIV = {"usage_usec": 1e6, "user_usec": 1e6, "system_usec": 1e6,
@@ -114,14 +114,13 @@ def test_malformed_line_reported_once_rest_exported(tmp_path):
                {"bpf.stat": "anon 4096\nfile oops\nkernel 8192\n"})
         m = mirror(tmp_path, top, {"bpf.one": "123\n"})
         p = start("--root", top, "--mirror", m, "--interval", "100ms",
-                  "--output", f"file:{out}")
-        time.sleep(1)
+                  "--count", "3", "--output", f"file:{out}")
+        assert p.wait(timeout=60) == 0
         _, err = stop(p)
-    assert p.returncode == 0
     assert err == (f"cgview-exporter: {hier(top)}/x/bpf.stat:2: malformed "
                    "line skipped: the value is not a number\n")
     snaps = snapshots(out.read_bytes())
-    assert len(snaps) >= 3
+    assert len(snaps) == 3
     for snap in snaps:
         x = metrics(snap, by_path(snap)[f"{hier(top)}/x"], "bpf.stat")
         assert {k: m.value for k, m in x.items()} == {"anon": 4096,
@@ -139,15 +138,16 @@ def test_unreadable_file_reported_once(tmp_path):
     with subtree("a") as top:
         p = start("--root", top, "--files", "cgroup.kill,cpu.stat",
                   "--schemas", str(tmp_path),
-                  "--interval", "100ms", "--output", f"file:{out}")
-        time.sleep(1)
+                  "--interval", "100ms", "--count", "3", "--output",
+                  f"file:{out}")
+        assert p.wait(timeout=60) == 0
         _, err = stop(p)
     lines = err.splitlines()
     assert sorted(lines) == sorted(
         f"cgview-exporter: cannot read {hier(top)}{s}/cgroup.kill: Invalid "
         "argument (reported once)" for s in ("", "/a"))
     snaps = snapshots(out.read_bytes())
-    assert len(snaps) >= 3
+    assert len(snaps) == 3
     assert self_metrics(snaps[-1])[
         "cgview_exporter_read_errors_total"] == 2 * len(snaps)
     last = snaps[-1]
@@ -159,7 +159,7 @@ def test_sigterm_finishes_the_cycle_and_schedule_does_not_drift(tmp_path):
     with subtree("a") as top:
         p = start("--root", top, "--interval", "100ms", "--output",
                   f"file:{out}")
-        time.sleep(3.05)
+        wait_written(p, out, 20)
         _, err = stop(p)
     assert p.returncode == 0 and err == ""
     times = [s.time_unix_nano / 1e9 for s in snapshots(out.read_bytes())]

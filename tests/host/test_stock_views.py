@@ -84,9 +84,11 @@ def test_sched_wait_shows_runqueue_wait_of_busy_cgroup_only(bpf_ok):
     try:
         with cgroup("busy") as busy, cgroup("idle") as idle:
             with cpu_hogs(busy):
-                time.sleep(1)
                 got = keyed(cgview("cat", rel(busy), "sched_wait").stdout)
-            assert got["wait_count"] > 0
+                while got["wait_count"] < 10:  # until the hogs waited
+                    time.sleep(0.01)
+                    got = keyed(cgview("cat", rel(busy),
+                                       "sched_wait").stdout)
             assert got["wait_total_ns"] >= got["wait_max_ns"] > 0
             after = keyed(cgview("cat", rel(busy), "sched_wait").stdout)
             assert sum(after["wait_hist_ns"].values()) == after["wait_count"]
