@@ -317,8 +317,11 @@ static __always_inline void pids(struct bulk_rec *r, struct pids_cgroup *p)
 
 static __always_inline void views(struct bulk_rec *r, struct cgroup *cgrp)
 {
-	struct cgroup_bpf___view *v = (void *)&cgrp->bpf;
+	struct cgroup_bpf___view *v;
 
+	if (!bpf_core_field_exists(cgrp->bpf)) /* no CONFIG_CGROUP_BPF */
+		return;
+	v = (void *)&cgrp->bpf;
 	if (bpf_core_field_exists(v->views) && v->views.next != &v->views)
 		r->flags |= BULK_VIEWS;
 }

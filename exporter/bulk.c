@@ -284,10 +284,11 @@ static int follow_root(struct bulk *b)
 	return 0;
 }
 
-/* Walk the subtree and call FN with the records, in walk order (a
- * cgroup after its parent); 0, or -errno
+/* Walk the subtree, call WALKED (the subtree's rstat is flushed now), and
+ * call FN with the records, in walk order (a cgroup after its parent); 0,
+ * or -errno
  */
-int bulk_walk(struct bulk *b, bulk_fn fn, void *ctx)
+int bulk_walk(struct bulk *b, void (*walked)(void *ctx), bulk_fn fn, void *ctx)
 {
 	char why[256];
 	__u32 overflow, got, count, last = 0, chunk = b->chunk;
@@ -315,6 +316,7 @@ int bulk_walk(struct bulk *b, bulk_fn fn, void *ctx)
 	}
 	if (n < 0)
 		return n;
+	walked(ctx);
 	for (got = 0; got < (__u32)n; got += count) {
 		count = (__u32)n - got < BATCH ? (__u32)n - got : BATCH;
 		err = lookup(b, !got, &last, count);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/btf.h>
 
@@ -197,6 +198,7 @@ struct model {
 	char *paths;
 	size_t n_paths, cap_paths;
 	struct mirrorlist *mirror; /* the bpf.* names of the mirror's dirs */
+	unsigned chunk; /* --bulk-chunk */
 	bool failed;
 };
 
@@ -755,13 +757,13 @@ static int view_files(struct model *mo, const struct bulk_rec *r,
 		      const struct pathent *p, int *dfd)
 {
 	const char *names;
-	int mfd = -1, ret = 0;
+	int mfd = -1;
 
 	if ((r->flags & BULK_VIEWS) &&
 	    (dir_of(mo, p, dfd) || reader_views(&mo->r, *dfd)))
 		return -1;
 	names = mo->mirrorfd < 0 ? NULL : mirror_names(mo->mirror, rel(mo, p));
-	for (; names && *names && !ret; names += strlen(names) + 1) {
+	for (; names && *names; names += strlen(names) + 1) {
 		if (reader_view_record(&mo->r, names))
 			continue;
 		if (mfd < 0)
@@ -769,11 +771,12 @@ static int view_files(struct model *mo, const struct bulk_rec *r,
 				     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (mfd < 0)
 			break;
-		ret = reader_view_text(&mo->r, mfd, names);
+		/* a pin gone since the scan: the exposure, not the cgroup */
+		reader_view_text(&mo->r, mfd, names);
 	}
 	if (mfd >= 0)
 		close(mfd);
-	return ret;
+	return 0;
 }
 
 /* The cgroup's path in the hierarchy, for the snapshot and messages (its
@@ -828,6 +831,16 @@ static void one_cgroup(struct model *mo, const struct bulk_rec *r)
 	mo->r.st->cgroups++;
 }
 
+/* The views' walks, after the standard one flushed rstat at the root */
+static void views_walk(void *ctx)
+{
+	struct model *mo = ctx;
+	struct stat sb;
+
+	if (mo->r.vr && !fstat(mo->rootfd, &sb))
+		viewrecs_walk(mo->r.vr, sb.st_ino, mo->chunk);
+}
+
 static void on_batch(void *ctx, const struct bulk_rec *recs, size_t n,
 		     const struct bulk_index *index)
 {
@@ -874,9 +887,8 @@ int bulk_collect(struct bulk *b, const struct walk_opts *o, struct schemas *ss,
 			strerror(errno));
 		return -1;
 	}
-	if (mo.r.vr)
-		viewrecs_walk(mo.r.vr, mo.rootfd, bulk_chunk(b));
-	err = bulk_walk(b, on_batch, &mo);
+	mo.chunk = bulk_chunk(b);
+	err = bulk_walk(b, views_walk, on_batch, &mo);
 	mstat_forget_btf(mo.mstat);
 	close(mo.rootfd);
 	if (mo.mirrorfd >= 0)

@@ -268,7 +268,8 @@ struct bulk;
 typedef void (*bulk_fn)(void *ctx, const struct bulk_rec *recs, size_t n,
 			const struct bulk_index *index);
 struct bulk *bulk_open(const char *root, unsigned chunk, char *why, size_t n);
-int bulk_walk(struct bulk *b, bulk_fn fn, void *ctx);
+int bulk_walk(struct bulk *b, void (*walked)(void *ctx), bulk_fn fn,
+	      void *ctx);
 double bulk_longest(const struct bulk *b);
 unsigned bulk_chunk(const struct bulk *b);
 void bulk_close(struct bulk *b);
@@ -301,21 +302,21 @@ struct vfield {
 struct vlayout;
 struct vview {
 	char file[NAME_MAX + 1]; /* bpf.NAME */
-	int dir, prog, ctl, recs; /* the pins' */
+	int dir, prog, recs; /* the pins' */
 	uint32_t prog_id, vsize, slots;
 	struct vfield *f; /* the record's members */
 	size_t nf;
 	uint8_t *rec; /* this walk's values, vsize bytes each */
 	size_t nrec, cap;
-	uint64_t last_id;
 	uint32_t *hash; /* by cgroup id: index in rec + 1 */
 	size_t hcap;
-	bool ok; /* the records of this walk are whole */
+	bool ok; /* this scrape has records (those it lacks: per file) */
+	bool wanted; /* a cgroup had the view's file in this scrape */
 	struct vlayout *lay; /* learned from the text; NULL: not yet */
 };
 struct viewrecs;
 struct viewrecs *viewrecs_new(const char *dir);
-void viewrecs_walk(struct viewrecs *vr, int root, unsigned chunk);
+void viewrecs_walk(struct viewrecs *vr, uint64_t root, unsigned chunk);
 struct vview *viewrecs_view(struct viewrecs *vr, const char *file);
 const uint8_t *viewrecs_record(const struct vview *v, uint64_t id);
 void viewrecs_free(struct viewrecs *vr);

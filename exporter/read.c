@@ -119,6 +119,8 @@ bool reader_view_record(struct cgreader *r, const char *name)
 	struct vview *v = r->vr ? viewrecs_view(r->vr, name) : NULL;
 	const uint8_t *rec = v ? viewrecs_record(v, r->id) : NULL;
 
+	if (v)
+		v->wanted = true; /* walk it next time */
 	return rec && viewrec_emit(r, v, rec);
 }
 

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Views' records (views/view.bpf.h, CGVIEW_RECORD): for each view that
- * cgview pinned with a bulk program, walk --root with it as a cgroup_iter
- * (order DESCENDANTS_PRE) in sessions of at most --bulk-chunk cgroups and
- * keep each cgroup's record by cgroup id. What a record holds is read from
- * the BTF of the view's array of records, by member name; viewrec_model.c
- * turns records into samples. A view whose walk fails is read per file.
+ * cgview pinned with a bulk program, walk --root with it (BPF_PROG_RUN; it
+ * walks under RCU, in pre-order) in runs of at most --bulk-chunk cgroups
+ * (and the array's slots), and keep each cgroup's record by cgroup id.
+ * What a record holds is read from the BTF of the view's array of
+ * records, by member name; viewrec_model.c turns records into samples. A
+ * view whose walk fails is read per file.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,11 +21,12 @@
 
 #include "exporter.h"
 
-#define TRIES 3 /* walks of one view that the tree changed under */
+#define MAX_RECORDS (1 << 22) /* a walk stops there (the rest: per file) */
 #define BATCH 256 /* records per map lookup */
 
-/* view.bpf.h's struct cgview_bulk_ctl */
-struct bulk_ctl {
+/* view.bpf.h's struct cgview_bulk_args */
+struct bulk_args {
+	__u64 root;
 	__u32 skip, limit, seen, nrec;
 };
 
@@ -36,7 +38,7 @@ struct viewrecs {
 
 static void view_close(struct vview *v)
 {
-	int fds[] = { v->dir, v->prog, v->ctl, v->recs };
+	int fds[] = { v->dir, v->prog, v->recs };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(*fds); i++)
 		if (fds[i] >= 0)
@@ -120,7 +122,29 @@ static int read_fields(struct vview *v, const struct bpf_map_info *mi)
 	return err;
 }
 
-/* Open the pins of view NAME; 0, or -1 (not a view with records) */
+/* Does program PROG use map MAP_ID (the pins are of one load, not of a
+ * load and the next one, made while they were opened)?
+ */
+static bool uses_map(int prog, __u32 map_id)
+{
+	__u32 ids[64], len;
+	struct bpf_prog_info pi;
+
+	memset(&pi, 0, sizeof(pi));
+	pi.nr_map_ids = sizeof(ids) / sizeof(*ids);
+	pi.map_ids = (__u64)(unsigned long)ids;
+	len = sizeof(pi);
+	if (bpf_obj_get_info_by_fd(prog, &pi, &len))
+		return false;
+	for (__u32 i = 0; i < pi.nr_map_ids && i < 64; i++)
+		if (ids[i] == map_id)
+			return true;
+	return false;
+}
+
+/* Open the pins of view NAME, its program PROG (V owns it from then on,
+ * the caller if this fails); 0, or -1 (not a view with records)
+ */
 static int view_open(struct vview *v, const struct viewrecs *vr,
 		     const char *name, __u32 prog_id, int prog)
 {
@@ -128,30 +152,25 @@ static int view_open(struct vview *v, const struct viewrecs *vr,
 	__u32 len = sizeof(mi);
 	char path[PATH_MAX + 64];
 
-	*v = (struct vview){ .dir = -1,
-			     .prog = prog,
-			     .ctl = -1,
-			     .recs = -1,
-			     .prog_id = prog_id };
+	*v = (struct vview){
+		.dir = -1, .prog = -1, .recs = -1, .prog_id = prog_id
+	};
 	snprintf(v->file, sizeof(v->file), "bpf.%s", name);
 	snprintf(path, sizeof(path), "%s/%s", vr->dir, name);
 	v->dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	snprintf(path, sizeof(path), "%s/%s/bulk_ctl", vr->dir, name);
-	v->ctl = bpf_obj_get(path);
 	snprintf(path, sizeof(path), "%s/%s/bulk_records", vr->dir, name);
 	v->recs = bpf_obj_get(path);
-	if (v->dir < 0 || v->ctl < 0 || v->recs < 0 ||
+	if (v->dir < 0 || v->recs < 0 ||
 	    bpf_obj_get_info_by_fd(v->recs, &mi, &len) || !mi.btf_id ||
-	    mi.value_size < sizeof(__u64) || read_fields(v, &mi)) {
+	    mi.value_size < sizeof(__u64) || !mi.max_entries ||
+	    !uses_map(prog, mi.id) || read_fields(v, &mi)) {
 		view_close(v);
 		return -1;
 	}
+	v->prog = prog;
+	v->wanted = true; /* walked once; then while cgroups have its file */
 	v->vsize = mi.value_size;
 	v->slots = mi.max_entries;
-	if (v->slots < 2) { /* a session after the first needs two */
-		view_close(v);
-		return -1;
-	}
 	return 0;
 }
 
@@ -235,84 +254,60 @@ void viewrecs_free(struct viewrecs *vr)
 	free(vr);
 }
 
-/* One session: run the link's walk to its end; 0, or -errno */
-static int session(int link, int ctl, struct bulk_ctl *c)
+/* One run of V's bulk program with A (the kernel writes A back); 0, or
+ * -errno
+ */
+static int run(const struct vview *v, struct bulk_args *a)
 {
-	__u32 zero = 0;
-	char buf[64];
-	ssize_t r;
-	int fd;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = a,
+		    .ctx_size_in = sizeof(*a));
 
-	c->seen = c->nrec = 0;
-	if (bpf_map_update_elem(ctl, &zero, c, BPF_ANY))
+	a->seen = a->nrec = 0;
+	if (bpf_prog_test_run_opts(v->prog, &opts))
 		return -errno;
-	fd = bpf_iter_create(link);
-	if (fd < 0)
-		return -errno;
-	while ((r = read(fd, buf, sizeof(buf))) > 0)
-		;
-	close(fd);
-	if (r < 0 || bpf_map_lookup_elem(ctl, &zero, c))
-		return -errno;
-	return 0;
+	return (int)opts.retval < 0 ? (int)opts.retval : 0;
 }
 
-/* The session's N records, appended to V's: a session after the first
- * starts with the last cgroup of the one before, which is dropped (and
- * must be that one: else the tree changed, -EAGAIN). 0, or -errno
- */
-static int take(struct vview *v, __u32 n, bool repeat)
+/* The run's N records, appended to V's; 0, or -errno */
+static int take(struct vview *v, __u32 n)
 {
-	__u32 keys[BATCH], got, count, out = 0, at;
-	__u64 id;
+	__u32 keys[BATCH], got, count, out = 0;
 	int err;
 
 	v->rec = grow(v->rec, &v->cap, (v->nrec + n) * v->vsize, 1);
-	at = v->nrec - repeat;
 	for (got = 0; got < n; got += count) {
 		count = n - got < BATCH ? n - got : BATCH;
 		err = bpf_map_lookup_batch(v->recs, got ? &out : NULL, &out,
-					   keys, v->rec + (at + got) * v->vsize,
+					   keys,
+					   v->rec + (v->nrec + got) * v->vsize,
 					   &count, NULL);
 		if ((err && errno != ENOENT) || !count)
 			return -(err && errno != ENOENT ? errno : EIO);
 	}
-	if (repeat) {
-		memcpy(&id, v->rec + at * v->vsize, sizeof(id));
-		if (id != v->last_id)
-			return -EAGAIN;
-	}
-	v->nrec = at + n;
-	memcpy(&v->last_id, v->rec + (v->nrec - 1) * v->vsize,
-	       sizeof(v->last_id));
+	v->nrec += n;
 	return 0;
 }
 
-/* Walk ROOT with view V's bulk program; 0, or -errno */
-static int walk(struct vview *v, int root, __u32 chunk)
+/*
+ * Walk cgroup ROOT (an id) with view V's bulk program, in runs of at most
+ * CHUNK cgroups, each passing over those the runs before it wrote; 0, or
+ * -errno. A tree that changes between runs may make a run pass over a
+ * cgroup no run wrote, or write one twice: a cgroup without a record is
+ * read per file, one with two has either (both of this scrape).
+ */
+static int walk(struct vview *v, __u64 root, __u32 chunk)
 {
-	union bpf_iter_link_info info = {
-		.cgroup = { .cgroup_fd = root,
-			    .order = BPF_CGROUP_ITER_DESCENDANTS_PRE },
-	};
-	LIBBPF_OPTS(bpf_link_create_opts, opts, .iter_info = &info,
-		    .iter_info_len = sizeof(info));
-	struct bulk_ctl c = { 0 };
-	int link = bpf_link_create(v->prog, 0, BPF_TRACE_ITER, &opts), err;
+	struct bulk_args a = { .root = root };
+	int err;
 
-	if (link < 0)
-		return -errno;
 	v->nrec = 0;
+	a.limit = chunk < v->slots ? chunk : v->slots;
 	do {
-		/* a session after the first writes its repeat, then CHUNK */
-		c.limit = chunk + !!v->nrec < v->slots ? chunk + !!v->nrec :
-							 v->slots;
-		err = session(link, v->ctl, &c);
-		if (!err && c.nrec)
-			err = take(v, c.nrec, v->nrec);
-		c.skip = c.seen - 1;
-	} while (!err && c.nrec == c.limit);
-	close(link);
+		err = run(v, &a);
+		if (!err && a.nrec)
+			err = take(v, a.nrec);
+		a.skip = a.seen;
+	} while (!err && a.nrec == a.limit && v->nrec < MAX_RECORDS);
 	return err;
 }
 
@@ -350,15 +345,14 @@ static void index_records(struct vview *v)
  * while another one walks (a second exporter, cgview dump), its files are
  * read instead
  */
-static void view_walk(struct vview *v, int root, __u32 chunk)
+static void view_walk(struct vview *v, __u64 root, __u32 chunk)
 {
-	int err = -EAGAIN;
+	int err;
 
 	v->ok = false;
 	if (flock(v->dir, LOCK_EX | LOCK_NB))
 		return;
-	for (int i = 0; err == -EAGAIN && i < TRIES; i++)
-		err = walk(v, root, chunk);
+	err = walk(v, root, chunk);
 	flock(v->dir, LOCK_UN);
 	if (err) {
 		warn_once(v->file,
@@ -371,11 +365,18 @@ static void view_walk(struct vview *v, int root, __u32 chunk)
 	v->ok = true;
 }
 
-void viewrecs_walk(struct viewrecs *vr, int root, unsigned chunk)
+/* Walk cgroup ROOT (an id) with each view that has records */
+void viewrecs_walk(struct viewrecs *vr, uint64_t root, unsigned chunk)
 {
 	views_scan(vr);
-	for (size_t i = 0; i < vr->n; i++)
-		view_walk(&vr->v[i], root, chunk ? chunk : 1);
+	for (size_t i = 0; i < vr->n; i++) {
+		/* a view no cgroup had last time: its files, if any now */
+		if (vr->v[i].wanted)
+			view_walk(&vr->v[i], root, chunk ? chunk : 1);
+		else
+			vr->v[i].ok = false;
+		vr->v[i].wanted = false;
+	}
 }
 
 /* View FILE (bpf.NAME) if it has records, else NULL */

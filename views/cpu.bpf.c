@@ -47,15 +47,6 @@ extern void css_rstat_updated(struct cgroup_subsys_state *css,
 			      int cpu) __ksym __weak;
 extern void css_rstat_flush(struct cgroup_subsys_state *css) __ksym __weak;
 
-extern int bpf_iter_css_new(struct bpf_iter_css *it,
-			    struct cgroup_subsys_state *start,
-			    unsigned int flags) __ksym __weak;
-extern struct cgroup_subsys_state *
-bpf_iter_css_next(struct bpf_iter_css *it) __ksym __weak;
-extern void bpf_iter_css_destroy(struct bpf_iter_css *it) __ksym __weak;
-extern void bpf_rcu_read_lock(void) __ksym __weak;
-extern void bpf_rcu_read_unlock(void) __ksym __weak;
-
 static __always_inline void rstat_updated(struct cgroup *cgrp, int cpu)
 {
 	if (css_rstat_updated)
@@ -118,15 +109,16 @@ int BPF_PROG(cpu_flush, struct cgroup *cgrp, struct cgroup *parent, int cpu)
 	return 0;
 }
 
-/* Without rstat: the self time of every cgroup in the subtree. */
-static __always_inline __u64 subtree_ns(struct cgroup *cgrp)
+/* Without rstat: the self time of every cgroup in the subtree, in an RCU
+ * read section
+ */
+static __always_inline __u64 subtree_sum(struct cgroup *cgrp)
 {
 	struct cgroup_subsys_state *pos;
 	struct bpf_iter_css it;
 	struct cpu_stats *st;
 	__u64 sum = 0;
 
-	bpf_rcu_read_lock();
 	bpf_iter_css_new(&it, &cgrp->self, BPF_CGROUP_ITER_DESCENDANTS_PRE);
 	while ((pos = bpf_iter_css_next(&it))) {
 		st = bpf_cgrp_storage_get(&cpu_usage, pos->cgroup, 0, 0);
@@ -134,6 +126,31 @@ static __always_inline __u64 subtree_ns(struct cgroup *cgrp)
 			sum += st->self_ns;
 	}
 	bpf_iter_css_destroy(&it);
+	return sum;
+}
+
+/* The same from the bulk walk (in its RCU read section), where CGRP is
+ * an RCU pointer, which the css iterator does not start from: through a
+ * reference
+ */
+static __always_inline __u64 subtree_ref_sum(struct cgroup *cgrp)
+{
+	struct cgroup *ref = bpf_cgroup_from_id(cgrp->kn->id);
+	__u64 sum;
+
+	if (!ref)
+		return 0;
+	sum = subtree_sum(ref);
+	bpf_cgroup_release(ref);
+	return sum;
+}
+
+static __always_inline __u64 subtree_ns(struct cgroup *cgrp)
+{
+	__u64 sum;
+
+	bpf_rcu_read_lock();
+	sum = subtree_sum(cgrp);
 	bpf_rcu_read_unlock();
 	return sum;
 }
@@ -143,19 +160,21 @@ struct cpu_record {
 	__u64 self_usage_ns;
 };
 
-/* FLUSH: rstat, for the subtree of CGRP (once per read, or per walk) */
+/* Read, the subtree is flushed first (rstat); in the bulk walk the
+ * exporter's own walk has just flushed it at the root
+ */
 static __always_inline void cpu_fill(struct cgroup *cgrp, struct cpu_record *r,
-				     bool flush)
+				     bool walk)
 {
 	struct cpu_stats *st;
 
 	if (cgview_fentry) {
-		if (flush)
+		if (!walk)
 			rstat_flush(cgrp);
 		st = bpf_cgrp_storage_get(&cpu_usage, cgrp, 0, 0);
 		r->usage_ns = st ? st->total_ns : 0;
 	} else {
-		r->usage_ns = subtree_ns(cgrp);
+		r->usage_ns = walk ? subtree_ref_sum(cgrp) : subtree_ns(cgrp);
 		st = bpf_cgrp_storage_get(&cpu_usage, cgrp, 0, 0);
 	}
 	r->self_usage_ns = st ? st->self_ns : 0;

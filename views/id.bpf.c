@@ -12,7 +12,7 @@ struct id_record {
 };
 
 static __always_inline void id_fill(struct cgroup *cgrp, struct id_record *r,
-				    bool flush)
+				    bool walk)
 {
 	r->id = cgrp->kn->id;
 	r->level = cgrp->level; /* 0 or more */

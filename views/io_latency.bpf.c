@@ -176,7 +176,7 @@ struct io_latency_record {
 };
 
 static __always_inline void
-io_latency_fill(struct cgroup *cgrp, struct io_latency_record *r, bool flush)
+io_latency_fill(struct cgroup *cgrp, struct io_latency_record *r, bool walk)
 {
 	const struct io_stats *st = io_by_cgroup_read(cgrp);
 

@@ -62,54 +62,48 @@ static bool is_bulk(const struct bpf_program *p)
 	const char *name = bpf_program__name(p);
 	size_t n = strlen(name);
 
-	return n > 5 && !strcmp(name + n - 5, "_bulk");
+	return n > 5 && !strcmp(name + n - 5, "_bulk") &&
+	       !strcmp(bpf_program__section_name(p), "syscall");
 }
 
-/* The text program of section SEC (iter, view), or the bulk program */
-static struct bpf_program *find_prog(struct bpf_object *obj, const char *sec,
-				     bool bulk)
+/* The text program of section SEC (iter, view) */
+static struct bpf_program *find_prog(struct bpf_object *obj, const char *sec)
 {
 	struct bpf_program *p;
 
 	bpf_object__for_each_program(p, obj)
-		if (!strncmp(bpf_program__section_name(p), sec, strlen(sec)) &&
-		    is_bulk(p) == bulk)
+		if (!strncmp(bpf_program__section_name(p), sec, strlen(sec)))
 			return p;
 	return NULL;
 }
 
-/* A view with records: pin its bulk program and maps (view.bpf.h) */
+/* A view with records: pin its bulk program and their array (view.bpf.h) */
 static int pin_bulk(const struct view *v, struct bpf_object *obj)
 {
-	static const char *const maps[][2] = {
-		{ "cgview_bulk_ctl", "bulk_ctl" },
-		{ "cgview_bulk", "bulk_records" }
-	};
-	struct bpf_program *p = find_prog(obj, "iter", true);
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, "cgview_bulk");
 	char pin[PATH_MAX];
-	struct bpf_map *m;
+	struct bpf_program *p;
 	int err;
 
-	if (!p)
-		return 0;
-	for (size_t i = 0; i < 2; i++) {
-		m = bpf_object__find_map_by_name(obj, maps[i][0]);
+	bpf_object__for_each_program(p, obj) {
+		if (!is_bulk(p))
+			continue;
 		if (!m)
 			return -ENOENT;
-		err = view_pin_path(pin, sizeof(pin), v->name, maps[i][1]);
+		err = view_pin_path(pin, sizeof(pin), v->name, "bulk_records");
 		if (!err)
 			err = bpf_map__pin(m, pin);
-		if (err)
-			return err;
+		if (!err)
+			err = view_pin_path(pin, sizeof(pin), v->name, "bulk");
+		return err ? err : bpf_program__pin(p, pin);
 	}
-	err = view_pin_path(pin, sizeof(pin), v->name, "bulk");
-	return err ? err : bpf_program__pin(p, pin);
+	return 0;
 }
 
 /* Pin the view program's link, the file that all exposures hang off. */
 static int pin_view_link(const struct view *v, struct bpf_object *obj)
 {
-	struct bpf_program *p = find_prog(obj, "view", false);
+	struct bpf_program *p = find_prog(obj, "view");
 	char pin[PATH_MAX];
 	int fd, err;
 
@@ -136,7 +130,7 @@ static int pin_recorders(const struct view *v, struct bpf_object *obj)
 		const char *sec = bpf_program__section_name(p);
 
 		if (!strncmp(sec, "iter", 4) || !strncmp(sec, "view", 4) ||
-		    !bpf_program__autoload(p))
+		    is_bulk(p) || !bpf_program__autoload(p))
 			continue;
 		link = bpf_program__attach(p);
 		if (!link)
@@ -156,7 +150,7 @@ static int load_and_pin(const struct view *v, struct bpf_object *obj,
 			bool with_link, const char *prog_pin)
 {
 	int err = bpf_object__load(obj);
-	struct bpf_program *iter = find_prog(obj, "iter", false);
+	struct bpf_program *iter = find_prog(obj, "iter");
 
 	if (err)
 		return load_failed(v, err);

@@ -169,7 +169,7 @@ struct mem_events_record {
 };
 
 static __always_inline void
-mem_events_fill(struct cgroup *cgrp, struct mem_events_record *r, bool flush)
+mem_events_fill(struct cgroup *cgrp, struct mem_events_record *r, bool walk)
 {
 	struct mem_stats *st = bpf_cgrp_storage_get(&mem_cgrp, cgrp, 0, 0);
 

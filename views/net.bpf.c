@@ -79,7 +79,7 @@ struct net_record {
 };
 
 static __always_inline void net_fill(struct cgroup *cgrp, struct net_record *r,
-				     bool flush)
+				     bool walk)
 {
 	struct net_stats *st = net_by_cgroup_read(cgrp);
 

@@ -56,7 +56,7 @@ struct oom_record {
 };
 
 static __always_inline void oom_fill(struct cgroup *cgrp, struct oom_record *r,
-				     bool flush)
+				     bool walk)
 {
 	struct oom_stats *st = bpf_cgrp_storage_get(&ooms, cgrp, 0, 0);
 

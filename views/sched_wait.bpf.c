@@ -80,7 +80,7 @@ struct sched_wait_record {
 };
 
 static __always_inline void
-sched_wait_fill(struct cgroup *cgrp, struct sched_wait_record *r, bool flush)
+sched_wait_fill(struct cgroup *cgrp, struct sched_wait_record *r, bool walk)
 {
 	const struct wait_stats *st = bpf_cgrp_storage_get(&waits, cgrp, 0, 0);
 

@@ -71,86 +71,112 @@ struct bpf_view__cgroup {
  *
  *	static __always_inline void NAME_fill(struct cgroup *cgrp,
  *					      struct NAME_record *r,
- *					      bool flush) { ... }
+ *					      bool walk) { ... }
  *	static __always_inline void NAME_print(struct seq_file *seq,
  *					       const struct NAME_record *r)
  *	{ ... }
  *	CGVIEW_RECORD(NAME);
  *
- * fill() writes every member for CGRP; FLUSH says to bring CGRP's subtree
- * up to date first where the view keeps pending state (e.g. rstat). The
- * text programs (as CGVIEW() makes them) print what fill() made. The
- * third program, SEC("iter/cgroup") NAME_bulk, is for one cgroup_iter
- * over a whole subtree (order DESCENDANTS_PRE): it writes one struct
- * cgview_bulk_NAME per cgroup into the array cgview_bulk (slot 0 on) and
- * nothing to the seq_file, under the control of cgview_bulk_ctl:
+ * fill() writes the members for CGRP into a record that is zeroed first
+ * (those it leaves alone read 0). WALK false: for the text programs
+ * (as CGVIEW() makes them), which print what fill() made; fill() may
+ * first bring CGRP's subtree up to date (an rstat flush, which may sleep
+ * in a sleepable view). WALK true: called from NAME_bulk, inside an RCU
+ * read section: nothing that sleeps, no bpf_rcu_read_lock() of its own.
  *
- *	skip	cgroups of the walk to pass over first (a session after the
- *		first starts again with the last one the one before wrote)
- *	limit	records to write at most; the walk stops there (returns 1)
- *	seen, nrec	cgroups visited and records written by the session
- *
- * and flushes once, at the first cgroup of a walk (the subtree's root).
- * cgview pins both maps and the program next to the view (bulk,
- * bulk_ctl, bulk_records); cgview-exporter reads the records from the
- * array's BTF, by member name, and one reader at a time (flock(2) on the
- * view's pin directory).
+ * NAME_bulk, SEC("syscall"), is run by BPF_PROG_RUN with a struct
+ * cgview_bulk_args: it walks the subtree of cgroup ROOT in pre-order
+ * with the css iterator, under RCU only (not the cgroup mutex a
+ * cgroup_iter holds: mkdir, rmdir and migrations never wait for it),
+ * passes over SKIP cgroups and writes one struct cgview_bulk_NAME per
+ * cgroup after them into the array cgview_bulk (slot 0 on), at most
+ * LIMIT, and says how many cgroups it visited (SEEN) and wrote (NREC).
+ * It flushes nothing: cgview-exporter runs it right after its own walk
+ * flushed rstat at the same root. cgview pins the program and the array
+ * next to the view (bulk, bulk_records); the exporter reads the records
+ * by the array's BTF, member by name, one reader at a time (flock(2) on
+ * the view's pin directory).
  */
 #define CGVIEW_BULK_SLOTS 1024
+/* The text programs hold the record on the stack, beside text.bpf.h's
+ * buffer (260 bytes): within the verifier's 512 bytes
+ */
+#define CGVIEW_RECORD_MAX 224
 
-struct cgview_bulk_ctl {
+struct cgview_bulk_args {
+	__u64 root;
 	__u32 skip;
 	__u32 limit;
 	__u32 seen;
 	__u32 nrec;
 };
 
-#define __CGVIEW_RECORD(name, iter_sec, view_sec)                             \
-	__CGVIEW(name, iter_sec, view_sec)                                    \
-	{                                                                     \
-		struct name##_record r = {};                                  \
-                                                                              \
-		name##_fill(cgrp, &r, true);                                  \
-		name##_print(seq, &r);                                        \
-		return 0;                                                     \
-	}                                                                     \
-	struct cgview_bulk_##name {                                           \
-		__u64 cgroup_id;                                              \
-		struct name##_record record;                                  \
-	};                                                                    \
-	struct {                                                              \
-		__uint(type, BPF_MAP_TYPE_ARRAY);                             \
-		__uint(max_entries, 1);                                       \
-		__type(key, __u32);                                           \
-		__type(value, struct cgview_bulk_ctl);                        \
-	} cgview_bulk_ctl SEC(".maps");                                       \
-	struct {                                                              \
-		__uint(type, BPF_MAP_TYPE_ARRAY);                             \
-		__uint(max_entries, CGVIEW_BULK_SLOTS);                       \
-		__type(key, __u32);                                           \
-		__type(value, struct cgview_bulk_##name);                     \
-	} cgview_bulk SEC(".maps");                                           \
-	SEC(iter_sec)                                                         \
-	int name##_bulk(struct bpf_iter__cgroup *ctx)                         \
-	{                                                                     \
-		struct cgroup *cgrp = ctx->cgroup;                            \
-		struct cgview_bulk_##name *slot;                              \
-		struct cgview_bulk_ctl *c;                                    \
-		__u32 zero = 0, i;                                            \
-                                                                              \
-		c = bpf_map_lookup_elem(&cgview_bulk_ctl, &zero);             \
-		if (!cgrp || !c || c->seen++ < c->skip)                       \
-			return 0;                                             \
-		i = c->nrec;                                                  \
-		slot = i < c->limit ? bpf_map_lookup_elem(&cgview_bulk, &i) : \
-				      NULL;                                   \
-		if (!slot)                                                    \
-			return 1;                                             \
-		c->nrec = i + 1;                                              \
-		slot->cgroup_id = cgrp->kn->id;                               \
-		__builtin_memset(&slot->record, 0, sizeof(slot->record));     \
-		name##_fill(cgrp, &slot->record, !c->skip && c->seen == 1);   \
-		return c->nrec >= c->limit;                                   \
+extern struct cgroup *bpf_cgroup_from_id(u64 cgid) __ksym __weak;
+extern void bpf_cgroup_release(struct cgroup *cgrp) __ksym __weak;
+extern int bpf_iter_css_new(struct bpf_iter_css *it,
+			    struct cgroup_subsys_state *start,
+			    unsigned int flags) __ksym __weak;
+extern struct cgroup_subsys_state *
+bpf_iter_css_next(struct bpf_iter_css *it) __ksym __weak;
+extern void bpf_iter_css_destroy(struct bpf_iter_css *it) __ksym __weak;
+extern void bpf_rcu_read_lock(void) __ksym __weak;
+extern void bpf_rcu_read_unlock(void) __ksym __weak;
+
+#define __CGVIEW_RECORD(name, iter_sec, view_sec)                        \
+	__CGVIEW(name, iter_sec, view_sec)                               \
+	{                                                                \
+		struct name##_record r = {};                             \
+                                                                         \
+		_Static_assert(sizeof(r) <= CGVIEW_RECORD_MAX,           \
+			       "a record beside the text: 512 bytes");   \
+		name##_fill(cgrp, &r, false);                            \
+		name##_print(seq, &r);                                   \
+		return 0;                                                \
+	}                                                                \
+	struct cgview_bulk_##name {                                      \
+		__u64 cgroup_id;                                         \
+		struct name##_record record;                             \
+	};                                                               \
+	struct {                                                         \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                        \
+		__uint(max_entries, CGVIEW_BULK_SLOTS);                  \
+		__type(key, __u32);                                      \
+		__type(value, struct cgview_bulk_##name);                \
+	} cgview_bulk SEC(".maps");                                      \
+	SEC("syscall")                                                   \
+	int name##_bulk(struct cgview_bulk_args *a)                      \
+	{                                                                \
+		__u32 i = 0, seen = 0, skip = a->skip, limit = a->limit; \
+		struct cgview_bulk_##name *slot;                         \
+		struct cgroup_subsys_state *pos;                         \
+		struct bpf_iter_css it;                                  \
+		struct cgroup *root = bpf_cgroup_from_id(a->root);       \
+                                                                         \
+		if (!root)                                               \
+			return -2; /* -ENOENT: the root is gone */       \
+		bpf_rcu_read_lock();                                     \
+		bpf_iter_css_new(&it, &root->self,                       \
+				 BPF_CGROUP_ITER_DESCENDANTS_PRE);       \
+		while (i < limit && (pos = bpf_iter_css_next(&it))) {    \
+			if (seen++ < skip)                               \
+				continue;                                \
+			slot = bpf_map_lookup_elem(&cgview_bulk, &i);    \
+			if (!slot) {                                     \
+				seen--;                                  \
+				break;                                   \
+			}                                                \
+			slot->cgroup_id = pos->cgroup->kn->id;           \
+			__builtin_memset(&slot->record, 0,               \
+					 sizeof(slot->record));          \
+			name##_fill(pos->cgroup, &slot->record, true);   \
+			i++;                                             \
+		}                                                        \
+		bpf_iter_css_destroy(&it);                               \
+		bpf_rcu_read_unlock();                                   \
+		bpf_cgroup_release(root);                                \
+		a->seen = seen;                                          \
+		a->nrec = i;                                             \
+		return 0;                                                \
 	}
 
 #define CGVIEW_RECORD(name) __CGVIEW_RECORD(name, "iter/cgroup", "view/cgroup")

@@ -13,6 +13,7 @@ import uuid
 
 from cgtest import REPO, cgroup2_root
 import bulkcmp
+from bulkcmp import wait_written, written  # noqa: F401 (for tests)
 
 EXPORTER = os.path.join(REPO, "build", "cgview-exporter")
 GEN = os.path.join(REPO, "build", "py")
@@ -33,33 +34,6 @@ def snapshots(data):
     """Each Snapshot of a length-delimited stream."""
     pb2("cgview")
     return bulkcmp.decode(data)
-
-
-def written(path):
-    """How many whole snapshots the file PATH holds so far (the last one
-    may be half written while the exporter runs)."""
-    from google.protobuf.internal.decoder import _DecodeVarint32
-    data = path.read_bytes() if path.exists() else b""
-    n = pos = 0
-    while pos < len(data):
-        try:
-            size, pos = _DecodeVarint32(data, pos)
-        except IndexError:
-            break
-        if pos + size > len(data):
-            break
-        pos += size
-        n += 1
-    return n
-
-
-def wait_written(p, path, n):
-    """Until the exporter P has written N snapshots to PATH (it must not
-    exit before)."""
-    import time
-    while written(path) < n:
-        assert p.poll() is None, "the exporter exited"
-        time.sleep(0.05)
 
 
 def run(*args, **kw):

@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from bulkcmp import EXPORTER, decode, view_compare, view_scrape as scrape
+from bulkcmp import EXPORTER, decode, view_compare, view_scrape as scrape, \
+    wait_written, written
 from cgtest import PIN_ROOT, cgroup2_root, cgview, cpu_hogs, mirror_path, \
     read, rel
 from views_fixture import bpf_ok  # noqa: F401 (fixture)
@@ -133,13 +134,8 @@ def test_views_exposed_and_loaded_again_while_the_exporter_runs(
     the program loaded then, never from the one before."""
     out = tmp_path / "snap"
 
-    def written():
-        return decode(out.read_bytes()) if out.exists() else []
-
-    def wait_for(n):
-        while len(written()) < n:
-            assert p.poll() is None, p.stderr.read()
-            time.sleep(0.05)
+    def snaps():
+        return decode(out.read_bytes())
 
     with tree("a", exposed=["cpu"], bare=["b"]) as top:
         a = f"{top}/a"
@@ -150,24 +146,50 @@ def test_views_exposed_and_loaded_again_while_the_exporter_runs(
                               "--interval", "1s", "--output",
                               f"file:{out}"], stderr=subprocess.PIPE)
         try:
-            wait_for(3)  # the mirror's scan is a second old: kept
+            wait_written(p, out, 3)  # the mirror's scan is kept from now
             assert cgview("expose", "cpu", rel(f"{top}/b")).returncode == 0
-            k = len(written())
-            wait_for(k + 2)
-            exposed = cpu_files(written()[k + 1])
+            k = written(out)
+            wait_written(p, out, k + 2)
+            exposed = cpu_files(snaps()[k + 1])
             assert cgview("unload", "cpu").returncode == 0
             assert cgview("load", "cpu").returncode == 0
             for cg in (top, a):
                 assert cgview("expose", "cpu", rel(cg)).returncode == 0
-            k = len(written())
-            wait_for(k + 2)
-            again = cpu_files(written()[k + 1])
+            k = written(out)
+            wait_written(p, out, k + 2)
+            again = cpu_files(snaps()[k + 1])
         finally:
             p.send_signal(signal.SIGTERM)
             assert p.wait(timeout=30) == 0
-        before = cpu_files(written()[1])
+        before = cpu_files(snaps()[1])
     assert set(before) == {hier(top), hier(a)} and before[hier(a)] > 0
     assert set(exposed) == {hier(top), hier(a), hier(f"{top}/b")}
     assert exposed[hier(a)] >= before[hier(a)]
     assert again == {hier(top): 0, hier(a): 0}
     assert b"records of" not in p.stderr.read()
+
+
+def test_a_pin_removed_by_hand_loses_only_its_file(views, tmp_path):
+    """A mirror pin removed by hand (not by cgview: the exporter keeps its
+    scan of the mirror up to a minute): the cgroup's other files stay in
+    every scrape; only the removed file is gone."""
+    out = tmp_path / "snap"
+    with tree("a", exposed=["cpu", "id"]) as top:
+        a = f"{top}/a"
+        p = subprocess.Popen([EXPORTER, "--read", "bulk", "--root", top,
+                              "--views", "none", "--interval", "1s",
+                              "--output", f"file:{out}"],
+                             stderr=subprocess.PIPE)
+        try:
+            wait_written(p, out, 3)  # the scan is kept from now on
+            os.unlink(mirror_path(a, "id"))
+            k = written(out)
+            wait_written(p, out, k + 2)
+        finally:
+            p.send_signal(signal.SIGTERM)
+            assert p.wait(timeout=30) == 0
+        last = decode(out.read_bytes())[k + 1]
+    files = {cg.path: {f.name for f in cg.files} for cg in last.cgroups}
+    assert "bpf.cpu" in files[hier(a)] and "cpu.stat" in files[hier(a)]
+    assert "bpf.id" not in files[hier(a)]
+    assert "bpf.id" in files[hier(top)]

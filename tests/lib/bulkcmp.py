@@ -173,3 +173,29 @@ def view_compare(top, cgroups):
     for k in same:
         assert recs[k] == text[k] == files[k], k
     return recs, recs_bulk - text_bulk
+
+
+def written(path):
+    """How many whole snapshots the file PATH holds so far (the last one
+    may be half written while the exporter runs)."""
+    from google.protobuf.internal.decoder import _DecodeVarint32
+    data = path.read_bytes() if path.exists() else b""
+    n = pos = 0
+    while pos < len(data):
+        try:
+            size, pos = _DecodeVarint32(data, pos)
+        except IndexError:
+            break
+        if pos + size > len(data):
+            break
+        pos += size
+        n += 1
+    return n
+
+
+def wait_written(p, path, n):
+    """Until the exporter P has written N snapshots to PATH (it must not
+    exit before)."""
+    while written(path) < n:
+        assert p.poll() is None, "the exporter exited"
+        time.sleep(0.05)
