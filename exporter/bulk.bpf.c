@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The bulk read: one cgroup_iter (order DESCENDANTS_PRE) walks a subtree
- * and writes, for each cgroup, a struct bulk_rec (bulk_rec.h) of the
- * numbers its standard files print, read from the kernel's own structures
- * (CO-RE: 6.12 and 6.18 alike), into the array `recs`, slot by slot in
- * walk order. Nothing goes to the seq_file, so one read() walks the whole
- * subtree: a cgroup_iter cannot resume once its seq buffer (32 KiB) fills.
- *
- * The program is sleepable: the first cgroup of a walk, its root, is
- * flushed with the rstat kfunc of the kernel, as reading cpu.stat does.
+/* The bulk read: for each cgroup of a subtree, a struct bulk_rec
+ * (bulk_rec.h) of the numbers its standard files print, read from the
+ * kernel's own structures (CO-RE: 6.12 and 6.18 alike), into the array
+ * `recs`, slot by slot in pre-order. flush_root, a cgroup_iter on the
+ * subtree's root alone, flushes rstat first (the cgroup lock is held for
+ * that only); bulk, run with BPF_PROG_RUN, walks the subtree with the css
+ * iterator under RCU, in runs of at most CHUNK_END - NREC cgroups.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -30,6 +28,7 @@ __u32 overflow; /* cgroups that found no free slot */
  * first SKIP cgroups and stops once slot CHUNK_END - 1 is written.
  */
 __u32 skip, seen, chunk_end;
+__u64 root_id; /* the walk's root */
 const volatile __u32 nr_cpus = 1; /* possible CPUs */
 struct bulk_index mindex; /* written with the walk's first record */
 const struct bulk_rec zero;
@@ -65,6 +64,16 @@ struct cgroup_bpf___view {
 		 NULL)
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+extern struct cgroup *bpf_cgroup_from_id(u64 cgid) __ksym;
+extern void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
+extern int bpf_iter_css_new(struct bpf_iter_css *it,
+			    struct cgroup_subsys_state *start,
+			    unsigned int flags) __ksym;
+extern struct cgroup_subsys_state *
+bpf_iter_css_next(struct bpf_iter_css *it) __ksym;
+extern void bpf_iter_css_destroy(struct bpf_iter_css *it) __ksym;
+extern void bpf_rcu_read_lock(void) __ksym;
+extern void bpf_rcu_read_unlock(void) __ksym;
 
 /* CSS as the structure of its controller (TYPE), for direct loads; NULL
  * stays NULL
@@ -352,25 +361,76 @@ static __always_inline void fill(struct bulk_rec *r, struct cgroup *cgrp)
 	views(r, cgrp);
 }
 
+/* fill() as a function of its own, which the verifier checks once rather
+ * than in every state of the walk's loop; the cgroup comes as an address
+ * (read through bpf_rdonly_cast(), as fill() reads the controllers')
+ */
+__noinline int fill_cgroup(struct bulk_rec *r, __u64 addr)
+{
+	struct cgroup *cgrp = bpf_rdonly_cast(
+		(void *)addr, bpf_core_type_id_kernel(struct cgroup));
+
+	if (!r || !cgrp)
+		return 0;
+	fill(r, cgrp);
+	return 0;
+}
+
+/* Before a walk, run as a cgroup_iter on its root alone (the lock it
+ * holds, for this one cgroup): the flush, as reading cpu.stat does, and
+ * memory.stat's tables
+ */
 SEC("iter.s/cgroup")
-int bulk(struct bpf_iter__cgroup *ctx)
+int flush_root(struct bpf_iter__cgroup *ctx)
 {
 	struct cgroup *cgrp = ctx->cgroup;
-	struct bulk_rec *r;
-	__u32 i = nrec;
 
-	if (!cgrp || seen++ < skip)
+	if (!cgrp)
 		return 0;
-	if (i == 0) {
-		flush(cgrp);
-		read_index();
+	flush(cgrp);
+	read_index();
+	return 0;
+}
+
+/* A session of the walk (BPF_PROG_RUN): the subtree of cgroup ROOT_ID in
+ * pre-order, by the css iterator under RCU alone; SKIP cgroups passed
+ * over, then records into slot NREC on, up to CHUNK_END
+ */
+SEC("syscall")
+int bulk(void *ctx)
+{
+	struct cgroup *root = bpf_cgroup_from_id(root_id);
+	struct cgroup_subsys_state *pos;
+	struct bpf_iter_css it;
+	struct bulk_rec *r;
+	__u64 addr;
+	__u32 i;
+
+	if (!root)
+		return -2; /* -ENOENT */
+	bpf_rcu_read_lock();
+	bpf_iter_css_new(&it, &root->self, BPF_CGROUP_ITER_DESCENDANTS_PRE);
+	while ((pos = bpf_iter_css_next(&it))) {
+		/* removed ones linger until released: not shown (as the
+		 * cgroup_iter does not show them), counted for SKIP
+		 */
+		if (seen++ < skip || !(pos->flags & CSS_ONLINE))
+			continue;
+		i = nrec;
+		r = bpf_map_lookup_elem(&recs, &i);
+		if (!r) {
+			overflow++;
+			continue;
+		}
+		nrec = i + 1;
+		/* its address as a number, which a global function takes */
+		bpf_probe_read_kernel(&addr, sizeof(addr), &pos->cgroup);
+		fill_cgroup(r, addr);
+		if (nrec >= chunk_end)
+			break;
 	}
-	r = bpf_map_lookup_elem(&recs, &i);
-	if (!r) {
-		overflow++;
-		return 0;
-	}
-	nrec = i + 1;
-	fill(r, cgrp);
-	return nrec >= chunk_end; /* 1: this session ends here */
+	bpf_iter_css_destroy(&it);
+	bpf_rcu_read_unlock();
+	bpf_cgroup_release(root);
+	return 0;
 }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The bulk read's kernel side (bulk.bpf.c): load the walk program once,
- * attach it to --root as a cgroup_iter (order DESCENDANTS_PRE), and per
- * scrape walk the subtree in one read() and hand the records out in
- * batches. The array of records grows (a reload) when a walk finds more
- * cgroups than it has slots.
+/* The bulk read's kernel side (bulk.bpf.c): load the programs once,
+ * attach the flush to --root as a cgroup_iter (order SELF_ONLY), and per
+ * scrape flush, walk the subtree in runs (BPF_PROG_RUN) and hand the
+ * records out in batches. The array of records grows (a reload) when a
+ * walk finds more cgroups than it has slots.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -31,7 +31,7 @@ struct bulk {
 	ino_t ino; /* the root's, when the link was made */
 	__u32 slots;
 	__u32 chunk; /* cgroups per session */
-	double longest; /* seconds of the longest session of the last walk */
+	double longest; /* seconds the last walk's flush held the cgroup lock */
 	__u32 *bound; /* slots where a session's first record (a repeat of
 		       * the slot before) landed */
 	size_t nbound, cap_bound;
@@ -58,7 +58,7 @@ static int load(struct bulk *b, __u32 slots, char *why, size_t n)
 {
 	union bpf_iter_link_info info = {
 		.cgroup = { .cgroup_fd = b->rootfd,
-			    .order = BPF_CGROUP_ITER_DESCENDANTS_PRE },
+			    .order = BPF_CGROUP_ITER_SELF_ONLY },
 	};
 	DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info,
 			    .link_info_len = sizeof(info));
@@ -71,7 +71,8 @@ static int load(struct bulk *b, __u32 slots, char *why, size_t n)
 	b->skel->rodata->nr_cpus = libbpf_num_possible_cpus();
 	err = bulk_bpf__load(b->skel);
 	if (!err) {
-		b->link = bpf_program__attach_iter(b->skel->progs.bulk, &opts);
+		b->link = bpf_program__attach_iter(b->skel->progs.flush_root,
+						   &opts);
 		err = b->link ? 0 : -errno;
 	}
 	if (err) {
@@ -118,7 +119,7 @@ struct bulk *bulk_open(const char *root, unsigned chunk, char *why, size_t n)
 	return b;
 }
 
-/* The longest session of the last walk: how long the cgroup lock was held */
+/* How long the last walk's flush held the cgroup lock */
 double bulk_longest(const struct bulk *b)
 {
 	return b->longest;
@@ -147,10 +148,11 @@ static double mono(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* One session: a new iterator, read to its end (the walk holds the cgroup
- * lock meanwhile: the longest is kept); 0, or -errno
+/* The flush before a walk: the cgroup_iter on the root alone, read to its
+ * end, which holds the cgroup lock meanwhile (how long is kept); 0, or
+ * -errno
  */
-static int session(struct bulk *b)
+static int flush_root(struct bulk *b)
 {
 	char buf[64];
 	ssize_t r;
@@ -168,6 +170,21 @@ static int session(struct bulk *b)
 	return r < 0 ? -errno : 0;
 }
 
+/* One session of the walk (BPF_PROG_RUN), flushed first if it is the
+ * walk's first; 0, or -errno
+ */
+static int session(struct bulk *b)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	struct bulk_bpf__bss *bss = b->skel->bss;
+	int err = !bss->nrec && !bss->skip ? flush_root(b) : 0;
+
+	if (!err &&
+	    bpf_prog_test_run_opts(bpf_program__fd(b->skel->progs.bulk), &opts))
+		err = -errno;
+	return err ? err : (int)opts.retval < 0 ? (int)opts.retval : 0;
+}
+
 /* One walk into the array, in sessions of at most b->chunk cgroups, each
  * starting again at the last cgroup of the one before (a repeat, to check
  * that the tree did not change in between): the records written, or
@@ -179,6 +196,7 @@ static int walk(struct bulk *b, __u32 *overflow)
 	int err;
 
 	bss->nrec = bss->overflow = bss->skip = 0;
+	bss->root_id = b->ino;
 	b->nbound = 0;
 	b->longest = 0;
 	for (;;) {

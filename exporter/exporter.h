@@ -268,8 +268,7 @@ struct bulk;
 typedef void (*bulk_fn)(void *ctx, const struct bulk_rec *recs, size_t n,
 			const struct bulk_index *index);
 struct bulk *bulk_open(const char *root, unsigned chunk, char *why, size_t n);
-int bulk_walk(struct bulk *b, void (*walked)(void *ctx), bulk_fn fn,
-	      void *ctx);
+int bulk_walk(struct bulk *b, void (*walked)(void *ctx), bulk_fn fn, void *ctx);
 double bulk_longest(const struct bulk *b);
 unsigned bulk_chunk(const struct bulk *b);
 void bulk_close(struct bulk *b);

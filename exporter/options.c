@@ -61,9 +61,10 @@ static const char usage_text[] =
 	"                         does not hold are read per file); 'files', each\n"
 	"                         file of each cgroup; 'auto' (default), bulk where\n"
 	"                         it loads, else files\n"
-	"      --bulk-chunk N     the bulk read holds the kernel's cgroup lock for\n"
-	"                         at most N cgroups at a time (default 1000)\n"
-	"      --views DIR        the views cgview loaded (default " VIEWS ");\n"
+	"      --bulk-chunk N     the bulk read walks the tree in runs of at most N\n"
+	"                         cgroups (default 1000), each one RCU read section\n"
+	"      --views DIR        the views cgview loaded (default " VIEWS
+	");\n"
 	"                         the bulk read takes the numbers of a view with\n"
 	"                         records from them, not from its bpf.* files;\n"
 	"                         'none' to read every view's files\n"

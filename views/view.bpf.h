@@ -122,61 +122,61 @@ extern void bpf_iter_css_destroy(struct bpf_iter_css *it) __ksym __weak;
 extern void bpf_rcu_read_lock(void) __ksym __weak;
 extern void bpf_rcu_read_unlock(void) __ksym __weak;
 
-#define __CGVIEW_RECORD(name, iter_sec, view_sec)                        \
-	__CGVIEW(name, iter_sec, view_sec)                               \
-	{                                                                \
-		struct name##_record r = {};                             \
-                                                                         \
-		_Static_assert(sizeof(r) <= CGVIEW_RECORD_MAX,           \
-			       "a record beside the text: 512 bytes");   \
-		name##_fill(cgrp, &r, false);                            \
-		name##_print(seq, &r);                                   \
-		return 0;                                                \
-	}                                                                \
-	struct cgview_bulk_##name {                                      \
-		__u64 cgroup_id;                                         \
-		struct name##_record record;                             \
-	};                                                               \
-	struct {                                                         \
-		__uint(type, BPF_MAP_TYPE_ARRAY);                        \
-		__uint(max_entries, CGVIEW_BULK_SLOTS);                  \
-		__type(key, __u32);                                      \
-		__type(value, struct cgview_bulk_##name);                \
-	} cgview_bulk SEC(".maps");                                      \
-	SEC("syscall")                                                   \
-	int name##_bulk(struct cgview_bulk_args *a)                      \
-	{                                                                \
-		__u32 i = 0, seen = 0, skip = a->skip, limit = a->limit; \
-		struct cgview_bulk_##name *slot;                         \
-		struct cgroup_subsys_state *pos;                         \
-		struct bpf_iter_css it;                                  \
-		struct cgroup *root = bpf_cgroup_from_id(a->root);       \
-                                                                         \
-		if (!root)                                               \
-			return -2; /* -ENOENT: the root is gone */       \
-		bpf_rcu_read_lock();                                     \
-		bpf_iter_css_new(&it, &root->self,                       \
-				 BPF_CGROUP_ITER_DESCENDANTS_PRE);       \
-		while (i < limit && (pos = bpf_iter_css_next(&it))) {    \
-			if (seen++ < skip)                               \
-				continue;                                \
-			slot = bpf_map_lookup_elem(&cgview_bulk, &i);    \
-			if (!slot) {                                     \
-				seen--;                                  \
-				break;                                   \
-			}                                                \
-			slot->cgroup_id = pos->cgroup->kn->id;           \
-			__builtin_memset(&slot->record, 0,               \
-					 sizeof(slot->record));          \
-			name##_fill(pos->cgroup, &slot->record, true);   \
-			i++;                                             \
-		}                                                        \
-		bpf_iter_css_destroy(&it);                               \
-		bpf_rcu_read_unlock();                                   \
-		bpf_cgroup_release(root);                                \
-		a->seen = seen;                                          \
-		a->nrec = i;                                             \
-		return 0;                                                \
+#define __CGVIEW_RECORD(name, iter_sec, view_sec)                           \
+	__CGVIEW(name, iter_sec, view_sec)                                  \
+	{                                                                   \
+		struct name##_record r = {};                                \
+                                                                            \
+		_Static_assert(sizeof(r) <= CGVIEW_RECORD_MAX,              \
+			       "a record beside the text: 512 bytes");      \
+		name##_fill(cgrp, &r, false);                               \
+		name##_print(seq, &r);                                      \
+		return 0;                                                   \
+	}                                                                   \
+	struct cgview_bulk_##name {                                         \
+		__u64 cgroup_id;                                            \
+		struct name##_record record;                                \
+	};                                                                  \
+	struct {                                                            \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                           \
+		__uint(max_entries, CGVIEW_BULK_SLOTS);                     \
+		__type(key, __u32);                                         \
+		__type(value, struct cgview_bulk_##name);                   \
+	} cgview_bulk SEC(".maps");                                         \
+	SEC("syscall")                                                      \
+	int name##_bulk(struct cgview_bulk_args *a)                         \
+	{                                                                   \
+		__u32 i = 0, seen = 0, skip = a->skip, limit = a->limit;    \
+		struct cgview_bulk_##name *slot;                            \
+		struct cgroup_subsys_state *pos;                            \
+		struct bpf_iter_css it;                                     \
+		struct cgroup *root = bpf_cgroup_from_id(a->root);          \
+                                                                            \
+		if (!root)                                                  \
+			return -2; /* -ENOENT: the root is gone */          \
+		bpf_rcu_read_lock();                                        \
+		bpf_iter_css_new(&it, &root->self,                          \
+				 BPF_CGROUP_ITER_DESCENDANTS_PRE);          \
+		while (i < limit && (pos = bpf_iter_css_next(&it))) {       \
+			if (seen++ < skip || !(pos->flags & CSS_ONLINE))    \
+				continue; /* a removed one, still listed */ \
+			slot = bpf_map_lookup_elem(&cgview_bulk, &i);       \
+			if (!slot) {                                        \
+				seen--;                                     \
+				break;                                      \
+			}                                                   \
+			slot->cgroup_id = pos->cgroup->kn->id;              \
+			__builtin_memset(&slot->record, 0,                  \
+					 sizeof(slot->record));             \
+			name##_fill(pos->cgroup, &slot->record, true);      \
+			i++;                                                \
+		}                                                           \
+		bpf_iter_css_destroy(&it);                                  \
+		bpf_rcu_read_unlock();                                      \
+		bpf_cgroup_release(root);                                   \
+		a->seen = seen;                                             \
+		a->nrec = i;                                                \
+		return 0;                                                   \
 	}
 
 #define CGVIEW_RECORD(name) __CGVIEW_RECORD(name, "iter/cgroup", "view/cgroup")
