@@ -7,6 +7,7 @@
  */
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "exporter.h"
@@ -20,7 +21,8 @@ struct field {
 bool parse_number(const char *s, size_t n, double *v)
 {
 	double x = 0, scale = 1;
-	bool neg = false, dot = false, digits = false;
+	bool neg = false, dot = false, digits = false, exact = true;
+	uint64_t u = 0;
 
 	if (n == 3 && !memcmp(s, "max", 3)) {
 		*v = INFINITY;
@@ -41,7 +43,12 @@ bool parse_number(const char *s, size_t n, double *v)
 		if (dot)
 			scale /= 10;
 		x = x * 10 + (*s - '0');
+		/* a whole number in 64 bits: converted once, rounded once */
+		exact = exact && u <= (UINT64_MAX - (*s - '0')) / 10;
+		u = u * 10 + (*s - '0');
 	}
+	if (!dot && exact)
+		x = (double)u;
 	*v = (neg ? -x : x) * scale;
 	return digits;
 }

@@ -161,6 +161,19 @@ def test_odd_but_valid_input(tmp_path):
     assert parse(empty)[0] == []
 
 
+def test_whole_numbers_are_exact_to_64_bits(tmp_path):
+    """A counter past 2^53 (ns of CPU time on a big host, bytes) is the
+    double nearest to it, as the bulk read's records give it, not what
+    adding digit by digit in a double rounds to."""
+    big = [10508965330920255989, 2**64 - 1, 2**53 + 1, 14808185429289954015]
+    p = write(tmp_path, "memory.events",
+              "".join(f"{k} {v}\n" for k, v in
+                      zip(("low", "high", "max", "oom"), big)))
+    got = samples(parse(p)[0])
+    assert [got[f"cgroup_memory_events_{k}_total"] for k in
+            ("low", "high", "max", "oom")] == [float(v) for v in big]
+
+
 def test_unknown_keys_are_gauges_and_counted(tmp_path):
     p = write(tmp_path, "memory.stat", "anon 1\nnew_thing 5\nother a=1\n")
     lines, counts, _ = parse(p)
