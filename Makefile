@@ -24,13 +24,14 @@ SKELS := $(VIEWS:%=$(BUILD)/views/%.skel.h)
 # keep the BPF objects between the skeletons and their sources
 .SECONDARY:
 
-all: cgview
+all: cgview exporter
 
 help:
 	@echo "make deps           install the Debian packages cgview needs"
 	@echo "make demo           boot the patched kernel: every view, --inherit, cat of the files"
 	@echo "make test           all tests: unit, host (stock kernel), vm (patched kernel)"
 	@echo "make test-unit|test-host|test-vm   one tier"
+	@echo "make                build every program: $(BUILD)/cgview and $(BUILD)/cgview-exporter"
 	@echo "make cgview         build $(BUILD)/cgview"
 	@echo "make kernel         build the patched debug (test) kernel"
 	@echo "make kernel-bench   build the patched kernel without debug options"
