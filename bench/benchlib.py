@@ -16,14 +16,8 @@ EXPORTER = os.path.join(TOP, "build", "cgview-exporter")
 BARE = os.path.join(TOP, "build", "bench", "bare_scrape")
 DATDIR = os.path.join(TOP, "build", "bench")
 
-
-def cgroup2_root():
-    with open("/proc/self/mounts") as f:
-        for line in f:
-            _, mnt, fstype = line.split()[:3]
-            if fstype == "cgroup2":
-                return mnt
-    sys.exit("no cgroup2 mount")
+sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
+from cgtest import cgroup2_root  # noqa: E402,F401 (the tests' own)
 
 
 def cgroup1_root(controller):
@@ -116,7 +110,6 @@ def exporter_and_bare(top, scrapes, files, rounds, reads=("files",)):
 def bulk_lock_seconds(top, extra=()):
     """The bulk read's longest session in a scrape of TOP (the exporter's
     own metric): how long the kernel's cgroup lock was held."""
-    sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
     import bulkcmp
     with tempfile.NamedTemporaryFile() as out:
         subprocess.run([EXPORTER, "--read", "bulk", "--count", "3",

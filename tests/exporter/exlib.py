@@ -11,7 +11,7 @@ import subprocess
 import sys
 import uuid
 
-from cgtest import REPO, cgroup2_root
+from cgtest import REPO, cgroup2_root, hier  # noqa: F401 (for tests)
 import bulkcmp
 from bulkcmp import wait_written, written  # noqa: F401 (for tests)
 
@@ -78,12 +78,6 @@ def subtree(*children):
         yield top
     finally:
         rm_tree(top)
-
-
-def hier(path):
-    """PATH as the exporter labels it: its path in the cgroup2 hierarchy."""
-    rel = os.path.relpath(path, cgroup2_root())
-    return "/" if rel == "." else "/" + rel
 
 
 def escape(name):

@@ -14,15 +14,11 @@ import pytest
 
 from bulkcmp import EXPORTER, decode, view_compare, view_scrape as scrape, \
     wait_written, written
-from cgtest import PIN_ROOT, cgroup2_root, cgview, cpu_hogs, mirror_path, \
-    read, rel
+from cgtest import PIN_ROOT, cgroup2_root, cgview, cpu_hogs, hier, \
+    mirror_path, read, rel
 from views_fixture import bpf_ok  # noqa: F401 (fixture)
 
 VIEWS = ["sched_wait", "cpu", "id", "oom", "mem_events", "net", "io_latency"]
-
-
-def hier(path):
-    return "/" + rel(path) if rel(path) != "." else "/"
 
 
 @pytest.fixture

@@ -20,6 +20,12 @@ def cgroup2_root():
     raise RuntimeError("no cgroup2 mount")
 
 
+def hier(path):
+    """PATH as the exporter labels it: its path in the cgroup2 hierarchy."""
+    rel = os.path.relpath(path, cgroup2_root())
+    return "/" if rel == "." else "/" + rel
+
+
 @contextlib.contextmanager
 def cgroup(name="t", parent=None):
     """A new cgroup below PARENT (default: the cgroup2 root), removed after."""

@@ -9,7 +9,7 @@ import os
 import subprocess
 
 from bulkcmp import compare, frozen, view_compare
-from cgtest import cgroup2_root, cgview, rel
+from cgtest import cgroup2_root, cgview, hier, rel
 
 COVERED = {"cgroup.stat", "cpu.stat", "cpu.stat.local", "cpu.pressure",
            "memory.pressure", "io.pressure", "memory.current", "memory.max",
@@ -72,11 +72,11 @@ def test_view_records_equal_the_kernels_view_files():
                 r = cgview("expose", v, rel(d))
                 assert r.returncode == 0, r.stderr
         recs, more = view_compare(top, [f"{top}/a/b", f"{top}/c"])
-        assert {k[0] for k in recs} == {"/" + rel(d) for d in made}
+        assert {k[0] for k in recs} == {hier(d) for d in made}
         assert more == 3 * len(VIEWS)
-        b = "/" + rel(f"{top}/a/b")
+        b = hier(f"{top}/a/b")
         assert recs[(b, "bpf.cpu", "usage_ns", "")][0] > 0
-        assert recs[("/" + rel(top), "bpf.cpu", "usage_ns", "")][0] >= \
+        assert recs[(hier(top), "bpf.cpu", "usage_ns", "")][0] >= \
             recs[(b, "bpf.cpu", "usage_ns", "")][0]
         assert recs[(b, "bpf.sched_wait", "wait_count", "")][0] > 0
     finally:
