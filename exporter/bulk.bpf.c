@@ -195,15 +195,33 @@ static __always_inline void cpu_local(struct bulk_rec *r, struct task_group *tg)
 		(r)->psi_avg[ours][2] = avg[i * 3 + 2];                   \
 	} while (0)
 
+/* An average psi_show() prints as 0.00: below FIXED_1 / 100 */
+#define PSI_SHOWN(x) ((x)*100 >= 2048)
+
+/* Whether state pair S (some, full) of R has an average the file shows */
+static __always_inline bool psi_shown(const struct bulk_rec *r, int s)
+{
+	bool shown = false;
+
+	for (int i = 0; i < 3; i++)
+		shown |= PSI_SHOWN(r->psi_avg[s][i]) ||
+			 PSI_SHOWN(r->psi_avg[s + 1][i]);
+	return shown;
+}
+
 /* psi_show() without its update: the totals and averages as the kernel's
  * averaging work last left them (README.md, "The bulk read"). BTF has
  * total[NR_PSI_AGGREGATORS][NR_PSI_STATES - 1] and avg[..][3] flattened;
- * total's first row is PSI_AVGS, the one the files show.
+ * total's first row is PSI_AVGS, the one the files show. While that work
+ * is queued, it updates them every 2 s; once a group goes idle it stops,
+ * and only a read of the file decays what it left: a resource whose
+ * averages still show is then flagged, for the exporter to read its file.
  */
 static __always_inline void pressure(struct bulk_rec *r, struct cgroup *cgrp)
 {
 	struct psi_group *g = cgrp->psi;
 	__u64 total[8], avg[8 * 3];
+	bool queued;
 
 	if (!g || (r->flags & BULK_ROOT))
 		return;
@@ -218,6 +236,14 @@ static __always_inline void pressure(struct bulk_rec *r, struct cgroup *cgrp)
 	PSI(r, total, avg, BULK_PSI_MEM_FULL, PSI_MEM_FULL);
 	PSI(r, total, avg, BULK_PSI_CPU_SOME, PSI_CPU_SOME);
 	PSI(r, total, avg, BULK_PSI_CPU_FULL, PSI_CPU_FULL);
+	/* WORK_STRUCT_PENDING_BIT (0) of avgs_work: queued */
+	queued = BPF_CORE_READ(g, avgs_work.work.data.counter) & 1;
+	if (!queued && psi_shown(r, BULK_PSI_IO_SOME))
+		r->flags |= BULK_PSI_STALE_IO;
+	if (!queued && psi_shown(r, BULK_PSI_MEM_SOME))
+		r->flags |= BULK_PSI_STALE_MEM;
+	if (!queued && psi_shown(r, BULK_PSI_CPU_SOME))
+		r->flags |= BULK_PSI_STALE_CPU;
 }
 
 /* memcg->vmstats->state[] and events[], the slots memory.stat reads */

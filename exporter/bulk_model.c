@@ -169,10 +169,23 @@ struct wfile {
 	bool cgstat; /* cgroup.stat */
 	bool mstat; /* memory.stat */
 	bool io; /* io.stat: a line per device */
-	bool psi; /* a *.pressure file: the root's is system-wide */
+	/* a *.pressure file (the root's is system-wide): the flag that
+	 * says the record's averages for it are stale, BULK_PSI_STALE_*
+	 */
+	uint32_t psi;
 	struct layout *lay;
 	size_t nlay, cap_lay;
 };
+
+/* struct wfile's psi for file NAME */
+static uint32_t psi_flag(const char *name)
+{
+	if (!strcmp(name, "cpu.pressure"))
+		return BULK_PSI_STALE_CPU;
+	if (!strcmp(name, "memory.pressure"))
+		return BULK_PSI_STALE_MEM;
+	return !strcmp(name, "io.pressure") ? BULK_PSI_STALE_IO : 0;
+}
 
 struct pathent {
 	uint64_t id;
@@ -273,7 +286,7 @@ static void model_init(struct model *mo, const struct walk_opts *o,
 				continue;
 			w->keys = covered[c].keys;
 			w->cgstat = !covered[c].keys;
-			w->psi = strstr(w->name, ".pressure") != NULL;
+			w->psi = psi_flag(w->name);
 			w->mstat = !strcmp(w->name, "memory.stat");
 			w->io = !strcmp(w->name, "io.stat");
 		}
@@ -737,7 +750,8 @@ static int one_file(struct model *mo, struct wfile *w, const struct bulk_rec *r,
 	 */
 	bool per_file = ((r->flags & BULK_ROOT) &&
 			 (w->keys == cpu_stat || w->psi || w->io)) ||
-			(w->io && (r->flags & BULK_IO_MORE));
+			(w->io && (r->flags & BULK_IO_MORE)) ||
+			(w->psi & r->flags);
 
 	if (l && l->state == L_ABSENT)
 		return 0;

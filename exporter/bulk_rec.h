@@ -20,6 +20,13 @@
 #define BULK_IO_MORE \
 	8 /* io.stat has more than the record holds: more
 			* devices, or an I/O policy's own statistics */
+/* the kernel's averaging work is idle (not queued) while that resource's
+ * averages are not 0.00: they are where it last left them, and reading the
+ * file would decay them first, so that file is read per file
+ */
+#define BULK_PSI_STALE_IO 16
+#define BULK_PSI_STALE_MEM 32
+#define BULK_PSI_STALE_CPU 64
 
 /* The pressure states, in this order (enum psi_states without IRQ) */
 enum bulk_psi {

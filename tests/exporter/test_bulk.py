@@ -51,6 +51,35 @@ def test_bulk_cpu_time_is_what_cat_shows():
         assert v == int(cat[key]) / 1e6, key
 
 
+def test_bulk_pressure_of_a_group_gone_idle_is_what_cat_shows():
+    """Once a group's tasks are gone, the kernel stops its PSI averaging
+    work and its averages stay where that work left them until the file is
+    read (which decays them first): the bulk read then reads that file,
+    and gives what cat gives, not the averages of the last busy moment."""
+    with subtree("a") as top:
+        subprocess.run(["sh", "-c", f"echo $$ > {top}/a/cgroup.procs; "
+                        "exec timeout 2 sh -c 'for i in 1 2 3 4; do "
+                        "(while :; do :; done) & done; wait'"])
+        deadline = time.monotonic() + 60
+        while True:  # until the work stopped: cpu.pressure read per file
+            files, read, from_bulk = bulk_files(top)
+            if from_bulk < read:
+                break
+            assert time.monotonic() < deadline, "pressure never per file"
+            time.sleep(0.1)
+        assert read - from_bulk == 2  # a's cpu.pressure, and top's
+        keys = [(hier(f"{top}/a"), "cpu.pressure", f"some.avg{w}", "")
+                for w in (10, 60, 300)]
+        while True:  # files, bulk, files again, with no update in between
+            first, _ = scrape(top, "files")
+            bulk, _ = scrape(top, "bulk")
+            again, _ = scrape(top, "files")
+            if all(first[k] == again[k] for k in keys):
+                break
+        assert first[keys[1]][0] > 0.01  # 60 s average of 4 tasks on 2 CPUs
+        assert [bulk[k] for k in keys] == [first[k] for k in keys]
+
+
 def test_read_mode_errors():
     with subtree("a") as top:
         r = subprocess.run([bulkcmp_exporter(), "--read", "fast", "--root",
