@@ -7,7 +7,9 @@ VM_RUN := tests/vm/run
 KERNEL := $(BUILD)/kernel-debug/arch/x86/boot/bzImage
 
 CC := gcc
-CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror
+VERSION := $(shell cat VERSION)
+CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
+	-DCGVIEW_VERSION='"$(VERSION)"'
 LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I$(BUILD)/views -Iviews
@@ -179,7 +181,7 @@ $(BUILD)/exporter/bulk.bpf.o: exporter/bulk.bpf.c exporter/bulk_rec.h $(BUILD)/v
 $(BUILD)/exporter/bulk.skel.h: $(BUILD)/exporter/bulk.bpf.o
 	bpftool gen skeleton $< name bulk_bpf > $@
 
-$(BUILD)/cgview-exporter: $(EXPORTER_SRCS) exporter/exporter.h exporter/bulk_rec.h \
+$(BUILD)/cgview-exporter: $(EXPORTER_SRCS) exporter/exporter.h exporter/bulk_rec.h VERSION \
 		$(BUILD)/exporter/bulk.skel.h $(EXPORTER_PROTOS) \
 		$(EXPORTER_PROTOS:.c=.h) $(BUILD)/exporter/schemas.c
 	$(CC) $(EXPORTER_CFLAGS) -o $@ $(EXPORTER_SRCS) $(EXPORTER_PROTOS) \

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* OTLP/HTTP protobuf (proto/otlp.proto): ExportMetricsServiceRequests of
  * at most max_points data points each. Counters are cumulative monotonic
- * sums, gauges gauges, histograms explicit-bucket histograms; the host is
- * a resource attribute, the cgroup path a data point attribute.
+ * sums, gauges gauges, histograms explicit-bucket histograms. The
+ * resource is this exporter on this host (service, host and os attributes
+ * of the semantic conventions); a point's attributes are its labels.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +17,8 @@ typedef Opentelemetry__Proto__Metric Metric;
 typedef Opentelemetry__Proto__NumberDataPoint NumberPoint;
 typedef Opentelemetry__Proto__HistogramDataPoint HistPoint;
 
-#define ATTRS 2 /* cgroup, and a `*` key's label */
+#define ATTRS (MAX_LABELS + 2) /* a point's: point_labels() */
+#define RES_ATTRS 6 /* the resource's: resource() */
 
 /* One request's message trees; sized for max_points once */
 struct req {
@@ -32,6 +33,7 @@ struct req {
 	uint64_t *counts;
 	double *bounds;
 	size_t nmetrics, npts, nkv, nbuckets;
+	struct hseries h; /* hist_point()'s */
 };
 
 static void req_alloc(struct req *r, size_t max, size_t buckets)
@@ -45,9 +47,9 @@ static void req_alloc(struct req *r, size_t max, size_t buckets)
 	r->pnpoints = xcalloc(max, sizeof(*r->pnpoints));
 	r->hpoints = xcalloc(max, sizeof(*r->hpoints));
 	r->phpoints = xcalloc(max, sizeof(*r->phpoints));
-	r->kv = xcalloc(max * ATTRS + 1, sizeof(*r->kv));
-	r->pkv = xcalloc(max * ATTRS + 1, sizeof(*r->pkv));
-	r->av = xcalloc(max * ATTRS + 1, sizeof(*r->av));
+	r->kv = xcalloc(max * ATTRS + RES_ATTRS, sizeof(*r->kv));
+	r->pkv = xcalloc(max * ATTRS + RES_ATTRS, sizeof(*r->pkv));
+	r->av = xcalloc(max * ATTRS + RES_ATTRS, sizeof(*r->av));
 	r->counts = xcalloc(buckets + max, sizeof(*r->counts));
 	r->bounds = xcalloc(buckets + max, sizeof(*r->bounds));
 }
@@ -58,6 +60,7 @@ static void req_free(struct req *r)
 	free(r->hists), free(r->npoints), free(r->pnpoints);
 	free(r->hpoints), free(r->phpoints), free(r->kv), free(r->pkv);
 	free(r->av), free(r->counts), free(r->bounds);
+	hseries_free(&r->h);
 }
 
 static KeyValue *attr(struct req *r, const char *key, const char *value)
@@ -75,23 +78,16 @@ static KeyValue *attr(struct req *r, const char *key, const char *value)
 	return kv;
 }
 
-/* The point's attributes: cgroup path, label; returns the first */
+/* The point's attributes (point_labels()); returns the first */
 static KeyValue **attrs(struct req *r, const struct snapshot *snap,
 			const struct point *pt, size_t *n)
 {
-	const struct sample *s = &snap->samples[pt->sample];
 	KeyValue **first = &r->pkv[r->nkv];
+	struct label l[MAX_LABELS + 2];
 
-	*n = 0;
-	if (pt->cgroup != UINT32_MAX) {
-		attr(r, "cgroup",
-		     snap_str(snap, snap->cgroups[pt->cgroup].path));
-		++*n;
-	}
-	if (sample_label(snap, s)) {
-		attr(r, s->m->label, sample_label(snap, s));
-		++*n;
-	}
+	*n = point_labels(snap, pt, true, l);
+	for (size_t i = 0; i < *n; i++)
+		attr(r, l[i].name, l[i].value);
 	return first;
 }
 
@@ -146,24 +142,18 @@ static Metric *new_metric(struct req *r, const struct smetric *m)
 static void hist_point(struct req *r, const struct snapshot *snap,
 		       const struct sample *s, HistPoint *hp)
 {
-	const struct hist *h = sample_hist(snap, s);
-	const struct bucket *b = &snap->buckets[h->bucket];
-	uint32_t n = h->nbuckets;
-	bool overflow = n && isinf(b[n - 1].le);
-
-	hp->count = s->value;
-	hp->sum = h->sum;
+	hist_series(snap, s, &r->h);
+	hp->count = r->h.count;
+	hp->sum = r->h.sum;
 	hp->bucket_counts = &r->counts[r->nbuckets];
 	hp->explicit_bounds = &r->bounds[r->nbuckets];
-	for (uint32_t i = 0; i < n; i++) {
-		hp->bucket_counts[i] = b[i].count;
-		if (!isinf(b[i].le))
-			hp->explicit_bounds[hp->n_explicit_bounds++] = b[i].le;
+	hp->n_bucket_counts = r->h.n;
+	hp->n_explicit_bounds = r->h.n - 1; /* the +Inf bucket has none */
+	for (size_t i = 0; i < r->h.n; i++) {
+		hp->bucket_counts[i] = r->h.b[i].own;
+		hp->explicit_bounds[i] = r->h.b[i].le;
 	}
-	hp->n_bucket_counts = overflow ? n : n + 1;
-	if (!overflow)
-		hp->bucket_counts[n] = 0;
-	r->nbuckets += n + 1;
+	r->nbuckets += r->h.n;
 }
 
 static void add_point(struct req *r, const struct snapshot *snap,
@@ -203,6 +193,38 @@ static void add_point(struct req *r, const struct snapshot *snap,
 	}
 }
 
+/* The machine id as a UUID (8-4-4-4-12), for service.instance.id */
+static void uuid(char out[37], const char *id)
+{
+	for (int i = 0, o = 0; i < 32; i++) {
+		if (i == 8 || i == 12 || i == 16 || i == 20)
+			out[o++] = '-';
+		out[o++] = id[i];
+	}
+	out[36] = '\0';
+}
+
+/* The OpenTelemetry semantic conventions' service, host and os */
+static void resource(struct req *r, const struct snapshot *snap,
+		     Opentelemetry__Proto__Resource *res)
+{
+	static char instance[37];
+
+	if (*snap->host_id)
+		uuid(instance, snap->host_id);
+	res->attributes = &r->pkv[r->nkv];
+	attr(r, "service.name", "cgview-exporter");
+	attr(r, "service.instance.id", *snap->host_id ? instance : snap->host);
+	attr(r, "host.name", snap->host);
+	attr(r, "os.type", "linux");
+	attr(r, "os.version", snap->kernel);
+	res->n_attributes = 5;
+	if (*snap->host_id) {
+		attr(r, "host.id", snap->host_id);
+		res->n_attributes++;
+	}
+}
+
 static void flush(struct req *r, const struct snapshot *snap, body_fn emit,
 		  void *ctx)
 {
@@ -221,11 +243,9 @@ static void flush(struct req *r, const struct snapshot *snap, body_fn emit,
 	char *body;
 	size_t len;
 
-	res.attributes = &r->pkv[r->nkv];
-	attr(r, "host.name", snap->host);
-	attr(r, "os.version", snap->kernel);
-	res.n_attributes = 2;
+	resource(r, snap, &res);
 	scope.name = "cgview-exporter";
+	scope.version = CGVIEW_VERSION;
 	sm.scope = &scope;
 	sm.metrics = r->pmetrics;
 	sm.n_metrics = r->nmetrics;

@@ -4,7 +4,6 @@
  * its _bucket{le=...} (cumulative), _sum and _count series, as Prometheus
  * itself stores one.
  */
-#include <math.h>
 #include <snappy-c.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +15,8 @@
 typedef Prometheus__TimeSeries Series;
 typedef Prometheus__Label Label;
 
-#define LABELS 4 /* __name__, cgroup, a `*` key's label, le */
+/* __name__, the --label ones, cgroup, a `*` key's label, le */
+#define LABELS (MAX_LABELS + 4)
 
 struct req {
 	Series *series, **pseries;
@@ -66,25 +66,29 @@ static int by_name(const void *a, const void *b)
 	return strcmp((*(Label *const *)a)->name, (*(Label *const *)b)->name);
 }
 
-/* One series: NAME SUFFIX {cgroup, label, le} = V */
-static void series(struct req *r, const struct snapshot *snap,
-		   const struct point *pt, const char *suffix, const char *le,
-		   double v)
+/* A point's labels (point_labels()) */
+struct labels {
+	struct label l[MAX_LABELS + 2];
+	size_t n;
+	const char *instance; /* the default one; NULL: --label's or none */
+};
+
+/* One series: NAME SUFFIX {labels, le} = V */
+static void series(struct req *r, const struct smetric *m, const char *suffix,
+		   const struct labels *pl, const char *le, double v)
 {
-	const struct sample *s = &snap->samples[pt->sample];
 	Series *ts = &r->series[r->nseries];
 	Prometheus__Sample *smp = &r->samples[r->nseries];
 
 	*ts = (Series)PROMETHEUS__TIME_SERIES__INIT;
 	ts->labels = &r->plabels[r->nlabels];
-	snprintf(r->names[r->nseries], sizeof(r->names[0]), "%s%s", s->m->name,
+	snprintf(r->names[r->nseries], sizeof(r->names[0]), "%s%s", m->name,
 		 suffix);
 	label(r, ts, "__name__", r->names[r->nseries]);
-	if (pt->cgroup != UINT32_MAX)
-		label(r, ts, "cgroup",
-		      snap_str(snap, snap->cgroups[pt->cgroup].path));
-	if (sample_label(snap, s))
-		label(r, ts, s->m->label, sample_label(snap, s));
+	for (size_t i = 0; i < pl->n; i++)
+		label(r, ts, pl->l[i].name, pl->l[i].value);
+	if (pl->instance)
+		label(r, ts, "instance", pl->instance);
 	if (le)
 		label(r, ts, "le", le);
 	qsort(ts->labels, ts->n_labels, sizeof(*ts->labels), by_name);
@@ -132,71 +136,63 @@ static void flush(struct req *r, body_fn emit, void *ctx)
 }
 
 /* How many series a sample becomes */
-static size_t nseries(const struct snapshot *snap, const struct sample *s)
+static size_t nseries(const struct snapshot *snap, const struct sample *s,
+		      struct hseries *h)
 {
-	const struct hist *h;
-	const struct bucket *b;
-
 	if (s->m->type != MT_HISTOGRAM)
 		return 1;
-	h = sample_hist(snap, s);
-	b = &snap->buckets[h->bucket];
-	return h->nbuckets + 2 + h->has_sum -
-	       (h->nbuckets && isinf(b[h->nbuckets - 1].le));
+	hist_series(snap, s, h);
+	return h->n + 1 + h->has_sum;
 }
 
-static void histogram(struct req *r, const struct snapshot *snap,
-		      const struct point *pt)
+static void histogram(struct req *r, const struct smetric *m,
+		      const struct hseries *h, const struct labels *pl)
 {
-	const struct sample *s = &snap->samples[pt->sample];
-	const struct hist *h = sample_hist(snap, s);
-	double cum = 0;
-
-	for (uint32_t i = 0; i < h->nbuckets; i++) {
-		const struct bucket *b = &snap->buckets[h->bucket + i];
+	for (size_t i = 0; i < h->n; i++) {
 		char *le = r->les[r->nseries];
 
-		cum += b->count;
-		fmt_double(le, sizeof(r->les[0]), b->le);
-		series(r, snap, pt, "_bucket", le, cum);
+		fmt_double(le, sizeof(r->les[0]), h->b[i].le);
+		series(r, m, "_bucket", pl, le, h->b[i].cum);
 	}
-	if (!h->nbuckets ||
-	    !isinf(snap->buckets[h->bucket + h->nbuckets - 1].le))
-		series(r, snap, pt, "_bucket", "+Inf", cum);
 	if (h->has_sum)
-		series(r, snap, pt, "_sum", NULL, h->sum);
-	series(r, snap, pt, "_count", NULL, cum);
+		series(r, m, "_sum", pl, NULL, h->sum);
+	series(r, m, "_count", pl, NULL, h->count);
 }
 
 void encode_remote_write(const struct snapshot *snap, const struct schemas *ss,
 			 size_t max_points, body_fn emit, void *ctx)
 {
 	struct req r = { .ts_ms = snap->time_ns / 1000000 };
-	size_t n, max = max_points;
+	size_t n, k, max = max_points;
 	struct point *pts = snapshot_by_metric(snap, ss->nids, &n);
-	const struct smetric *cur = NULL, *m;
+	const struct smetric *cur = NULL;
 	const struct sample *s;
+	struct hseries h = { 0 };
+	struct labels pl = { .instance = snap->instance };
 
 	for (size_t i = 0; i < n; i++) /* a histogram is never split */
-		if (nseries(snap, &snap->samples[pts[i].sample]) > max)
-			max = nseries(snap, &snap->samples[pts[i].sample]);
+		if ((k = nseries(snap, &snap->samples[pts[i].sample], &h)) >
+		    max)
+			max = k;
 	req_alloc(&r, max + max_points);
 	for (size_t i = 0; i < n; i++) {
 		s = &snap->samples[pts[i].sample];
-		m = s->m;
-		if (r.nseries && r.nseries + nseries(snap, s) > max_points) {
+		k = nseries(snap, s, &h);
+		if (r.nseries && r.nseries + k > max_points) {
 			flush(&r, emit, ctx);
 			cur = NULL;
 		}
-		if (m != cur)
-			metadata(&r, cur = m);
-		if (m->type == MT_HISTOGRAM)
-			histogram(&r, snap, &pts[i]);
+		if (s->m != cur)
+			metadata(&r, cur = s->m);
+		pl.n = point_labels(snap, &pts[i], true, pl.l);
+		if (s->m->type == MT_HISTOGRAM)
+			histogram(&r, s->m, &h, &pl);
 		else
-			series(&r, snap, &pts[i], "", NULL, s->value);
+			series(&r, s->m, "", &pl, NULL, s->value);
 	}
 	if (r.nseries)
 		flush(&r, emit, ctx);
+	hseries_free(&h);
 	req_free(&r);
 	free(pts);
 }

@@ -23,6 +23,9 @@ struct scratch {
 	ARRAY(Cgview__Bucket *, pbuckets);
 	ARRAY(Cgview__Metric, metrics);
 	ARRAY(Cgview__Metric *, pmetrics);
+	ARRAY(Cgview__Label, labels);
+	ARRAY(Cgview__Label *, plabels);
+	struct hseries h; /* fill_buckets()'s */
 };
 
 static void varint(struct buf *out, uint64_t v)
@@ -41,22 +44,19 @@ static void varint(struct buf *out, uint64_t v)
 }
 
 static void fill_buckets(struct scratch *sc, const struct snapshot *snap,
-			 const struct hist *h, Cgview__Sample *m)
+			 const struct sample *s, Cgview__Sample *m)
 {
-	double cum = 0;
-
+	hist_series(snap, s, &sc->h);
 	m->buckets = sc->pbuckets + sc->n_pbuckets;
-	m->n_buckets = h->nbuckets;
-	m->sum = h->sum;
-	m->has_sum = h->has_sum;
-	for (uint32_t i = 0; i < h->nbuckets; i++) {
-		const struct bucket *b = &snap->buckets[h->bucket + i];
+	m->n_buckets = sc->h.n;
+	m->sum = sc->h.sum;
+	m->has_sum = sc->h.has_sum;
+	for (size_t i = 0; i < sc->h.n; i++) {
 		Cgview__Bucket *pb = PUSH(sc, buckets);
 
-		cum += b->count;
 		*pb = (Cgview__Bucket)CGVIEW__BUCKET__INIT;
-		pb->le = b->le;
-		pb->count = cum;
+		pb->le = sc->h.b[i].le;
+		pb->count = sc->h.b[i].cum;
 		*PUSH(sc, pbuckets) = pb;
 	}
 }
@@ -74,7 +74,7 @@ static Cgview__Sample *fill_sample(struct scratch *sc,
 	if (label)
 		m->label = (char *)label;
 	if (s->m->type == MT_HISTOGRAM)
-		fill_buckets(sc, snap, sample_hist(snap, s), m);
+		fill_buckets(sc, snap, s, m);
 	return m;
 }
 
@@ -82,7 +82,7 @@ static Cgview__Sample *fill_sample(struct scratch *sc,
 static void reserve(struct scratch *sc, const struct snapshot *snap,
 		    size_t nfiles, size_t nsamples, size_t nmetrics)
 {
-	size_t nb = snap->n_buckets;
+	size_t nb = snap->n_buckets + snap->n_hists; /* and +Inf buckets */
 
 	sc->files = grow(sc->files, &sc->cap_files, nfiles, sizeof(*sc->files));
 	sc->pfiles = grow(sc->pfiles, &sc->cap_pfiles, nfiles, sizeof(void *));
@@ -166,7 +166,25 @@ static void fill_metrics(struct scratch *sc, const struct schemas *ss,
 	}
 }
 
-/* Snapshot without its cgroups: time, host, kernel, self, metrics */
+/* The --label labels */
+static void fill_labels(struct scratch *sc, const struct snapshot *snap,
+			Cgview__Snapshot *msg)
+{
+	sc->labels = grow(sc->labels, &sc->cap_labels, snap->nlabels,
+			  sizeof(*sc->labels));
+	sc->plabels = grow(sc->plabels, &sc->cap_plabels, snap->nlabels,
+			   sizeof(void *));
+	for (size_t i = 0; i < snap->nlabels; i++) {
+		sc->labels[i] = (Cgview__Label)CGVIEW__LABEL__INIT;
+		sc->labels[i].name = (char *)snap->labels[i].name;
+		sc->labels[i].value = (char *)snap->labels[i].value;
+		sc->plabels[i] = &sc->labels[i];
+	}
+	msg->labels = sc->plabels;
+	msg->n_labels = snap->nlabels;
+}
+
+/* Snapshot without its cgroups: time, host, kernel, labels, self, metrics */
 static void pack_header(struct scratch *sc, const struct snapshot *snap,
 			const struct schemas *ss, struct buf *head)
 {
@@ -176,6 +194,8 @@ static void pack_header(struct scratch *sc, const struct snapshot *snap,
 	msg.time_unix_nano = snap->time_ns;
 	msg.host = (char *)snap->host;
 	msg.kernel = (char *)snap->kernel;
+	msg.host_id = (char *)snap->host_id;
+	fill_labels(sc, snap, &msg);
 	reserve(sc, snap, 0, snap->self.nsamples, ss->nids);
 	msg.self = sc->psamples;
 	for (uint32_t i = 0; i < snap->self.nsamples; i++)

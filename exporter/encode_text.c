@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Prometheus text exposition format 0.0.4, for --listen's /metrics. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,85 +34,73 @@ static void put_value(struct buf *out, double v)
 	buf_printf(out, " %s\n", num);
 }
 
-/* NAME{cgroup="...",label="...",le="..."} */
-static void put_series(struct buf *out, const struct snapshot *snap,
-		       const struct point *pt, const char *suffix,
+/* NAME SUFFIX{labels...,le="..."} */
+static void put_series(struct buf *out, const struct smetric *m,
+		       const char *suffix, const struct label *l, size_t n,
 		       const char *le)
 {
-	const struct sample *s = &snap->samples[pt->sample];
-	const char *sep = "{";
-
-	buf_printf(out, "%s%s", s->m->name, suffix);
-	if (pt->cgroup != UINT32_MAX) {
-		buf_put(out, "{cgroup=\"", 9);
-		put_escaped(out, snap_str(snap, snap->cgroups[pt->cgroup].path),
-			    false);
+	buf_printf(out, "%s%s", m->name, suffix);
+	for (size_t i = 0; i < n; i++) {
+		buf_printf(out, "%s%s=\"", i ? "," : "{", l[i].name);
+		put_escaped(out, l[i].value, false);
 		buf_put(out, "\"", 1);
-		sep = ",";
-	}
-	if (sample_label(snap, s)) {
-		buf_printf(out, "%s%s=\"", sep, s->m->label);
-		put_escaped(out, sample_label(snap, s), false);
-		buf_put(out, "\"", 1);
-		sep = ",";
 	}
 	if (le)
-		buf_printf(out, "%sle=\"%s\"", sep, le);
-	if (*sep == ',')
+		buf_printf(out, "%sle=\"%s\"", n ? "," : "{", le);
+	if (n || le)
 		buf_put(out, "}", 1);
 }
 
-static void put_histogram(struct buf *out, const struct snapshot *snap,
-			  const struct point *pt)
+static void put_histogram(struct buf *out, const struct smetric *m,
+			  const struct hseries *h, const struct label *l,
+			  size_t n)
 {
-	const struct sample *s = &snap->samples[pt->sample];
-	const struct hist *h = sample_hist(snap, s);
-	double cum = 0;
 	char le[32];
 
-	for (uint32_t i = 0; i < h->nbuckets; i++) {
-		const struct bucket *b = &snap->buckets[h->bucket + i];
-
-		cum += b->count;
-		fmt_double(le, sizeof(le), b->le);
-		put_series(out, snap, pt, "_bucket", le);
-		put_value(out, cum);
-	}
-	if (!h->nbuckets ||
-	    !isinf(snap->buckets[h->bucket + h->nbuckets - 1].le)) {
-		put_series(out, snap, pt, "_bucket", "+Inf");
-		put_value(out, cum);
+	for (size_t i = 0; i < h->n; i++) {
+		fmt_double(le, sizeof(le), h->b[i].le);
+		put_series(out, m, "_bucket", l, n, le);
+		put_value(out, h->b[i].cum);
 	}
 	if (h->has_sum) {
-		put_series(out, snap, pt, "_sum", NULL);
+		put_series(out, m, "_sum", l, n, NULL);
 		put_value(out, h->sum);
 	}
-	put_series(out, snap, pt, "_count", NULL);
-	put_value(out, cum);
+	put_series(out, m, "_count", l, n, NULL);
+	put_value(out, h->count);
+}
+
+static void put_family(struct buf *out, const struct smetric *m)
+{
+	buf_printf(out, "# HELP %s ", m->name);
+	put_escaped(out, m->help, true);
+	buf_printf(out, "\n# TYPE %s %s\n", m->name, type_names[m->type]);
 }
 
 void encode_text(const struct snapshot *snap, const struct schemas *ss,
 		 struct buf *out)
 {
-	size_t n;
+	size_t n, nl;
 	struct point *pts = snapshot_by_metric(snap, ss->nids, &n);
 	const struct smetric *fam = NULL, *m;
+	const struct sample *s;
+	struct label l[MAX_LABELS + 2];
+	struct hseries h = { 0 };
 
 	for (size_t i = 0; i < n; i++) {
-		m = snap->samples[pts[i].sample].m;
-		if (m != fam) {
-			fam = m;
-			buf_printf(out, "# HELP %s ", m->name);
-			put_escaped(out, m->help, true);
-			buf_printf(out, "\n# TYPE %s %s\n", m->name,
-				   type_names[m->type]);
-		}
+		s = &snap->samples[pts[i].sample];
+		m = s->m;
+		if (m != fam)
+			put_family(out, fam = m);
+		nl = point_labels(snap, &pts[i], true, l);
 		if (m->type == MT_HISTOGRAM) {
-			put_histogram(out, snap, &pts[i]);
+			hist_series(snap, s, &h);
+			put_histogram(out, m, &h, l, nl);
 		} else {
-			put_series(out, snap, &pts[i], "", NULL);
-			put_value(out, snap->samples[pts[i].sample].value);
+			put_series(out, m, "", l, nl, NULL);
+			put_value(out, s->value);
 		}
 	}
+	hseries_free(&h);
 	free(pts);
 }

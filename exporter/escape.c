@@ -76,6 +76,17 @@ static bool double_it(const unsigned char *s, size_t n)
 	return n && (s[0] == '\\' || !kept(s, n) || like_escape(s, n));
 }
 
+bool utf8_valid(const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t k;
+
+	for (size_t i = 0; i < len; i += k)
+		if (!(k = kept(s + i, len - i)))
+			return false;
+	return true;
+}
+
 bool name_plain(const char *name, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)name;

@@ -80,6 +80,7 @@ extern const char builtin_schemas[];
 /* escape.c: names (any bytes) as valid UTF-8, reversibly */
 #define NAME_ESCAPED_MAX(len) (4 * (len) + 1) /* bytes, with the NUL */
 bool name_plain(const char *name, size_t len); /* escaping changes nothing */
+bool utf8_valid(const char *text, size_t len); /* and no NUL */
 size_t name_escape(char *out, const char *name, size_t len);
 char *name_escape_dup(const char *name);
 
@@ -138,10 +139,20 @@ struct cgrec {
 	type *name;       \
 	size_t n_##name, cap_##name
 
+/* A label of a series: NAME="VALUE" */
+struct label {
+	const char *name, *value;
+};
+#define MAX_LABELS 32 /* --label */
+
 struct snapshot {
 	uint64_t time_ns; /* CLOCK_REALTIME when the walk started */
 	uint64_t start_ns; /* when the exporter started: counters' start */
 	char host[65], kernel[65];
+	char host_id[33]; /* /etc/machine-id; "" when there is none */
+	const struct label *labels; /* --label's, on every series */
+	size_t nlabels;
+	const char *instance; /* remote write's instance label; NULL: none */
 	ARRAY(struct cgrec, cgroups);
 	ARRAY(struct frec, files);
 	ARRAY(struct sample, samples);
@@ -198,6 +209,25 @@ struct point {
 };
 struct point *snapshot_by_metric(const struct snapshot *snap, unsigned nids,
 				 size_t *n);
+
+/* series.c: what every encoder shows of a point. Its labels sorted by
+ * name (the --label ones when EXT; cgroup; the file's own), at most
+ * MAX_LABELS + 2; and a histogram's buckets, the +Inf one last.
+ */
+size_t point_labels(const struct snapshot *snap, const struct point *pt,
+		    bool ext, struct label *out);
+struct hseries {
+	struct hbucket {
+		double le; /* upper bound in the unit */
+		double own, cum; /* in this bucket; in it and those below */
+	} * b;
+	size_t n, cap;
+	double count, sum;
+	bool has_sum;
+};
+void hist_series(const struct snapshot *snap, const struct sample *s,
+		 struct hseries *h);
+void hseries_free(struct hseries *h);
 
 /* self.c: the exporter's own metrics */
 struct stats {
@@ -409,10 +439,13 @@ struct opts {
 	double interval, flush_seconds;
 	struct push_opts push;
 	size_t batch;
+	struct label labels[MAX_LABELS]; /* --label, empty values included */
+	size_t nlabels;
 };
 
 void parse_options(int argc, char **argv, struct opts *o,
 		   const struct schemas *builtin);
 void check_files(const struct opts *o, struct schemas *ss);
+void check_labels(const struct opts *o, const struct schemas *ss);
 
 #endif

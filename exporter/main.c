@@ -162,6 +162,7 @@ static void load_schemas(struct schemas *ss, int argc, char **argv,
 		if (schemas_load_dir(ss, o->schema_dirs[i]))
 			exit(EXIT_RUNTIME);
 	check_files(o, ss);
+	check_labels(o, ss);
 }
 
 /* Open the sinks with SIGTERM/SIGINT blocked, so that their threads
@@ -239,6 +240,44 @@ static void run(const struct opts *o, struct schemas *ss, struct snapshot *snap,
 	bulk_close(b);
 }
 
+/* 32 hex digits of /etc/machine-id into ID, else "" */
+static void machine_id(char id[33])
+{
+	FILE *f = fopen("/etc/machine-id", "re");
+	size_t n = 0;
+
+	*id = '\0';
+	if (!f)
+		return;
+	if (fgets(id, 33, f))
+		n = strspn(id, "0123456789abcdef");
+	if (n != 32)
+		*id = '\0';
+	fclose(f);
+}
+
+/* Who is exporting: host, kernel, machine id, --label (the non-empty
+ * ones), remote write's instance
+ */
+static void identity(const struct opts *o, struct snapshot *snap)
+{
+	static struct label labels[MAX_LABELS];
+	struct utsname u;
+
+	uname(&u);
+	snprintf(snap->host, sizeof(snap->host), "%s", u.nodename);
+	snprintf(snap->kernel, sizeof(snap->kernel), "%s", u.release);
+	machine_id(snap->host_id);
+	snap->instance = snap->host;
+	for (size_t i = 0; i < o->nlabels; i++) {
+		if (!strcmp(o->labels[i].name, "instance"))
+			snap->instance = NULL;
+		if (*o->labels[i].value)
+			labels[snap->nlabels++] = o->labels[i];
+	}
+	snap->labels = labels;
+}
+
 int main(int argc, char **argv)
 {
 	static struct schemas ss;
@@ -246,7 +285,6 @@ int main(int argc, char **argv)
 	static struct stats st;
 	static struct sinks sinks;
 	struct opts o;
-	struct utsname u;
 	int pushing = 0;
 	uint64_t lost;
 
@@ -254,9 +292,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < o.nout; i++)
 		if (!sink_is_file(o.out[i].kind) && !pushing++)
 			curl_global_init(CURL_GLOBAL_DEFAULT);
-	uname(&u);
-	snprintf(snap.host, sizeof(snap.host), "%s", u.nodename);
-	snprintf(snap.kernel, sizeof(snap.kernel), "%s", u.release);
+	identity(&o, &snap);
 	start_sinks(&o, &sinks, &st);
 	run(&o, &ss, &snap, &st, &sinks);
 	lost = close_sinks(&o, &sinks);

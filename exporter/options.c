@@ -81,7 +81,14 @@ static const char usage_text[] =
 	"                         SIGTERM/SIGINT), time left to deliver what is\n"
 	"                         queued, for all push targets together; requests\n"
 	"                         still in flight then are cut (default 5s)\n"
+	"      --label NAME=VALUE  add the label to every series of every\n"
+	"                         output (OTLP: a point attribute; the snapshot:\n"
+	"                         its header); repeatable. Remote write adds\n"
+	"                         instance=HOSTNAME unless --label instance=...\n"
+	"                         is given; an empty VALUE adds nothing\n"
+	"                         (--label instance= drops that default)\n"
 	"  -h, --help             this text\n"
+	"      --version          print the version and exit\n"
 	"\n"
 	"Exit status: 0 done (--once, --count, or stopped by SIGTERM/SIGINT);\n"
 	"1 the root, an output, the listen address or a schema cannot be used;\n"
@@ -197,6 +204,65 @@ static void add_output(struct opts *o, const char *spec)
 	o->nout++;
 }
 
+#define LABEL_VALUE_MAX 1024 /* bytes */
+
+/* A Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*, not __reserved */
+static bool label_name(const char *s, size_t n)
+{
+	if (!n || (*s >= '0' && *s <= '9') || (n > 1 && !strncmp(s, "__", 2)))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9')))
+			return false;
+	return true;
+}
+
+/* --label NAME=VALUE: ARG is cut at the '=' */
+static void add_label(struct opts *o, char *arg)
+{
+	char *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) : 0;
+
+	if (!eq || !label_name(arg, n))
+		usage_error(
+			"--label '%s': want NAME=VALUE, NAME letters, digits "
+			"and _ not starting with a digit or __, like "
+			"--label region=eu-west",
+			arg);
+	if (strlen(eq + 1) > LABEL_VALUE_MAX ||
+	    !utf8_valid(eq + 1, strlen(eq + 1)))
+		usage_error(
+			"--label '%.*s': the value must be UTF-8 of at most "
+			"%d bytes",
+			(int)n, arg, LABEL_VALUE_MAX);
+	*eq = '\0';
+	if (!strcmp(arg, "cgroup") || !strcmp(arg, "le"))
+		usage_error("--label %s: the exporter sets that label itself; "
+			    "choose another name",
+			    arg);
+	for (size_t i = 0; i < o->nlabels; i++)
+		if (!strcmp(o->labels[i].name, arg))
+			usage_error("--label %s given twice", arg);
+	if (o->nlabels == MAX_LABELS)
+		usage_error("at most %d --label", MAX_LABELS);
+	o->labels[o->nlabels++] = (struct label){ arg, eq + 1 };
+}
+
+/* A --label may not take the name of a file's own label (device) */
+void check_labels(const struct opts *o, const struct schemas *ss)
+{
+	for (size_t i = 0; i < o->nlabels; i++)
+		for (size_t k = 0; k < ss->n; k++)
+			if (ss->s[k]->label &&
+			    !strcmp(ss->s[k]->label, o->labels[i].name))
+				usage_error(
+					"--label %s: %s has a label of that "
+					"name; choose another",
+					o->labels[i].name, ss->s[k]->file);
+}
+
 static void set_files(struct opts *o, char *list)
 {
 	char *save = NULL;
@@ -271,7 +337,9 @@ static const struct option longopts[] = {
 	{ "push-timeout", required_argument, NULL, 'D' },
 	{ "push-retry-for", required_argument, NULL, 'R' },
 	{ "flush-timeout", required_argument, NULL, 't' },
+	{ "label", required_argument, NULL, 'L' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'v' },
 	{ 0 },
 };
 
@@ -355,8 +423,14 @@ static void option(struct opts *o, int c, char *arg)
 	case 't':
 		o->flush_seconds = duration("--flush-timeout", arg);
 		break;
+	case 'L':
+		add_label(o, arg);
+		break;
 	case 'h':
 		fputs(usage_text, stdout);
+		exit(0);
+	case 'v':
+		puts("cgview-exporter " CGVIEW_VERSION);
 		exit(0);
 	default:
 		usage_error("unknown option");

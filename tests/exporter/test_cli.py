@@ -52,6 +52,21 @@ def err(*args):
      "from 1"),
     (["-o", "-", "--batch", "1.5"], "--batch '1.5': want a whole number "
      "from 1"),
+    *[(["-o", "-", "--label", bad], f"--label '{bad}': want NAME=VALUE, "
+       "NAME letters, digits and _ not starting with a digit or __, like "
+       "--label region=eu-west")
+      for bad in ("region", "9x=1", "__name__=x", "a-b=x", "=x")],
+    *[(["-o", "-", "--label", f"{own}=1"], f"--label {own}: the exporter "
+       "sets that label itself; choose another name")
+      for own in ("cgroup", "le")],
+    (["-o", "-", "--label", "device=sda"], "--label device: io.stat has a "
+     "label of that name; choose another"),
+    (["-o", "-", "--label", "a=1", "--label", "a=2"],
+     "--label a given twice"),
+    (["-o", "-", "--label", "a=" + "v" * 1025], "--label 'a': the value must"
+     " be UTF-8 of at most 1024 bytes"),
+    (["-o", "-"] + [f"--label=l{i}=v" for i in range(33)],
+     "at most 32 --label"),
 ])
 def test_usage_errors(args, msg):
     assert err(*args) == (2, f"cgview-exporter: {msg}\n{TRY}")
@@ -113,12 +128,43 @@ def test_help_covers_every_flag_and_exit_code():
         assert code in r.stdout
 
 
+def test_version_is_the_projects():
+    r = run("--version", text=True)
+    version = open(os.path.join(REPO, "VERSION")).read().strip()
+    assert (r.returncode, r.stdout, r.stderr) == (
+        0, f"cgview-exporter {version}\n", "")
+
+
+def test_a_label_value_that_is_not_utf8_is_refused():
+    r = subprocess.run([os.path.join(REPO, "build", "cgview-exporter"), "-o",
+                        "-", b"--label", b"a=\xff"], capture_output=True)
+    assert r.returncode == 2
+    assert r.stderr == (b"cgview-exporter: --label 'a': the value must be "
+                        b"UTF-8 of at most 1024 bytes\n" + TRY.encode())
+
+
 def test_man_page_covers_every_flag():
     src = open(os.path.join(REPO, "exporter", "options.c")).read()
     page = open(os.path.join(REPO, "exporter", "cgview-exporter.1")).read()
     page = page.replace("\\-", "-")
     for f in re.findall(r'\{ "([a-z-]+)", (?:required|no)_argument', src):
         assert f"--{f}" in page
+
+
+def test_text_output_puts_the_labels_on_every_series():
+    from prometheus_client.parser import text_string_to_metric_families
+    with subtree("a") as top:
+        r = run("--once", "--root", top, "--output", "text:-", "--label",
+                "region=eu-west", "--label", "team=sre", text=True)
+    assert r.returncode == 0 and r.stderr == ""
+    fams = list(text_string_to_metric_families(r.stdout))
+    series = [s for f in fams for s in f.samples]
+    assert len(series) > 20
+    for s in series:
+        assert (s.labels["region"], s.labels["team"]) == ("eu-west", "sre")
+        assert "instance" not in s.labels
+    paths = {s.labels.get("cgroup") for s in series}
+    assert paths == {hier(top), hier(top) + "/a", None}  # None: self
 
 
 def test_extra_schema_dir_types_a_view(tmp_path):

@@ -10,6 +10,7 @@ import re
 import threading
 import time
 
+from cgtest import REPO
 from exlib import (by_path, free_port, hier, metrics, mirror, pb2, run,
                    samples, self_metrics, snapshots, start, stop, subtree)
 
@@ -102,9 +103,37 @@ def test_retries_until_the_collector_answers_and_loses_nothing(tmp_path):
     assert m.unit == "s" and dp.start_time_unix_nano > 0
     m, _ = got[(snaps[0].time_unix_nano, "cgroup_nr_descendants", hier(top))]
     assert m.WhichOneof("data") == "gauge"
-    res = decode(Receiver.accepted)[0].resource_metrics[0].resource
-    attrs = {a.key: a.value.string_value for a in res.attributes}
-    assert attrs["host.name"] == os.uname().nodename
+    rm = decode(Receiver.accepted)[0].resource_metrics[0]
+    attrs = {a.key: a.value.string_value for a in rm.resource.attributes}
+    mid = open("/etc/machine-id").read().strip()
+    assert attrs == {
+        "service.name": "cgview-exporter",
+        "service.instance.id": "-".join(
+            (mid[:8], mid[8:12], mid[12:16], mid[16:20], mid[20:])),
+        "host.name": os.uname().nodename, "host.id": mid,
+        "os.type": "linux", "os.version": os.uname().release}
+    version = open(os.path.join(REPO, "VERSION")).read().strip()
+    scope = rm.scope_metrics[0].scope
+    assert (scope.name, scope.version) == ("cgview-exporter", version)
+
+
+def test_labels_are_point_attributes(tmp_path):
+    srv = receiver(refuse_seconds=0)
+    url = f"http://127.0.0.1:{srv.server_address[1]}/v1/metrics"
+    with subtree("a") as top:
+        r = run("--once", "--root", top, "-o", f"otlp+{url}", "--label",
+                "region=eu-west", "--label", "team=sre", "--label", "empty=")
+    srv.shutdown()
+    assert r.returncode == 0 and r.stderr == b""
+    got = points(decode(Receiver.accepted))
+    assert got
+    for (_, name, cgroup), (_, dp) in got.items():
+        attrs = {a.key: a.value.string_value for a in dp.attributes}
+        want = {"region": "eu-west", "team": "sre"}
+        if cgroup is not None:
+            want["cgroup"] = cgroup
+        assert {k: v for k, v in attrs.items() if k != "device"} == want, \
+            name
 
 
 def test_histograms_from_a_view(tmp_path):

@@ -2,6 +2,7 @@
 write lands and PromQL returns the series and values; Prometheus scrapes
 /metrics successfully."""
 
+import os
 import time
 
 from cgtest import read
@@ -32,7 +33,8 @@ def test_remote_write_lands_and_promql_answers(tmp_path):
         labels, value = got[0]
         assert value == usec / 1e6 > 0
         assert labels == {"__name__": "cgroup_cpu_usage_seconds_total",
-                          "cgroup": f"{hier(top)}/a/b"}
+                          "cgroup": f"{hier(top)}/a/b",
+                          "instance": os.uname().nodename}
         got = promql(url, f'cgroup_nr_descendants{{cgroup=~"{hier(top)}.*"}}')
         assert sorted((l["cgroup"], v) for l, v in got) == [
             (hier(top), 2), (f"{hier(top)}/a", 1), (f"{hier(top)}/a/b", 0)]
@@ -45,11 +47,37 @@ def test_remote_write_lands_and_promql_answers(tmp_path):
             url, f'{{cgroup="{hier(top)}/a/b"}}'))
 
 
+def test_two_hosts_write_into_one_prometheus_apart(tmp_path):
+    """Two exporters (two hosts: their instance labels) write the same
+    cgroup paths into one Prometheus: two series each, every --label on
+    them; --label instance= writes none."""
+    with subtree("a") as top, prometheus(tmp_path) as url:
+        for host in ("host-a", "host-b"):
+            r = run("--once", "--root", top, "--output",
+                    f"remote-write+{url}/api/v1/write", "--label",
+                    f"instance={host}", "--label", "region=eu-west")
+            assert r.returncode == 0 and r.stderr == b""
+        q = f'cgroup_nr_descendants{{cgroup="{hier(top)}"}}'
+        got = promql(url, q)
+        assert sorted((l["instance"], l["region"], v) for l, v in got) == [
+            ("host-a", "eu-west", 1), ("host-b", "eu-west", 1)]
+        [(labels, v)] = promql(url, 'cgview_exporter_scrapes_total'
+                               '{instance="host-b"}')
+        assert labels["region"] == "eu-west" and v == 1
+        r = run("--once", "--root", top, "--output",
+                f"remote-write+{url}/api/v1/write", "--label", "instance=",
+                "--label", "region=us")
+        assert r.returncode == 0 and r.stderr == b""
+        [(labels, v)] = promql(url, q.replace("}", ',region="us"}'))
+        assert labels == {"__name__": "cgroup_nr_descendants",
+                          "cgroup": hier(top), "region": "us"}
+
+
 def test_prometheus_scrapes_metrics(tmp_path):
     port = free_port()
     with subtree("a") as top:
         p = start("--listen", f"127.0.0.1:{port}", "--root", top,
-                  "--interval", "500ms")
+                  "--interval", "500ms", "--label", "region=eu-west")
         try:
             with prometheus(tmp_path, scrape=f"127.0.0.1:{port}") as url:
                 for _ in range(60):
@@ -61,6 +89,9 @@ def test_prometheus_scrapes_metrics(tmp_path):
                     time.sleep(0.5)
                 assert up[0][1] == 1
                 assert got[0][1] == 1
+                # the scraper's instance, the exporter's --label
+                assert got[0][0]["instance"] == f"127.0.0.1:{port}"
+                assert got[0][0]["region"] == "eu-west"
                 assert promql(url, "cgview_exporter_cgroups_read")[0][1] == 2
         finally:
             _, err = stop(p)

@@ -88,6 +88,19 @@ def test_stdout_stream_and_default_root_is_the_cgroup2_mount():
     assert snap.cgroups[0].path == "/" and snap.cgroups[0].id == 1
 
 
+def test_header_has_the_labels_and_the_machine_id():
+    with subtree("a") as top:
+        r = run("--once", "--root", top, "--output", "-", "--label",
+                "region=eu-west", "--label", "instance=", "--label",
+                "team=sre")
+    assert r.returncode == 0 and r.stderr == b""
+    [snap] = snapshots(r.stdout)
+    assert [(l.name, l.value) for l in snap.labels] == [
+        ("region", "eu-west"), ("team", "sre")]
+    assert snap.host_id == open("/etc/machine-id").read().strip()
+    assert snap.host == os.uname().nodename
+
+
 def test_bpffs_mirror_files_belong_to_the_cgroup(id_view):
     with subtree("a", "a/b") as top:
         for cg in (f"{top}/a", f"{top}/a/b"):

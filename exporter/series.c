@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What every output shows of a sample, made here once for all encoders:
+ * its labels as one list sorted by name (the --label ones, cgroup, the
+ * file's own such as device), and a histogram as buckets with their own
+ * and cumulative counts, the +Inf bucket last, its count and sum. An
+ * encoder only lays these out in its format.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exporter.h"
+
+/* Insert NAME=VALUE into OUT[*N], kept sorted by name */
+static void put(struct label *out, size_t *n, const char *name,
+		const char *value)
+{
+	size_t i = (*n)++;
+
+	for (; i && strcmp(out[i - 1].name, name) > 0; i--)
+		out[i] = out[i - 1];
+	out[i] = (struct label){ name, value };
+}
+
+size_t point_labels(const struct snapshot *snap, const struct point *pt,
+		    bool ext, struct label *out)
+{
+	const struct sample *s = &snap->samples[pt->sample];
+	size_t n = 0;
+
+	for (size_t i = 0; ext && i < snap->nlabels; i++)
+		put(out, &n, snap->labels[i].name, snap->labels[i].value);
+	if (pt->cgroup != UINT32_MAX)
+		put(out, &n, "cgroup",
+		    snap_str(snap, snap->cgroups[pt->cgroup].path));
+	if (sample_label(snap, s))
+		put(out, &n, s->m->label, sample_label(snap, s));
+	return n;
+}
+
+void hist_series(const struct snapshot *snap, const struct sample *s,
+		 struct hseries *h)
+{
+	const struct hist *hi = sample_hist(snap, s);
+	const struct bucket *b = &snap->buckets[hi->bucket];
+	uint32_t nb = hi->nbuckets;
+	double cum = 0;
+
+	h->n = nb + !(nb && isinf(b[nb - 1].le));
+	h->b = grow(h->b, &h->cap, h->n, sizeof(*h->b));
+	for (size_t i = 0; i < h->n; i++) {
+		h->b[i].le = i < nb ? b[i].le : INFINITY;
+		h->b[i].own = i < nb ? b[i].count : 0;
+		cum += h->b[i].own;
+		h->b[i].cum = cum;
+	}
+	h->count = cum;
+	h->sum = hi->sum;
+	h->has_sum = hi->has_sum;
+}
+
+void hseries_free(struct hseries *h)
+{
+	free(h->b);
+	*h = (struct hseries){ 0 };
+}
