@@ -170,7 +170,7 @@ static void add_point(struct req *r, const struct snapshot *snap,
 			OPENTELEMETRY__PROTO__HISTOGRAM_DATA_POINT__INIT;
 		hp->attributes = a;
 		hp->n_attributes = nattrs;
-		hp->start_time_unix_nano = snap->start_ns;
+		hp->start_time_unix_nano = point_start(snap, pt);
 		hp->time_unix_nano = snap->time_ns;
 		hist_point(r, snap, s, hp);
 		r->phpoints[r->npts++] = hp;
@@ -186,7 +186,7 @@ static void add_point(struct req *r, const struct snapshot *snap,
 	np->as_double = s->value;
 	r->pnpoints[r->npts++] = np;
 	if (s->m->type == MT_COUNTER) {
-		np->start_time_unix_nano = snap->start_ns;
+		np->start_time_unix_nano = point_start(snap, pt);
 		pm->sum->n_data_points++;
 	} else {
 		pm->gauge->n_data_points++;

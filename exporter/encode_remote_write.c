@@ -18,6 +18,16 @@ typedef Prometheus__Label Label;
 /* __name__, the --label ones, cgroup, a `*` key's label, le */
 #define LABELS (MAX_LABELS + 4)
 
+/* Prometheus' staleness marker: a NaN no computation yields */
+#define STALE_NAN 0x7ff0000000000002ULL
+
+/* A point's labels (point_labels()) */
+struct labels {
+	struct label l[MAX_LABELS + 2];
+	size_t n;
+	const char *instance; /* the default one; NULL: --label's or none */
+};
+
 struct req {
 	Series *series, **pseries;
 	Label *labels, **plabels;
@@ -26,6 +36,14 @@ struct req {
 	char (*names)[160], (*les)[32];
 	size_t nseries, nlabels, nmeta;
 	int64_t ts_ms;
+	size_t max_points;
+	body_fn emit;
+	void *ctx;
+	/* the point being laid out */
+	struct labels pl;
+	struct hseries h;
+	bool stale; /* its cgroup is gone: every value is STALE_NAN */
+	const struct smetric *cur; /* the metric whose metadata was sent */
 };
 
 static void req_alloc(struct req *r, size_t max)
@@ -47,6 +65,7 @@ static void req_free(struct req *r)
 	free(r->series), free(r->pseries), free(r->labels), free(r->plabels);
 	free(r->samples), free(r->psamples), free(r->meta), free(r->pmeta);
 	free(r->names), free(r->les);
+	hseries_free(&r->h);
 }
 
 static void label(struct req *r, Series *ts, const char *name,
@@ -66,17 +85,15 @@ static int by_name(const void *a, const void *b)
 	return strcmp((*(Label *const *)a)->name, (*(Label *const *)b)->name);
 }
 
-/* A point's labels (point_labels()) */
-struct labels {
-	struct label l[MAX_LABELS + 2];
-	size_t n;
-	const char *instance; /* the default one; NULL: --label's or none */
-};
-
 /* One series: NAME SUFFIX {labels, le} = V */
 static void series(struct req *r, const struct smetric *m, const char *suffix,
-		   const struct labels *pl, const char *le, double v)
+		   const char *le, double v)
 {
+	const struct labels *pl = &r->pl;
+	union {
+		uint64_t u;
+		double d;
+	} stale = { STALE_NAN };
 	Series *ts = &r->series[r->nseries];
 	Prometheus__Sample *smp = &r->samples[r->nseries];
 
@@ -93,7 +110,7 @@ static void series(struct req *r, const struct smetric *m, const char *suffix,
 		label(r, ts, "le", le);
 	qsort(ts->labels, ts->n_labels, sizeof(*ts->labels), by_name);
 	*smp = (Prometheus__Sample)PROMETHEUS__SAMPLE__INIT;
-	smp->value = v;
+	smp->value = r->stale ? stale.d : v;
 	smp->timestamp = r->ts_ms;
 	r->psamples[r->nseries] = smp;
 	ts->samples = &r->psamples[r->nseries];
@@ -113,7 +130,7 @@ static void metadata(struct req *r, const struct smetric *m)
 	r->pmeta[r->nmeta++] = md;
 }
 
-static void flush(struct req *r, body_fn emit, void *ctx)
+static void flush(struct req *r)
 {
 	Prometheus__WriteRequest msg = PROMETHEUS__WRITE_REQUEST__INIT;
 	size_t len, zlen;
@@ -131,7 +148,7 @@ static void flush(struct req *r, body_fn emit, void *ctx)
 	if (snappy_compress(raw, len, z, &zlen) != SNAPPY_OK)
 		exit(EXIT_RUNTIME);
 	free(raw);
-	emit(ctx, z, zlen, r->nseries);
+	r->emit(r->ctx, z, zlen, r->nseries);
 	r->nseries = r->nlabels = r->nmeta = 0;
 }
 
@@ -145,54 +162,91 @@ static size_t nseries(const struct snapshot *snap, const struct sample *s,
 	return h->n + 1 + h->has_sum;
 }
 
-static void histogram(struct req *r, const struct smetric *m,
-		      const struct hseries *h, const struct labels *pl)
+static void histogram(struct req *r, const struct smetric *m)
 {
+	const struct hseries *h = &r->h;
+
 	for (size_t i = 0; i < h->n; i++) {
 		char *le = r->les[r->nseries];
 
 		fmt_double(le, sizeof(r->les[0]), h->b[i].le);
-		series(r, m, "_bucket", pl, le, h->b[i].cum);
+		series(r, m, "_bucket", le, h->b[i].cum);
 	}
 	if (h->has_sum)
-		series(r, m, "_sum", pl, NULL, h->sum);
-	series(r, m, "_count", pl, NULL, h->count);
+		series(r, m, "_sum", NULL, h->sum);
+	series(r, m, "_count", NULL, h->count);
+}
+
+/* Point PT of SNAP: this snapshot's, or (STALE) the last one's */
+static void point(struct req *r, const struct snapshot *snap,
+		  const struct point *pt, bool stale)
+{
+	const struct sample *s = &snap->samples[pt->sample];
+	size_t k = nseries(snap, s, &r->h);
+
+	if (r->nseries && r->nseries + k > r->max_points) {
+		flush(r);
+		r->cur = NULL;
+	}
+	if (!stale && s->m != r->cur)
+		metadata(r, r->cur = s->m);
+	r->pl.n = point_labels(snap, pt, true, r->pl.l);
+	r->stale = stale;
+	if (s->m->type == MT_HISTOGRAM)
+		histogram(r, s->m);
+	else
+		series(r, s->m, "", NULL, s->value);
+}
+
+/* Each sample of each cgroup of the last snapshot that is gone */
+static void gone(struct req *r, const struct snapshot *snap, bool lay_out,
+		 size_t *max)
+{
+	const struct snapshot *prev = snap->prev;
+	size_t k;
+
+	for (size_t i = 0; i < snap->n_gone; i++) {
+		const struct cgrec *cg = &prev->cgroups[snap->gone[i]];
+		const struct frec *f = &prev->files[cg->file];
+
+		for (uint32_t j = 0; j < cg->nfiles; j++)
+			for (uint32_t x = f[j].sample;
+			     x < f[j].sample + f[j].nsamples; x++) {
+				struct point pt = { x, snap->gone[i] };
+
+				if (!prev->samples[x].m)
+					continue;
+				if (lay_out)
+					point(r, prev, &pt, true);
+				else if ((k = nseries(prev, &prev->samples[x],
+						      &r->h)) > *max)
+					*max = k;
+			}
+	}
 }
 
 void encode_remote_write(const struct snapshot *snap, const struct schemas *ss,
 			 size_t max_points, body_fn emit, void *ctx)
 {
-	struct req r = { .ts_ms = snap->time_ns / 1000000 };
+	struct req r = { .ts_ms = snap->time_ns / 1000000,
+			 .max_points = max_points,
+			 .emit = emit,
+			 .ctx = ctx,
+			 .pl.instance = snap->instance };
 	size_t n, k, max = max_points;
 	struct point *pts = snapshot_by_metric(snap, ss->nids, &n);
-	const struct smetric *cur = NULL;
-	const struct sample *s;
-	struct hseries h = { 0 };
-	struct labels pl = { .instance = snap->instance };
 
 	for (size_t i = 0; i < n; i++) /* a histogram is never split */
-		if ((k = nseries(snap, &snap->samples[pts[i].sample], &h)) >
+		if ((k = nseries(snap, &snap->samples[pts[i].sample], &r.h)) >
 		    max)
 			max = k;
+	gone(&r, snap, false, &max);
 	req_alloc(&r, max + max_points);
-	for (size_t i = 0; i < n; i++) {
-		s = &snap->samples[pts[i].sample];
-		k = nseries(snap, s, &h);
-		if (r.nseries && r.nseries + k > max_points) {
-			flush(&r, emit, ctx);
-			cur = NULL;
-		}
-		if (s->m != cur)
-			metadata(&r, cur = s->m);
-		pl.n = point_labels(snap, &pts[i], true, pl.l);
-		if (s->m->type == MT_HISTOGRAM)
-			histogram(&r, s->m, &h, &pl);
-		else
-			series(&r, s->m, "", &pl, NULL, s->value);
-	}
+	for (size_t i = 0; i < n; i++)
+		point(&r, snap, &pts[i], false);
+	gone(&r, snap, true, NULL);
 	if (r.nseries)
-		flush(&r, emit, ctx);
-	hseries_free(&h);
+		flush(&r);
 	req_free(&r);
 	free(pts);
 }

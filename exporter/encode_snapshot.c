@@ -127,6 +127,7 @@ static void pack_cgroup(struct scratch *sc, const struct snapshot *snap,
 		nsamples += f[i].nsamples;
 	reserve(sc, snap, cg->nfiles, nsamples, 0);
 	msg.id = cg->id;
+	msg.start_time_unix_nano = cg->start_ns;
 	msg.path = (char *)snap_str(snap, cg->path);
 	msg.files = sc->pfiles;
 	msg.n_files = cg->nfiles;

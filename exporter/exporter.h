@@ -131,6 +131,7 @@ struct frec {
 
 struct cgrec {
 	uint64_t id;
+	uint64_t start_ns; /* when its series began (lifetimes.c) */
 	uint32_t path; /* offset in strs */
 	uint32_t file, nfiles;
 };
@@ -160,6 +161,11 @@ struct snapshot {
 	ARRAY(struct bucket, buckets);
 	ARRAY(char, strs);
 	struct frec self; /* the exporter's own metrics */
+	/* lifetimes.c: the last snapshot (NULL when no output needs it) and
+	 * its cgroups that are gone (indexes in prev->cgroups)
+	 */
+	const struct snapshot *prev;
+	ARRAY(uint32_t, gone);
 };
 
 void *grow(void *arr, size_t *cap, size_t need, size_t size);
@@ -210,12 +216,24 @@ struct point {
 struct point *snapshot_by_metric(const struct snapshot *snap, unsigned nids,
 				 size_t *n);
 
+/* identity.c: host, kernel, machine id, --label, remote write's instance */
+struct opts;
+void identity(const struct opts *o, struct snapshot *snap);
+
+/* lifetimes.c: each cgroup's start, and what is gone since PREV */
+struct lifetimes;
+struct lifetimes *lifetimes_new(void);
+void lifetimes_update(struct lifetimes *lt, struct snapshot *snap,
+		      const struct snapshot *prev);
+void lifetimes_free(struct lifetimes *lt);
+
 /* series.c: what every encoder shows of a point. Its labels sorted by
  * name (the --label ones when EXT; cgroup; the file's own), at most
  * MAX_LABELS + 2; and a histogram's buckets, the +Inf one last.
  */
 size_t point_labels(const struct snapshot *snap, const struct point *pt,
 		    bool ext, struct label *out);
+uint64_t point_start(const struct snapshot *snap, const struct point *pt);
 struct hseries {
 	struct hbucket {
 		double le; /* upper bound in the unit */

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -217,71 +216,52 @@ static void scrape(const struct opts *o, struct bulk **b, struct schemas *ss,
 		exit(EXIT_RUNTIME);
 }
 
-/* Scrape and deliver on the schedule until --count or a signal */
-static void run(const struct opts *o, struct schemas *ss, struct snapshot *snap,
-		struct stats *st, struct sinks *sinks)
+/* Remote write's staleness markers need the last snapshot */
+static bool keeps_prev(const struct opts *o)
+{
+	for (size_t i = 0; i < o->nout; i++)
+		if (o->out[i].kind == SINK_REMOTE_WRITE)
+			return true;
+	return false;
+}
+
+/* Scrape and deliver on the schedule until --count or a signal; SNAPS[1]
+ * holds the last snapshot while SNAPS[0] is taken, and the other way round
+ */
+static void run(const struct opts *o, struct schemas *ss,
+		struct snapshot snaps[2], struct stats *st, struct sinks *sinks)
 {
 	struct bulk *b = open_bulk(o);
+	struct lifetimes *lt = lifetimes_new();
+	struct snapshot *snap = &snaps[0], *prev = NULL;
 	struct timespec next;
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	for (size_t n = 1;; n++) {
 		scrape(o, &b, ss, snap, st);
 		if (!snap->start_ns)
-			snap->start_ns = snap->time_ns;
+			snaps[0].start_ns = snaps[1].start_ns = snap->time_ns;
+		lifetimes_update(lt, snap, prev);
 		self_model(snap, ss, st);
 		deliver(o, sinks, snap, ss);
 		if (stopping || n == o->count)
 			break;
+		if (keeps_prev(o)) {
+			prev = snap;
+			snap = &snaps[snap == &snaps[0]];
+		}
 		wait_slot(&next, o->interval);
 		if (stopping)
 			break;
 	}
+	lifetimes_free(lt);
 	bulk_close(b);
-}
-
-/* 32 hex digits of /etc/machine-id into ID, else "" */
-static void machine_id(char id[33])
-{
-	FILE *f = fopen("/etc/machine-id", "re");
-	size_t n = 0;
-
-	*id = '\0';
-	if (!f)
-		return;
-	if (fgets(id, 33, f))
-		n = strspn(id, "0123456789abcdef");
-	if (n != 32)
-		*id = '\0';
-	fclose(f);
-}
-
-/* Who is exporting: host, kernel, machine id, --label (the non-empty
- * ones), remote write's instance
- */
-static void identity(const struct opts *o, struct snapshot *snap)
-{
-	static struct label labels[MAX_LABELS];
-	struct utsname u;
-
-	uname(&u);
-	snprintf(snap->host, sizeof(snap->host), "%s", u.nodename);
-	snprintf(snap->kernel, sizeof(snap->kernel), "%s", u.release);
-	machine_id(snap->host_id);
-	snap->instance = snap->host;
-	for (size_t i = 0; i < o->nlabels; i++) {
-		if (!strcmp(o->labels[i].name, "instance"))
-			snap->instance = NULL;
-		if (*o->labels[i].value)
-			labels[snap->nlabels++] = o->labels[i];
-	}
-	snap->labels = labels;
 }
 
 int main(int argc, char **argv)
 {
 	static struct schemas ss;
-	static struct snapshot snap;
+	static struct snapshot snaps[2];
 	static struct stats st;
 	static struct sinks sinks;
 	struct opts o;
@@ -292,11 +272,13 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < o.nout; i++)
 		if (!sink_is_file(o.out[i].kind) && !pushing++)
 			curl_global_init(CURL_GLOBAL_DEFAULT);
-	identity(&o, &snap);
+	identity(&o, &snaps[0]);
+	snaps[1] = snaps[0];
 	start_sinks(&o, &sinks, &st);
-	run(&o, &ss, &snap, &st, &sinks);
+	run(&o, &ss, snaps, &st, &sinks);
 	lost = close_sinks(&o, &sinks);
-	snapshot_free(&snap);
+	snapshot_free(&snaps[0]);
+	snapshot_free(&snaps[1]);
 	if (pushing)
 		curl_global_cleanup();
 	/* a fixed number of snapshots: say whether each reached every output */

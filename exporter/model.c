@@ -65,6 +65,7 @@ void snapshot_free(struct snapshot *snap)
 	free(snap->hists);
 	free(snap->buckets);
 	free(snap->strs);
+	free(snap->gone);
 }
 
 struct mctx {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What every output shows of a sample, made here once for all encoders:
  * its labels as one list sorted by name (the --label ones, cgroup, the
- * file's own such as device), and a histogram as buckets with their own
+ * file's own such as device), when its cumulative series began, and a
+ * histogram as buckets with their own
  * and cumulative counts, the +Inf bucket last, its count and sum. An
  * encoder only lays these out in its format.
  */
@@ -36,6 +37,12 @@ size_t point_labels(const struct snapshot *snap, const struct point *pt,
 	if (sample_label(snap, s))
 		put(out, &n, s->m->label, sample_label(snap, s));
 	return n;
+}
+
+uint64_t point_start(const struct snapshot *snap, const struct point *pt)
+{
+	return pt->cgroup == UINT32_MAX ? snap->start_ns :
+					  snap->cgroups[pt->cgroup].start_ns;
 }
 
 void hist_series(const struct snapshot *snap, const struct sample *s,

@@ -92,6 +92,9 @@ def test_retries_until_the_collector_answers_and_loses_nothing(tmp_path):
             for m in samples(snap, cg):
                 _, dp = got[(snap.time_unix_nano, m.name, cg.path)]
                 assert dp.as_double == m.value
+                if m.type == 1:  # counters: since their cgroup's start
+                    assert dp.start_time_unix_nano == \
+                        cg.start_time_unix_nano > 0
     assert len(got) == sum(len(samples(s, c)) for s in snaps
                            for c in s.cgroups) + len(snaps) * len(snaps[0].self)
     last = self_metrics(snaps[-1])

@@ -7,7 +7,7 @@ import time
 
 from cgtest import read
 from exlib import free_port, hier, mirror, prometheus, promql, run, \
-    scrape, start, stop, subtree
+    scrape, start, stop, subtree, wait_written, written
 
 
 def burn(cg):
@@ -71,6 +71,38 @@ def test_two_hosts_write_into_one_prometheus_apart(tmp_path):
         [(labels, v)] = promql(url, q.replace("}", ',region="us"}'))
         assert labels == {"__name__": "cgroup_nr_descendants",
                           "cgroup": hier(top), "region": "us"}
+
+
+def test_a_removed_cgroups_series_go_stale_at_once(tmp_path):
+    """Remote write marks the series of a removed cgroup stale, so PromQL
+    stops returning them at the next snapshot, not 5 minutes later; a
+    cgroup removed and made again under its path keeps its series (no
+    stale marker and value at one timestamp, which Prometheus refuses)."""
+    out = tmp_path / "snap"
+    with subtree("a", "gone") as top, prometheus(tmp_path) as url:
+        p = start("--root", top, "--interval", "200ms", "--output",
+                  f"remote-write+{url}/api/v1/write", "--output",
+                  f"file:{out}")
+        try:
+            q = f'cgroup_nr_descendants{{cgroup="{hier(top)}/gone"}}'
+            while not promql(url, q):
+                assert p.poll() is None
+                time.sleep(0.1)
+            os.rmdir(f"{top}/gone")
+            deadline = time.monotonic() + 30
+            while promql(url, q):
+                assert time.monotonic() < deadline, "never stale"
+                time.sleep(0.1)
+            os.rmdir(f"{top}/a")
+            os.mkdir(f"{top}/a")
+            wait_written(p, out, written(out) + 3)
+            a = f'cgroup_nr_descendants{{cgroup="{hier(top)}/a"}}'
+            assert [v for _, v in promql(url, a)] == [0]
+            assert [v for _, v in promql(url, f'cgroup_nr_descendants{{'
+                                         f'cgroup="{hier(top)}"}}')] == [1]
+        finally:
+            _, err = stop(p)
+    assert p.returncode == 0 and err == ""
 
 
 def test_prometheus_scrapes_metrics(tmp_path):

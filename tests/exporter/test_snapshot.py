@@ -7,7 +7,7 @@ import time
 
 from cgtest import cgview, mirror_path, read, rel
 from exlib import (by_path, hier, metrics, mirror, run, self_metrics,
-                   snapshots, start, stop, subtree, wait_written)
+                   snapshots, start, stop, subtree, wait_written, written)
 from views_fixture import id_view  # noqa: F401 (fixture)
 
 DIV = {"usage_usec": 1e6, "user_usec": 1e6, "system_usec": 1e6,
@@ -99,6 +99,37 @@ def test_header_has_the_labels_and_the_machine_id():
         ("region", "eu-west"), ("team", "sre")]
     assert snap.host_id == open("/etc/machine-id").read().strip()
     assert snap.host == os.uname().nodename
+
+
+def test_each_cgroup_has_the_start_of_its_series(tmp_path):
+    """A cgroup of the first scrape starts with it; one that appears later
+    starts at the scrape before it appeared; one made again under the same
+    path (a new cgroup id) starts anew."""
+    out = tmp_path / "snap"
+    with subtree("a") as top:
+        p = start("--root", top, "--interval", "100ms", "--output",
+                  f"file:{out}")
+        wait_written(p, out, 2)
+        os.mkdir(f"{top}/b")
+        wait_written(p, out, written(out) + 2)
+        os.rmdir(f"{top}/a")
+        os.mkdir(f"{top}/a")
+        wait_written(p, out, written(out) + 2)
+        stop(p)
+    snaps = snapshots(out.read_bytes())
+    ids, made_again = {}, False
+    for k, snap in enumerate(snaps):
+        for cg in snap.cgroups:
+            if k == 0:
+                assert cg.start_time_unix_nano == snap.time_unix_nano
+            elif ids.get(cg.path, (None,))[0] == cg.id:
+                assert cg.start_time_unix_nano == ids[cg.path][1]
+            else:
+                assert cg.start_time_unix_nano == \
+                    snaps[k - 1].time_unix_nano, (k, cg.path)
+                made_again |= cg.path in ids
+            ids[cg.path] = (cg.id, cg.start_time_unix_nano)
+    assert made_again and hier(f"{top}/b") in ids
 
 
 def test_bpffs_mirror_files_belong_to_the_cgroup(id_view):

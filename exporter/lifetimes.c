@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Series lifetimes, from one snapshot to the next. Each cgroup's series
+ * begin when the cgroup does, as far as the exporter can tell: one it saw
+ * in its first scrape began by then (the exporter's start), one that
+ * appeared later began after the scrape before, which is the start given.
+ * A cgroup is known by its id, so one made again under the same path is a
+ * new cgroup with a new start (its counters began again at 0). The
+ * cgroups of the last snapshot that are gone, and whose path no cgroup
+ * holds now, are listed for remote write's staleness markers.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exporter.h"
+
+struct entry {
+	uint64_t id; /* 0: free */
+	uint64_t start_ns;
+};
+
+struct lifetimes {
+	struct entry *t; /* open addressing, by cgroup id */
+	size_t cap; /* a power of two, at least twice the entries */
+	uint64_t last_ns; /* the last snapshot's time, 0 before the first */
+};
+
+struct lifetimes *lifetimes_new(void)
+{
+	return xcalloc(1, sizeof(struct lifetimes));
+}
+
+static size_t slot(const struct entry *t, size_t cap, uint64_t id)
+{
+	size_t i = (id * 0x9e3779b97f4a7c15ULL) & (cap - 1);
+
+	while (t[i].id && t[i].id != id)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+static uint64_t start_of(const struct lifetimes *lt, uint64_t id,
+			 uint64_t first)
+{
+	const struct entry *e;
+
+	if (!lt->cap)
+		return first;
+	e = &lt->t[slot(lt->t, lt->cap, id)];
+	return e->id ? e->start_ns : lt->last_ns ? lt->last_ns : first;
+}
+
+/* A table of SNAP's cgroups with their starts, in place of the last one */
+static void renew(struct lifetimes *lt, struct snapshot *snap)
+{
+	size_t cap = 64;
+	struct entry *t;
+
+	while (cap < 2 * snap->n_cgroups)
+		cap *= 2;
+	t = xcalloc(cap, sizeof(*t));
+	for (size_t g = 0; g < snap->n_cgroups; g++) {
+		struct cgrec *cg = &snap->cgroups[g];
+		struct entry *e = &t[slot(t, cap, cg->id)];
+
+		cg->start_ns = start_of(lt, cg->id, snap->start_ns);
+		*e = (struct entry){ cg->id, cg->start_ns };
+	}
+	free(lt->t);
+	lt->t = t;
+	lt->cap = cap;
+	lt->last_ns = snap->time_ns;
+}
+
+/* FNV-1a of a path */
+static uint64_t path_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h ? h : 1;
+}
+
+/* SNAP's cgroups by path: open addressing, CAP slots */
+struct pathslot {
+	uint64_t hash; /* 0: free */
+	size_t cg; /* index in snap->cgroups */
+};
+
+static struct pathslot *paths_of(const struct snapshot *snap, size_t cap)
+{
+	struct pathslot *t = xcalloc(cap, sizeof(*t));
+
+	for (size_t k = 0; k < snap->n_cgroups; k++) {
+		uint64_t h = path_hash(snap_str(snap, snap->cgroups[k].path));
+		size_t i = h & (cap - 1);
+
+		while (t[i].hash)
+			i = (i + 1) & (cap - 1);
+		t[i] = (struct pathslot){ h, k };
+	}
+	return t;
+}
+
+static bool has_path(const struct snapshot *snap, const struct pathslot *t,
+		     size_t cap, const char *path)
+{
+	uint64_t h = path_hash(path);
+
+	for (size_t i = h & (cap - 1); t[i].hash; i = (i + 1) & (cap - 1))
+		if (t[i].hash == h &&
+		    !strcmp(snap_str(snap, snap->cgroups[t[i].cg].path), path))
+			return true;
+	return false;
+}
+
+/* The cgroups of PREV that SNAP lacks, by id and by path */
+static void list_gone(const struct lifetimes *lt, struct snapshot *snap,
+		      const struct snapshot *prev)
+{
+	size_t cap = lt->cap;
+	struct pathslot *paths = NULL;
+
+	for (size_t g = 0; g < prev->n_cgroups; g++) {
+		const struct cgrec *cg = &prev->cgroups[g];
+
+		if (lt->t[slot(lt->t, cap, cg->id)].id)
+			continue;
+		if (!paths) /* made once, when something is gone */
+			paths = paths_of(snap, cap);
+		if (!has_path(snap, paths, cap, snap_str(prev, cg->path)))
+			*PUSH(snap, gone) = g;
+	}
+	free(paths);
+}
+
+void lifetimes_update(struct lifetimes *lt, struct snapshot *snap,
+		      const struct snapshot *prev)
+{
+	renew(lt, snap);
+	snap->prev = prev;
+	snap->n_gone = 0;
+	if (prev)
+		list_gone(lt, snap, prev);
+}
+
+void lifetimes_free(struct lifetimes *lt)
+{
+	if (lt)
+		free(lt->t);
+	free(lt);
+}
