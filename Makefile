@@ -8,6 +8,7 @@ KERNEL := $(BUILD)/kernel-debug/arch/x86/boot/bzImage
 
 CC := gcc
 VERSION := $(shell cat VERSION)
+DEB := $(BUILD)/deb/cgview_$(VERSION)_amd64.deb
 CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	-DCGVIEW_VERSION='"$(VERSION)"'
 LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
@@ -21,7 +22,7 @@ SKELS := $(VIEWS:%=$(BUILD)/views/%.skel.h)
 .PHONY: all help deps kernel kernel-bench kernel-src kernel-patches kernel-each kernel-matrix checkpatch \
 	cgview test test-unit test-host test-vm bench demo clean \
 	exporter test-exporter fuzz bench-exporter bench-recorders bench-cgroups demo-host \
-	bench-peers bench-plot bench-views-host
+	bench-peers bench-plot bench-views-host install deb
 .DELETE_ON_ERROR:
 # keep the BPF objects between the skeletons and their sources
 .SECONDARY:
@@ -48,6 +49,9 @@ help:
 	@echo "make kernel-each    build the series patch by patch (each must build alone)"
 	@echo "make kernel-matrix  build the series in four tinyconfig configurations"
 	@echo "make exporter       build $(BUILD)/cgview-exporter"
+	@echo "make install        install the programs, views, schemas, rules, man pages and"
+	@echo "                    systemd units (PREFIX=$(PREFIX), DESTDIR, SYSCONFDIR=$(SYSCONFDIR))"
+	@echo "make deb            $(DEB): the same as a Debian package"
 	@echo "make test-exporter  the exporter's tests (host, real cgroups, real Prometheus)"
 	@echo "make fuzz           fuzz the exporter's parser for longer (FUZZ_SECONDS=300)"
 	@echo "make bench-exporter the exporter's CPU per scrape against a bare read loop"
@@ -119,12 +123,45 @@ test:
 test-unit: deps cgview
 	$(PYTEST) tests/unit
 
-test-host: deps cgview exporter $(TEST_VIEWS)
+test-host: deps cgview exporter $(TEST_VIEWS) $(DEB)
 	$(PYTEST) tests/host
 
 test-vm: deps cgview kernel $(TEST_VIEWS) $(BUILD)/libbpf/libbpf.so
 	$(VM_RUN) -- $(PYTEST) tests/vm/guest
 	$(PYTEST) tests/vm/selftest
+
+# Install (README.md, "Install"). SYSCONFDIR holds the exporter's options
+# file, kept if it is there; systemd finds units under PREFIX/lib/systemd.
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+BINDIR = $(PREFIX)/bin
+SHARE = $(PREFIX)/share/cgview
+UNITDIR = $(PREFIX)/lib/systemd/system
+UNITS := cgview-exporter.service cgview-watch.service
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PREFIX)/lib/cgview/views \
+		$(DESTDIR)$(SHARE)/schemas $(DESTDIR)$(SHARE)/prometheus \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/default \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 755 $(BUILD)/cgview $(BUILD)/cgview-exporter $(DESTDIR)$(BINDIR)
+	install -m 644 $(VIEWS:%=$(BUILD)/views/%.bpf.o) $(DESTDIR)$(PREFIX)/lib/cgview/views
+	install -m 644 views/*.schema exporter/schemas/*.schema $(DESTDIR)$(SHARE)/schemas
+	install -m 644 dist/cgview.rules.yml dist/cgview.rules.test.yml $(DESTDIR)$(SHARE)/prometheus
+	install -m 644 exporter/cgview-exporter.1 $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 views/cgview.8 $(DESTDIR)$(PREFIX)/share/man/man8
+	for u in $(UNITS); do \
+		sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+			dist/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && chmod 644 $(DESTDIR)$(UNITDIR)/$$u; \
+	done
+	[ -e $(DESTDIR)$(SYSCONFDIR)/default/cgview-exporter ] || \
+		install -m 644 dist/cgview-exporter.default $(DESTDIR)$(SYSCONFDIR)/default/cgview-exporter
+
+deb: $(DEB)
+$(DEB): all VERSION dist/debian/control.in dist/debian/copyright dist/debian/changelog \
+		$(wildcard dist/*.in dist/*.yml dist/*.default views/*.schema exporter/schemas/*.schema) \
+		views/cgview.8 exporter/cgview-exporter.1
+	@scripts/deb.sh $(VERSION) $@
 
 # Benchmarks: never part of `make test`. See bench/README.md.
 $(BUILD)/bench/read_cost: bench/read_cost.c

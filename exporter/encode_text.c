@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Prometheus text exposition format 0.0.4, for --listen's /metrics. */
+/* The Prometheus text exposition format 0.0.4 (text: outputs, /metrics),
+ * and OpenMetrics 1.0 text for /metrics clients that ask for it. They
+ * differ in the family lines: OpenMetrics names a counter's family without
+ * its _total, has a UNIT line where the name ends with the unit, escapes
+ * quotes in HELP too, and ends with # EOF.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +17,7 @@ static const char *const type_names[] = {
 	[MT_HISTOGRAM] = "histogram",
 };
 
+/* A label value, or (HELP) help text: 0.0.4 leaves its quotes as they are */
 static void put_escaped(struct buf *out, const char *s, bool help)
 {
 	for (; *s; s++) {
@@ -70,15 +76,40 @@ static void put_histogram(struct buf *out, const struct smetric *m,
 	put_value(out, h->count);
 }
 
-static void put_family(struct buf *out, const struct smetric *m)
+/* NAME without SUFFIX, its length */
+static size_t stem(const char *name, const char *suffix)
 {
-	buf_printf(out, "# HELP %s ", m->name);
-	put_escaped(out, m->help, true);
-	buf_printf(out, "\n# TYPE %s %s\n", m->name, type_names[m->type]);
+	size_t n = strlen(name), k = strlen(suffix);
+
+	return n > k && !strcmp(name + n - k, suffix) ? n - k : n;
+}
+
+static void put_family(struct buf *out, const struct smetric *m, bool om)
+{
+	int n = strlen(m->name);
+	char unit[64];
+
+	if (!om) {
+		buf_printf(out, "# HELP %s ", m->name);
+		put_escaped(out, m->help, true);
+		buf_printf(out, "\n# TYPE %s %s\n", m->name,
+			   type_names[m->type]);
+		return;
+	}
+	if (m->type == MT_COUNTER)
+		n = stem(m->name, "_total");
+	buf_printf(out, "# TYPE %.*s %s\n", n, m->name, type_names[m->type]);
+	snprintf(unit, sizeof(unit), "_%s", m->unit);
+	if (strcmp(m->unit, "1") && (size_t)n > strlen(unit) &&
+	    !strncmp(m->name + n - strlen(unit), unit, strlen(unit)))
+		buf_printf(out, "# UNIT %.*s %s\n", n, m->name, m->unit);
+	buf_printf(out, "# HELP %.*s ", n, m->name);
+	put_escaped(out, m->help, false);
+	buf_put(out, "\n", 1);
 }
 
 void encode_text(const struct snapshot *snap, const struct schemas *ss,
-		 struct buf *out)
+		 struct buf *out, bool om)
 {
 	size_t n, nl;
 	struct point *pts = snapshot_by_metric(snap, ss->nids, &n);
@@ -91,7 +122,7 @@ void encode_text(const struct snapshot *snap, const struct schemas *ss,
 		s = &snap->samples[pts[i].sample];
 		m = s->m;
 		if (m != fam)
-			put_family(out, fam = m);
+			put_family(out, fam = m, om);
 		nl = point_labels(snap, &pts[i], true, l);
 		if (m->type == MT_HISTOGRAM) {
 			hist_series(snap, s, &h);
@@ -101,6 +132,8 @@ void encode_text(const struct snapshot *snap, const struct schemas *ss,
 			put_value(out, s->value);
 		}
 	}
+	if (om)
+		buf_put(out, "# EOF\n", 6);
 	hseries_free(&h);
 	free(pts);
 }

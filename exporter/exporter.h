@@ -389,7 +389,7 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 void encode_snapshot(const struct snapshot *snap, const struct schemas *ss,
 		     struct buf *head, struct buf *body);
 void encode_text(const struct snapshot *snap, const struct schemas *ss,
-		 struct buf *out);
+		 struct buf *out, bool om);
 /* OTLP and remote write split a snapshot into requests of at most
  * max_points data points; emit() takes each body (owned by the callee).
  */
@@ -418,6 +418,29 @@ struct push *push_start(enum sink_kind kind, const char *url,
 void push_body(void *push, char *body, size_t len, size_t npoints);
 uint64_t push_stop(struct push **p, size_t n, double flush_seconds);
 
+/* listen_feed.c: a format's text, gzip compressed for --listen */
+#include <pthread.h>
+#include <zlib.h>
+#define GZIP_WINDOW (15 + 16) /* deflate/inflate with a gzip wrapper */
+struct text { /* a published text, shared by the responses sending it */
+	_Atomic unsigned refs;
+	size_t len;
+	char *gz;
+};
+struct feed {
+	struct text *served; /* NULL before the first; under the caller's mutex */
+	struct buf next; /* gzip of the text being encoded */
+	struct buf text; /* text not yet compressed */
+	z_stream z;
+	bool written; /* feed_text() since the last publish */
+};
+int feed_init(struct feed *f);
+struct buf *feed_text(struct feed *f);
+void feed_publish(struct feed *f, pthread_mutex_t *mu);
+struct text *feed_get(struct feed *f); /* with the mutex: a reference */
+void text_put(struct text *t);
+void feed_end(struct feed *f);
+
 struct listener;
 struct listen_limits {
 	unsigned conns, per_ip; /* connections at once, from one address */
@@ -426,7 +449,8 @@ struct listen_limits {
 int listen_check(const char *addr);
 struct listener *listen_start(const char *addr,
 			      const struct listen_limits *lim);
-struct buf *listen_text(struct listener *l);
+struct buf *listen_text(struct listener *l, bool om);
+bool listen_wants_om(struct listener *l);
 void listen_publish(struct listener *l);
 void listen_stop(struct listener *l);
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* --listen ADDR:PORT: the last snapshot in the Prometheus text format at
- * /metrics, served by libmicrohttpd's own epoll thread. The text is kept
- * gzip compressed (zlib) as it is encoded, 64 KiB at a time: Prometheus asks
- * for gzip and gets it as is; other clients get it inflated as it is sent.
- * 10,000 cgroups make about 25 MB of text, a tenth of that compressed.
+ * /metrics (OpenMetrics for a client whose Accept lists it), served by
+ * libmicrohttpd's own epoll thread. The text is kept gzip compressed
+ * (listen_feed.c): Prometheus asks for gzip and gets it as is; other
+ * clients get it inflated as it is sent.
  * Idle or slow clients cannot stop scrapes: connections are limited in
  * total and per client address; one whose request is not in within the
  * timeout is shut down by a sweeper thread, a response not sent within it
@@ -25,19 +25,11 @@
 
 #include "exporter.h"
 
-#define GZIP_WINDOW (15 + 16) /* deflate/inflate with a gzip wrapper */
-#define CHUNK 65536 /* gzip grows by this much */
 #define BLOCK 16384 /* bytes a response sends at a time */
 #define SNDBUF 65536 /* a response's socket buffer: sent soon, or cut */
 #define SWEEP_NS 250000000L /* connections are checked this often */
 #define TEXT_TYPE "text/plain; version=0.0.4; charset=utf-8"
-
-/* A published snapshot's gzip, shared by the responses that send it */
-struct text {
-	_Atomic unsigned refs;
-	size_t len;
-	char *gz;
-};
+#define OM_TYPE "application/openmetrics-text; version=1.0.0; charset=utf-8"
 
 /* An open connection, watched by the sweeper */
 struct conn {
@@ -48,11 +40,9 @@ struct conn {
 
 struct listener {
 	struct MHD_Daemon *d;
-	pthread_mutex_t mu; /* served, conns, stopping */
-	struct text *served; /* the published text, NULL before the first */
-	struct buf next; /* gzip of the text being encoded */
-	struct buf text; /* text not yet compressed */
-	z_stream z;
+	pthread_mutex_t mu; /* the feeds' served, conns, stopping */
+	struct feed feed[2]; /* the 0.0.4 text, OpenMetrics */
+	_Atomic bool om_asked; /* a client asked for OpenMetrics */
 	double timeout; /* seconds a response may take */
 	struct conn *conns;
 	pthread_t sweeper;
@@ -60,72 +50,36 @@ struct listener {
 	bool stopping;
 };
 
-static void text_put(struct text *t)
+/* Where the encoder writes the next snapshot's text in format OM */
+struct buf *listen_text(struct listener *l, bool om)
 {
-	if (t && --t->refs == 0) {
-		free(t->gz);
-		free(t);
-	}
+	return feed_text(&l->feed[om]);
 }
 
-/* Compress what TEXT holds into l->next */
-static void deflate_text(struct listener *l, int flush)
+/* Does a client want OpenMetrics? Encoded only once one asked */
+bool listen_wants_om(struct listener *l)
 {
-	l->z.next_in = (Bytef *)l->text.p;
-	l->z.avail_in = l->text.len;
-	do {
-		l->next.p =
-			grow(l->next.p, &l->next.cap, l->next.len + CHUNK, 1);
-		l->z.next_out = (Bytef *)l->next.p + l->next.len;
-		l->z.avail_out = l->next.cap - l->next.len;
-		deflate(&l->z, flush);
-		l->next.len = l->next.cap - l->z.avail_out;
-	} while (l->z.avail_in || (flush == Z_FINISH && !l->z.avail_out));
-	l->text.len = 0;
+	return l->om_asked;
 }
 
-static void drain(struct buf *b, void *ctx)
-{
-	(void)b;
-	deflate_text(ctx, Z_NO_FLUSH);
-}
-
-/* Where the encoder writes the next snapshot's text */
-struct buf *listen_text(struct listener *l)
-{
-	deflateReset(&l->z);
-	l->next.len = l->text.len = 0;
-	return &l->text;
-}
-
-/* Serve the text written since listen_text() from now on; responses under
- * way keep the text they started with
+/* Serve the texts written since listen_text() from now on; responses
+ * under way keep the text they started with
  */
 void listen_publish(struct listener *l)
 {
-	struct text *t = xcalloc(1, sizeof(*t)), *old;
-
-	deflate_text(l, Z_FINISH);
-	t->refs = 1;
-	t->len = l->next.len;
-	t->gz = l->next.p;
-	l->next = (struct buf){ 0 };
-	pthread_mutex_lock(&l->mu);
-	old = l->served;
-	l->served = t;
-	pthread_mutex_unlock(&l->mu);
-	text_put(old);
+	for (int i = 0; i < 2; i++)
+		feed_publish(&l->feed[i], &l->mu);
 }
 
 static enum MHD_Result respond(struct MHD_Connection *c, unsigned int code,
-			       struct MHD_Response *r, const char *encoding)
+			       struct MHD_Response *r, const char *type,
+			       const char *encoding)
 {
 	enum MHD_Result ret;
 
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				code == MHD_HTTP_OK ? TEXT_TYPE : "text/plain");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	if (encoding)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING,
 					encoding);
@@ -141,7 +95,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code,
 		       MHD_create_response_from_buffer(strlen(text),
 						       (void *)text,
 						       MHD_RESPMEM_PERSISTENT),
-		       NULL);
+		       code == MHD_HTTP_OK ? TEXT_TYPE : "text/plain", NULL);
 }
 
 static double monotonic(void)
@@ -217,6 +171,23 @@ static void reader_free(void *cls)
 	free(r);
 }
 
+/* Does the Accept header list OpenMetrics text (with a q above 0)? */
+static bool takes_om(struct MHD_Connection *c)
+{
+	const char *acc =
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
+	const char *type = "application/openmetrics-text";
+	const char *p, *end, *q;
+
+	for (p = acc; p && (p = strstr(p, type)); p += strlen(type)) {
+		end = strchr(p, ',');
+		q = strstr(p, "q=");
+		if (!q || (end && q > end) || strtod(q + 2, NULL) > 0)
+			return true;
+	}
+	return false;
+}
+
 static bool takes_gzip(struct MHD_Connection *c)
 {
 	const char *enc = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -225,9 +196,9 @@ static bool takes_gzip(struct MHD_Connection *c)
 	return enc && strstr(enc, "gzip");
 }
 
-/* T (a reference the response takes over) to client C */
+/* T (a reference the response takes over) to client C, as TYPE */
 static enum MHD_Result send_text(struct listener *l, struct MHD_Connection *c,
-				 struct text *t)
+				 struct text *t, const char *type)
 {
 	struct reader *r = xcalloc(1, sizeof(*r));
 	bool gzip = takes_gzip(c);
@@ -257,7 +228,7 @@ static enum MHD_Result send_text(struct listener *l, struct MHD_Connection *c,
 		reader_free(r);
 		return MHD_NO;
 	}
-	return respond(c, MHD_HTTP_OK, resp, gzip ? "gzip" : NULL);
+	return respond(c, MHD_HTTP_OK, resp, type, gzip ? "gzip" : NULL);
 }
 
 /* With l->mu held: C's deadline from now on */
@@ -349,6 +320,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 			      size_t *upload_size, void **con_cls)
 {
 	struct listener *l = cls;
+	bool om = takes_om(c);
 	struct text *t;
 
 	(void)version, (void)upload, (void)upload_size, (void)con_cls;
@@ -356,15 +328,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 		return reply(c, MHD_HTTP_NOT_FOUND, "try /metrics\n");
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET /metrics\n");
+	if (om)
+		l->om_asked = true;
 	pthread_mutex_lock(&l->mu);
-	t = l->served;
-	if (t)
-		t->refs++;
+	/* OpenMetrics from the first snapshot taken after it was asked */
+	om = om && l->feed[1].served;
+	t = feed_get(&l->feed[om]);
 	responding(c, INFINITY); /* send_chunk() watches the response */
 	pthread_mutex_unlock(&l->mu);
 	if (!t) /* before the first snapshot */
 		return reply(c, MHD_HTTP_OK, "");
-	return send_text(l, c, t);
+	return send_text(l, c, t, om ? OM_TYPE : TEXT_TYPE);
 }
 
 /* ADDR:PORT, ADDR an IPv4 address (0.0.0.0 for every interface) */
@@ -462,13 +436,14 @@ struct listener *listen_start(const char *spec, const struct listen_limits *lim)
 	struct listener *l = xcalloc(1, sizeof(*l));
 	int fd = bind_socket(spec);
 
-	if (fd < 0 || deflateInit2(&l->z, Z_BEST_SPEED, Z_DEFLATED, GZIP_WINDOW,
-				   8, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (fd < 0 || feed_init(&l->feed[0]))
 		goto fail;
+	if (feed_init(&l->feed[1])) {
+		feed_end(&l->feed[0]);
+		goto fail;
+	}
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cv, NULL);
-	l->text.drain = drain;
-	l->text.ctx = l;
 	l->timeout = lim->timeout;
 	l->d = daemon_start(l, fd, lim);
 	if (l->d && !pthread_create(&l->sweeper, NULL, sweep, l))
@@ -477,7 +452,8 @@ struct listener *listen_start(const char *spec, const struct listen_limits *lim)
 		MHD_stop_daemon(l->d); /* closes FD */
 		fd = -1;
 	}
-	deflateEnd(&l->z);
+	feed_end(&l->feed[0]);
+	feed_end(&l->feed[1]);
 	fprintf(stderr,
 		"cgview-exporter: --listen %s: libmicrohttpd did not "
 		"start\n",
@@ -497,9 +473,7 @@ void listen_stop(struct listener *l)
 	pthread_mutex_unlock(&l->mu);
 	pthread_join(l->sweeper, NULL);
 	MHD_stop_daemon(l->d);
-	deflateEnd(&l->z);
-	text_put(l->served);
-	free(l->next.p);
-	free(l->text.p);
+	feed_end(&l->feed[0]);
+	feed_end(&l->feed[1]);
 	free(l);
 }

@@ -86,7 +86,7 @@ static void deliver(const struct opts *o, struct sinks *s,
 					    s->push[i]);
 		if (o->out[i].kind == SINK_TEXT) {
 			s->buf.len = 0;
-			encode_text(snap, ss, &s->buf);
+			encode_text(snap, ss, &s->buf, false);
 			write_all(s->fd[i], s->buf.p, s->buf.len,
 				  o->out[i].target);
 		}
@@ -97,7 +97,10 @@ static void deliver(const struct opts *o, struct sinks *s,
 		write_all(s->fd[i], s->buf.p, s->buf.len, o->out[i].target);
 	}
 	if (s->listener) {
-		encode_text(snap, ss, listen_text(s->listener));
+		encode_text(snap, ss, listen_text(s->listener, false), false);
+		if (listen_wants_om(s->listener))
+			encode_text(snap, ss, listen_text(s->listener, true),
+				    true);
 		listen_publish(s->listener);
 	}
 }

@@ -23,6 +23,8 @@ packages=(
 	libcurl4-openssl-dev libsnappy-dev libmicrohttpd-dev zlib1g-dev prometheus
 	python3-prometheus-client
 	libclang-rt-14-dev
+	# make deb and its tests; the rules' tests read YAML
+	lintian systemd dpkg-dev python3-yaml
 	# the /metrics tests parse with the Prometheus text parser
 	python3-prometheus-client
 )

@@ -185,3 +185,71 @@ def test_client_that_trickles_its_request_is_cut_after_the_timeout(tmp_path):
         finally:
             s.close()
         assert 1.5 <= took < 3.5, took
+
+
+def fetch(port, accept):
+    """(Content-Type, body) of /metrics asked for with ACCEPT."""
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.request("GET", "/metrics", headers={"Accept": accept} if accept
+                  else {})
+        r = c.getresponse()
+        return r.getheader("Content-Type"), r.read().decode()
+    finally:
+        c.close()
+
+
+OM = "application/openmetrics-text; version=1.0.0; charset=utf-8"
+PLAIN = "text/plain; version=0.0.4; charset=utf-8"
+PROMETHEUS_ACCEPT = ("application/openmetrics-text;version=1.0.0,"
+                     "application/openmetrics-text;version=0.0.1;q=0.75,"
+                     "text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+
+
+def test_openmetrics_for_those_who_ask(tmp_path):
+    """A client whose Accept lists OpenMetrics gets OpenMetrics 1.0 from
+    the next snapshot on (the 0.0.4 text until then); the others, and one
+    that gives OpenMetrics q=0, the 0.0.4 text."""
+    from prometheus_client.openmetrics.parser import \
+        text_string_to_metric_families as om_families
+    (tmp_path / "lat.schema").write_text(
+        "file bpf.lat\nlat_ns histogram ns Latency\n"
+        "lat_ns_sum counter ns Sum of latencies\n")
+    with subtree("a") as top:
+        m = mirror(tmp_path, top, {
+            "bpf.lat": "lat_ns 1024=3 2048=10 inf=1\nlat_ns_sum 30000\n"})
+        port = free_port()
+        p = start("--listen", f"127.0.0.1:{port}", "--root", top,
+                  "--interval", "100ms", "--mirror", m, "--schemas",
+                  str(tmp_path), "--label", "region=eu-west")
+        try:
+            scrape(port, f'cgroup="{hier(top)}/a"')
+            while fetch(port, PROMETHEUS_ACCEPT)[0] != OM:
+                assert p.poll() is None
+                time.sleep(0.05)
+            kind, text = fetch(port, PROMETHEUS_ACCEPT)
+            plain = [fetch(port, a) for a in (None, "text/plain",
+                     "application/openmetrics-text;q=0,text/plain")]
+        finally:
+            _, err = stop(p)
+    assert p.returncode == 0 and err == ""
+    assert kind == OM and text.endswith("\n# EOF\n")
+    fams = {f.name: f for f in om_families(text)}
+    usage = fams["cgroup_cpu_usage_seconds"]
+    assert (usage.type, usage.unit) == ("counter", "seconds")
+    assert {s.name for s in usage.samples} == {
+        "cgroup_cpu_usage_seconds_total"}
+    assert all(s.labels["region"] == "eu-west" for s in usage.samples)
+    lat = fams["cgview_lat_lat_seconds"]
+    assert (lat.type, lat.unit) == ("histogram", "seconds")
+    got = {(s.name, s.labels.get("le")): s.value for s in lat.samples}
+    assert got == {("cgview_lat_lat_seconds_bucket", "1.024e-06"): 3,
+                   ("cgview_lat_lat_seconds_bucket", "2.048e-06"): 13,
+                   ("cgview_lat_lat_seconds_bucket", "+Inf"): 14,
+                   ("cgview_lat_lat_seconds_count", None): 14,
+                   ("cgview_lat_lat_seconds_sum", None): 30000e-9}
+    for kind, body in plain:
+        assert kind == PLAIN and "# EOF" not in body
+        assert ("cgroup_cpu_usage_seconds_total", hier(top) + "/a") in \
+            parsed(body, top)

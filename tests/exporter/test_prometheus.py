@@ -10,6 +10,15 @@ from exlib import free_port, hier, mirror, prometheus, promql, run, \
     scrape, start, stop, subtree, wait_written, written
 
 
+def metadata(url, family):
+    """What Prometheus keeps of FAMILY's TYPE, UNIT and HELP lines."""
+    import json
+    import urllib.request
+    with urllib.request.urlopen(f"{url}/api/v1/metadata?metric={family}",
+                                timeout=10) as r:
+        return json.load(r)["data"].get(family, [])
+
+
 def burn(cg):
     import subprocess
     subprocess.run(["sh", "-c", f"echo $$ > {cg}/cgroup.procs; timeout 0.3 "
@@ -124,6 +133,15 @@ def test_prometheus_scrapes_metrics(tmp_path):
                 # the scraper's instance, the exporter's --label
                 assert got[0][0]["instance"] == f"127.0.0.1:{port}"
                 assert got[0][0]["region"] == "eu-west"
+                # it scraped OpenMetrics: a counter's family and its unit
+                deadline = time.monotonic() + 30
+                while not (meta := metadata(url, "cgroup_cpu_usage_seconds")):
+                    assert time.monotonic() < deadline, "no OpenMetrics"
+                    time.sleep(0.2)
+                assert meta == [{"type": "counter", "unit": "seconds",
+                                 "help": meta[0]["help"]}]
+                assert promql(url, "cgroup_cpu_usage_seconds_total"
+                              f'{{cgroup="{hier(top)}/a"}}')
                 assert promql(url, "cgview_exporter_cgroups_read")[0][1] == 2
         finally:
             _, err = stop(p)
