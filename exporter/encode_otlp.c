@@ -17,7 +17,7 @@ typedef Opentelemetry__Proto__Metric Metric;
 typedef Opentelemetry__Proto__NumberDataPoint NumberPoint;
 typedef Opentelemetry__Proto__HistogramDataPoint HistPoint;
 
-#define ATTRS (MAX_LABELS + 2) /* a point's: point_labels() */
+#define ATTRS POINT_LABELS /* a point's: point_labels() */
 #define RES_ATTRS 6 /* the resource's: resource() */
 
 /* One request's message trees; sized for max_points once */
@@ -83,7 +83,7 @@ static KeyValue **attrs(struct req *r, const struct snapshot *snap,
 			const struct point *pt, size_t *n)
 {
 	KeyValue **first = &r->pkv[r->nkv];
-	struct label l[MAX_LABELS + 2];
+	struct label l[POINT_LABELS];
 
 	*n = point_labels(snap, pt, true, l);
 	for (size_t i = 0; i < *n; i++)

@@ -15,15 +15,15 @@
 typedef Prometheus__TimeSeries Series;
 typedef Prometheus__Label Label;
 
-/* __name__, the --label ones, cgroup, a `*` key's label, le */
-#define LABELS (MAX_LABELS + 4)
+/* a point's, and __name__, instance, le */
+#define LABELS (POINT_LABELS + 3)
 
 /* Prometheus' staleness marker: a NaN no computation yields */
 #define STALE_NAN 0x7ff0000000000002ULL
 
 /* A point's labels (point_labels()) */
 struct labels {
-	struct label l[MAX_LABELS + 2];
+	struct label l[POINT_LABELS];
 	size_t n;
 	const char *instance; /* the default one; NULL: --label's or none */
 };

@@ -116,11 +116,27 @@ static void fill_file(struct scratch *sc, const struct snapshot *snap,
 	}
 }
 
+/* Labels L[N] as messages (valid until the next call) */
+static Cgview__Label **fill_labels(struct scratch *sc, const struct label *l,
+				   size_t n)
+{
+	sc->labels = grow(sc->labels, &sc->cap_labels, n, sizeof(*sc->labels));
+	sc->plabels = grow(sc->plabels, &sc->cap_plabels, n, sizeof(void *));
+	for (size_t i = 0; i < n; i++) {
+		sc->labels[i] = (Cgview__Label)CGVIEW__LABEL__INIT;
+		sc->labels[i].name = (char *)l[i].name;
+		sc->labels[i].value = (char *)l[i].value;
+		sc->plabels[i] = &sc->labels[i];
+	}
+	return sc->plabels;
+}
+
 static void pack_cgroup(struct scratch *sc, const struct snapshot *snap,
 			const struct cgrec *cg, struct buf *body)
 {
 	Cgview__Cgroup msg = CGVIEW__CGROUP__INIT;
 	const struct frec *f = &snap->files[cg->file];
+	struct label l[PATH_LABELS_MAX];
 	size_t nsamples = 0, len;
 
 	for (uint32_t i = 0; i < cg->nfiles; i++)
@@ -129,6 +145,13 @@ static void pack_cgroup(struct scratch *sc, const struct snapshot *snap,
 	msg.id = cg->id;
 	msg.start_time_unix_nano = cg->start_ns;
 	msg.path = (char *)snap_str(snap, cg->path);
+	for (uint32_t i = 0; i < cg->nplabels; i++)
+		l[i] = (struct label){
+			snap->plabels[cg->plabel + i].name,
+			snap_str(snap, snap->plabels[cg->plabel + i].value)
+		};
+	msg.labels = fill_labels(sc, l, cg->nplabels);
+	msg.n_labels = cg->nplabels;
 	msg.files = sc->pfiles;
 	msg.n_files = cg->nfiles;
 	for (uint32_t i = 0; i < cg->nfiles; i++) {
@@ -167,24 +190,6 @@ static void fill_metrics(struct scratch *sc, const struct schemas *ss,
 	}
 }
 
-/* The --label labels */
-static void fill_labels(struct scratch *sc, const struct snapshot *snap,
-			Cgview__Snapshot *msg)
-{
-	sc->labels = grow(sc->labels, &sc->cap_labels, snap->nlabels,
-			  sizeof(*sc->labels));
-	sc->plabels = grow(sc->plabels, &sc->cap_plabels, snap->nlabels,
-			   sizeof(void *));
-	for (size_t i = 0; i < snap->nlabels; i++) {
-		sc->labels[i] = (Cgview__Label)CGVIEW__LABEL__INIT;
-		sc->labels[i].name = (char *)snap->labels[i].name;
-		sc->labels[i].value = (char *)snap->labels[i].value;
-		sc->plabels[i] = &sc->labels[i];
-	}
-	msg->labels = sc->plabels;
-	msg->n_labels = snap->nlabels;
-}
-
 /* Snapshot without its cgroups: time, host, kernel, labels, self, metrics */
 static void pack_header(struct scratch *sc, const struct snapshot *snap,
 			const struct schemas *ss, struct buf *head)
@@ -196,7 +201,8 @@ static void pack_header(struct scratch *sc, const struct snapshot *snap,
 	msg.host = (char *)snap->host;
 	msg.kernel = (char *)snap->kernel;
 	msg.host_id = (char *)snap->host_id;
-	fill_labels(sc, snap, &msg);
+	msg.labels = fill_labels(sc, snap->labels, snap->nlabels);
+	msg.n_labels = snap->nlabels;
 	reserve(sc, snap, 0, snap->self.nsamples, ss->nids);
 	msg.self = sc->psamples;
 	for (uint32_t i = 0; i < snap->self.nsamples; i++)

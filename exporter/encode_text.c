@@ -115,7 +115,7 @@ void encode_text(const struct snapshot *snap, const struct schemas *ss,
 	struct point *pts = snapshot_by_metric(snap, ss->nids, &n);
 	const struct smetric *fam = NULL, *m;
 	const struct sample *s;
-	struct label l[MAX_LABELS + 2];
+	struct label l[POINT_LABELS];
 	struct hseries h = { 0 };
 
 	for (size_t i = 0; i < n; i++) {

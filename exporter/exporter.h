@@ -134,6 +134,13 @@ struct cgrec {
 	uint64_t start_ns; /* when its series began (lifetimes.c) */
 	uint32_t path; /* offset in strs */
 	uint32_t file, nfiles;
+	uint32_t plabel, nplabels; /* in plabels: from its path */
+};
+
+/* A label pathlabels.c reads in a cgroup's path */
+struct plabel {
+	const char *name;
+	uint32_t value; /* offset in strs */
 };
 
 #define ARRAY(type, name) \
@@ -160,6 +167,7 @@ struct snapshot {
 	ARRAY(struct hist, hists);
 	ARRAY(struct bucket, buckets);
 	ARRAY(char, strs);
+	ARRAY(struct plabel, plabels);
 	struct frec self; /* the exporter's own metrics */
 	/* lifetimes.c: the last snapshot (NULL when no output needs it) and
 	 * its cgroups that are gone (indexes in prev->cgroups)
@@ -227,10 +235,20 @@ void lifetimes_update(struct lifetimes *lt, struct snapshot *snap,
 		      const struct snapshot *prev);
 void lifetimes_free(struct lifetimes *lt);
 
+/* pathlabels.c: the labels of each cgroup's path, those of WHICH */
+#define PATH_LABELS_SYSTEMD 1 /* systemd_unit, systemd_slice */
+#define PATH_LABELS_CONTAINER 2 /* container_id, container_runtime */
+#define PATH_LABELS_KUBERNETES 4 /* pod_uid, qos_class */
+#define PATH_LABELS_ALL 7
+#define PATH_LABELS_MAX 6 /* on one cgroup */
+void path_labels(struct snapshot *snap, unsigned which);
+
 /* series.c: what every encoder shows of a point. Its labels sorted by
- * name (the --label ones when EXT; cgroup; the file's own), at most
- * MAX_LABELS + 2; and a histogram's buckets, the +Inf one last.
+ * name (the --label ones when EXT; cgroup and those of its path; the
+ * file's own), at most POINT_LABELS; and a histogram's buckets, the +Inf
+ * one last.
  */
+#define POINT_LABELS (MAX_LABELS + 2 + PATH_LABELS_MAX)
 size_t point_labels(const struct snapshot *snap, const struct point *pt,
 		    bool ext, struct label *out);
 uint64_t point_start(const struct snapshot *snap, const struct point *pt);
@@ -483,6 +501,7 @@ struct opts {
 	size_t batch;
 	struct label labels[MAX_LABELS]; /* --label, empty values included */
 	size_t nlabels;
+	unsigned path_labels; /* PATH_LABELS_* */
 };
 
 void parse_options(int argc, char **argv, struct opts *o,

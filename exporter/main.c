@@ -244,6 +244,7 @@ static void run(const struct opts *o, struct schemas *ss,
 		scrape(o, &b, ss, snap, st);
 		if (!snap->start_ns)
 			snaps[0].start_ns = snaps[1].start_ns = snap->time_ns;
+		path_labels(snap, o->path_labels);
 		lifetimes_update(lt, snap, prev);
 		self_model(snap, ss, st);
 		deliver(o, sinks, snap, ss);

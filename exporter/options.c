@@ -88,6 +88,11 @@ static const char usage_text[] =
 	"                         instance=HOSTNAME unless --label instance=...\n"
 	"                         is given; an empty VALUE adds nothing\n"
 	"                         (--label instance= drops that default)\n"
+	"      --path-labels LIST  labels read from cgroup paths, comma separated:\n"
+	"                         systemd (systemd_unit, systemd_slice),\n"
+	"                         container (container_id, container_runtime:\n"
+	"                         Docker, containerd, CRI-O, podman), kubernetes\n"
+	"                         (pod_uid, qos_class); default all; 'none'\n"
 	"  -h, --help             this text\n"
 	"      --version          print the version and exit\n"
 	"\n"
@@ -251,17 +256,74 @@ static void add_label(struct opts *o, char *arg)
 	o->labels[o->nlabels++] = (struct label){ arg, eq + 1 };
 }
 
-/* A --label may not take the name of a file's own label (device) */
+static const struct {
+	const char *name;
+	unsigned bit;
+	const char *labels[2];
+} path_sets[] = {
+	{ "systemd", PATH_LABELS_SYSTEMD, { "systemd_unit", "systemd_slice" } },
+	{ "container",
+	  PATH_LABELS_CONTAINER,
+	  { "container_id", "container_runtime" } },
+	{ "kubernetes", PATH_LABELS_KUBERNETES, { "pod_uid", "qos_class" } },
+};
+#define NSETS (sizeof(path_sets) / sizeof(path_sets[0]))
+
+/* --path-labels LIST|none */
+static unsigned path_label_set(char *list)
+{
+	unsigned which = 0;
+	char *save = NULL;
+	size_t i;
+
+	if (!strcmp(list, "none"))
+		return 0;
+	for (char *w = strtok_r(list, ",", &save); w;
+	     w = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < NSETS && strcmp(w, path_sets[i].name); i++)
+			;
+		if (i == NSETS)
+			usage_error("--path-labels '%s': want a comma "
+				    "separated list of systemd, container and "
+				    "kubernetes, or none",
+				    w);
+		which |= path_sets[i].bit;
+	}
+	return which;
+}
+
+/* The set of --path-labels that adds label NAME, NULL for none */
+static const char *path_set_of(unsigned which, const char *name)
+{
+	for (size_t k = 0; k < NSETS * 2; k++)
+		if ((which & path_sets[k / 2].bit) &&
+		    !strcmp(path_sets[k / 2].labels[k % 2], name))
+			return path_sets[k / 2].name;
+	return NULL;
+}
+
+/* A --label may not take the name of a file's own label (device), or
+ * of a label --path-labels adds
+ */
 void check_labels(const struct opts *o, const struct schemas *ss)
 {
-	for (size_t i = 0; i < o->nlabels; i++)
+	const char *name, *set;
+
+	for (size_t i = 0; i < o->nlabels; i++) {
+		name = o->labels[i].name;
 		for (size_t k = 0; k < ss->n; k++)
-			if (ss->s[k]->label &&
-			    !strcmp(ss->s[k]->label, o->labels[i].name))
+			if (ss->s[k]->label && !strcmp(ss->s[k]->label, name))
 				usage_error(
 					"--label %s: %s has a label of that "
 					"name; choose another",
-					o->labels[i].name, ss->s[k]->file);
+					name, ss->s[k]->file);
+		set = path_set_of(o->path_labels, name);
+		if (set)
+			usage_error("--label %s: --path-labels %s adds that "
+				    "label; choose another name, or leave %s "
+				    "out of --path-labels",
+				    name, set, set);
+	}
 }
 
 static void set_files(struct opts *o, char *list)
@@ -339,6 +401,7 @@ static const struct option longopts[] = {
 	{ "push-retry-for", required_argument, NULL, 'R' },
 	{ "flush-timeout", required_argument, NULL, 't' },
 	{ "label", required_argument, NULL, 'L' },
+	{ "path-labels", required_argument, NULL, 'p' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ 0 },
@@ -427,6 +490,9 @@ static void option(struct opts *o, int c, char *arg)
 	case 'L':
 		add_label(o, arg);
 		break;
+	case 'p':
+		o->path_labels = path_label_set(arg);
+		break;
 	case 'h':
 		fputs(usage_text, stdout);
 		exit(0);
@@ -448,6 +514,7 @@ void parse_options(int argc, char **argv, struct opts *o,
 			    .push = { 16 << 20, 10, 60 },
 			    .batch = 2000,
 			    .bulk_chunk = 1000,
+			    .path_labels = PATH_LABELS_ALL,
 			    .limits = { 512, 16, 30 } };
 	o->walk.mirror = MIRROR;
 	o->walk.views = VIEWS;

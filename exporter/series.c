@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What every output shows of a sample, made here once for all encoders:
- * its labels as one list sorted by name (the --label ones, cgroup, the
- * file's own such as device), when its cumulative series began, and a
+ * its labels as one list sorted by name (the --label ones, cgroup and
+ * those of its path, the file's own such as device), when its cumulative series began, and a
  * histogram as buckets with their own
  * and cumulative counts, the +Inf bucket last, its count and sum. An
  * encoder only lays these out in its format.
@@ -31,9 +31,16 @@ size_t point_labels(const struct snapshot *snap, const struct point *pt,
 
 	for (size_t i = 0; ext && i < snap->nlabels; i++)
 		put(out, &n, snap->labels[i].name, snap->labels[i].value);
-	if (pt->cgroup != UINT32_MAX)
-		put(out, &n, "cgroup",
-		    snap_str(snap, snap->cgroups[pt->cgroup].path));
+	if (pt->cgroup != UINT32_MAX) {
+		const struct cgrec *cg = &snap->cgroups[pt->cgroup];
+		const struct plabel *pl;
+
+		put(out, &n, "cgroup", snap_str(snap, cg->path));
+		for (uint32_t i = 0; i < cg->nplabels; i++) {
+			pl = &snap->plabels[cg->plabel + i];
+			put(out, &n, pl->name, snap_str(snap, pl->value));
+		}
+	}
 	if (sample_label(snap, s))
 		put(out, &n, s->m->label, sample_label(snap, s));
 	return n;

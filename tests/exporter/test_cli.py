@@ -67,6 +67,12 @@ def err(*args):
      " be UTF-8 of at most 1024 bytes"),
     (["-o", "-"] + [f"--label=l{i}=v" for i in range(33)],
      "at most 32 --label"),
+    (["-o", "-", "--path-labels", "systemd,pods"], "--path-labels 'pods': "
+     "want a comma separated list of systemd, container and kubernetes, "
+     "or none"),
+    (["-o", "-", "--label", "pod_uid=x"], "--label pod_uid: --path-labels "
+     "kubernetes adds that label; choose another name, or leave kubernetes "
+     "out of --path-labels"),
 ])
 def test_usage_errors(args, msg):
     assert err(*args) == (2, f"cgview-exporter: {msg}\n{TRY}")
