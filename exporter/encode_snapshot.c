@@ -136,7 +136,6 @@ static void pack_cgroup(struct scratch *sc, const struct snapshot *snap,
 {
 	Cgview__Cgroup msg = CGVIEW__CGROUP__INIT;
 	const struct frec *f = &snap->files[cg->file];
-	struct label l[PATH_LABELS_MAX];
 	size_t nsamples = 0, len;
 
 	for (uint32_t i = 0; i < cg->nfiles; i++)
@@ -145,13 +144,10 @@ static void pack_cgroup(struct scratch *sc, const struct snapshot *snap,
 	msg.id = cg->id;
 	msg.start_time_unix_nano = cg->start_ns;
 	msg.path = (char *)snap_str(snap, cg->path);
-	for (uint32_t i = 0; i < cg->nplabels; i++)
-		l[i] = (struct label){
-			snap->plabels[cg->plabel + i].name,
-			snap_str(snap, snap->plabels[cg->plabel + i].value)
-		};
-	msg.labels = fill_labels(sc, l, cg->nplabels);
-	msg.n_labels = cg->nplabels;
+	if (cg->labels) {
+		msg.labels = fill_labels(sc, cg->labels->l, cg->labels->n);
+		msg.n_labels = cg->labels->n;
+	}
 	msg.files = sc->pfiles;
 	msg.n_files = cg->nfiles;
 	for (uint32_t i = 0; i < cg->nfiles; i++) {

@@ -134,13 +134,7 @@ struct cgrec {
 	uint64_t start_ns; /* when its series began (lifetimes.c) */
 	uint32_t path; /* offset in strs */
 	uint32_t file, nfiles;
-	uint32_t plabel, nplabels; /* in plabels: from its path */
-};
-
-/* A label pathlabels.c reads in a cgroup's path */
-struct plabel {
-	const char *name;
-	uint32_t value; /* offset in strs */
+	const struct cglabels *labels; /* of its path; NULL: none */
 };
 
 #define ARRAY(type, name) \
@@ -167,7 +161,6 @@ struct snapshot {
 	ARRAY(struct hist, hists);
 	ARRAY(struct bucket, buckets);
 	ARRAY(char, strs);
-	ARRAY(struct plabel, plabels);
 	struct frec self; /* the exporter's own metrics */
 	/* lifetimes.c: the last snapshot (NULL when no output needs it) and
 	 * its cgroups that are gone (indexes in prev->cgroups)
@@ -228,20 +221,29 @@ struct point *snapshot_by_metric(const struct snapshot *snap, unsigned nids,
 struct opts;
 void identity(const struct opts *o, struct snapshot *snap);
 
-/* lifetimes.c: each cgroup's start, and what is gone since PREV */
+/* lifetimes.c: each cgroup's start and path labels (of the sets WHICH),
+ * and what is gone since PREV
+ */
 struct lifetimes;
-struct lifetimes *lifetimes_new(void);
+struct lifetimes *lifetimes_new(unsigned which);
 void lifetimes_update(struct lifetimes *lt, struct snapshot *snap,
 		      const struct snapshot *prev);
 void lifetimes_free(struct lifetimes *lt);
 
-/* pathlabels.c: the labels of each cgroup's path, those of WHICH */
+/* pathlabels.c: the labels of a cgroup's path, those of WHICH (NULL for
+ * none; free() frees them)
+ */
 #define PATH_LABELS_SYSTEMD 1 /* systemd_unit, systemd_slice */
 #define PATH_LABELS_CONTAINER 2 /* container_id, container_runtime */
 #define PATH_LABELS_KUBERNETES 4 /* pod_uid, qos_class */
 #define PATH_LABELS_ALL 7
 #define PATH_LABELS_MAX 6 /* on one cgroup */
-void path_labels(struct snapshot *snap, unsigned which);
+struct cglabels {
+	size_t n;
+	struct label l[PATH_LABELS_MAX];
+	char values[]; /* where l[].value point */
+};
+struct cglabels *path_labels(const char *path, unsigned which);
 
 /* series.c: what every encoder shows of a point. Its labels sorted by
  * name (the --label ones when EXT; cgroup and those of its path; the

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Series lifetimes, from one snapshot to the next. Each cgroup's series
+/* What the exporter keeps of each cgroup from one snapshot to the next:
+ * when its series began, and the labels of its path (pathlabels.c, read
+ * once per cgroup: a cgroup's path never changes). Each cgroup's series
  * begin when the cgroup does, as far as the exporter can tell: one it saw
  * in its first scrape began by then (the exporter's start), one that
  * appeared later began after the scrape before, which is the start given.
@@ -16,17 +18,26 @@
 struct entry {
 	uint64_t id; /* 0: free */
 	uint64_t start_ns;
+	struct cglabels *labels;
 };
 
 struct lifetimes {
 	struct entry *t; /* open addressing, by cgroup id */
 	size_t cap; /* a power of two, at least twice the entries */
 	uint64_t last_ns; /* the last snapshot's time, 0 before the first */
+	unsigned which; /* PATH_LABELS_* */
+	/* the labels of cgroups gone in the last snapshot, which the one
+	 * before (its prev) still points to: freed at the next
+	 */
+	ARRAY(struct cglabels *, dying);
 };
 
-struct lifetimes *lifetimes_new(void)
+struct lifetimes *lifetimes_new(unsigned which)
 {
-	return xcalloc(1, sizeof(struct lifetimes));
+	struct lifetimes *lt = xcalloc(1, sizeof(struct lifetimes));
+
+	lt->which = which;
+	return lt;
 }
 
 static size_t slot(const struct entry *t, size_t cap, uint64_t id)
@@ -38,34 +49,61 @@ static size_t slot(const struct entry *t, size_t cap, uint64_t id)
 	return i;
 }
 
-static uint64_t start_of(const struct lifetimes *lt, uint64_t id,
-			 uint64_t first)
+/* The last table's entry of ID, NULL if it had none */
+static struct entry *known(const struct lifetimes *lt, uint64_t id)
 {
-	const struct entry *e;
+	struct entry *e;
 
 	if (!lt->cap)
-		return first;
+		return NULL;
 	e = &lt->t[slot(lt->t, lt->cap, id)];
-	return e->id ? e->start_ns : lt->last_ns ? lt->last_ns : first;
+	return e->id ? e : NULL;
 }
 
-/* A table of SNAP's cgroups with their starts, in place of the last one */
+/* The labels of the last table's cgroups that are gone, for later */
+static void retire(struct lifetimes *lt)
+{
+	for (size_t i = 0; i < lt->n_dying; i++)
+		free(lt->dying[i]);
+	lt->n_dying = 0;
+	for (size_t i = 0; i < lt->cap; i++)
+		if (lt->t[i].labels)
+			*PUSH(lt, dying) = lt->t[i].labels;
+	free(lt->t);
+}
+
+/* A table of SNAP's cgroups with their starts and labels, in place of the
+ * last one (whose entries are taken over, so what is left is gone)
+ */
 static void renew(struct lifetimes *lt, struct snapshot *snap)
 {
 	size_t cap = 64;
-	struct entry *t;
+	struct entry *t, *e, *old;
 
 	while (cap < 2 * snap->n_cgroups)
 		cap *= 2;
 	t = xcalloc(cap, sizeof(*t));
 	for (size_t g = 0; g < snap->n_cgroups; g++) {
 		struct cgrec *cg = &snap->cgroups[g];
-		struct entry *e = &t[slot(t, cap, cg->id)];
 
-		cg->start_ns = start_of(lt, cg->id, snap->start_ns);
-		*e = (struct entry){ cg->id, cg->start_ns };
+		e = &t[slot(t, cap, cg->id)];
+		old = known(lt, cg->id);
+		if (old) {
+			*e = *old;
+			old->labels = NULL;
+		} else {
+			*e = (struct entry){
+				.id = cg->id,
+				.start_ns = lt->last_ns ? lt->last_ns :
+							  snap->start_ns,
+				.labels = path_labels(snap_str(snap, cg->path),
+						      lt->which),
+			};
+		}
+		cg->start_ns = e->start_ns;
+		cg->labels = e->labels;
 	}
-	free(lt->t);
+	retire(lt);
 	lt->t = t;
 	lt->cap = cap;
 	lt->last_ns = snap->time_ns;
@@ -146,7 +184,11 @@ void lifetimes_update(struct lifetimes *lt, struct snapshot *snap,
 
 void lifetimes_free(struct lifetimes *lt)
 {
-	if (lt)
-		free(lt->t);
+	if (!lt)
+		return;
+	retire(lt);
+	for (size_t i = 0; i < lt->n_dying; i++)
+		free(lt->dying[i]);
+	free(lt->dying);
 	free(lt);
 }

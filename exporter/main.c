@@ -235,7 +235,7 @@ static void run(const struct opts *o, struct schemas *ss,
 		struct snapshot snaps[2], struct stats *st, struct sinks *sinks)
 {
 	struct bulk *b = open_bulk(o);
-	struct lifetimes *lt = lifetimes_new();
+	struct lifetimes *lt = lifetimes_new(o->path_labels);
 	struct snapshot *snap = &snaps[0], *prev = NULL;
 	struct timespec next;
 
@@ -244,7 +244,6 @@ static void run(const struct opts *o, struct schemas *ss,
 		scrape(o, &b, ss, snap, st);
 		if (!snap->start_ns)
 			snaps[0].start_ns = snaps[1].start_ns = snap->time_ns;
-		path_labels(snap, o->path_labels);
 		lifetimes_update(lt, snap, prev);
 		self_model(snap, ss, st);
 		deliver(o, sinks, snap, ss);

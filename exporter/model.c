@@ -66,7 +66,6 @@ void snapshot_free(struct snapshot *snap)
 	free(snap->buckets);
 	free(snap->strs);
 	free(snap->gone);
-	free(snap->plabels);
 }
 
 struct mctx {

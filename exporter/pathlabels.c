@@ -8,7 +8,7 @@
  * cgroups inside a container carry its labels too.
  */
 #include <ctype.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "exporter.h"
@@ -114,56 +114,72 @@ static void kubernetes(struct found *f, struct comp c)
 		f->pod = (struct comp){ p + 4, c.s + c.n - 6 - (p + 4) };
 }
 
-static void add(struct snapshot *snap, const char *name, struct comp v,
-		bool dashes)
+/* Label NAME=V into L, its value after those before in L->values */
+static void add(struct cglabels *l, size_t *used, const char *name,
+		struct comp v, bool dashes)
 {
-	uint32_t off = snapshot_str(snap, v.s, v.n);
+	char *val = l->values + *used;
 
-	for (char *c = snap->strs + off; dashes && *c; c++)
+	memcpy(val, v.s, v.n);
+	val[v.n] = '\0';
+	for (char *c = val; dashes && *c; c++)
 		if (*c == '_')
 			*c = '-';
-	*PUSH(snap, plabels) = (struct plabel){ name, off };
+	l->l[l->n++] = (struct label){ name, val };
+	*used += v.n + 1;
 }
 
-/* The labels of cgroup CG (its path parsed), WHICH: PATH_LABELS_* */
-static void one(struct snapshot *snap, struct cgrec *cg, unsigned which)
+static struct comp word(const char *s)
 {
-	/* a copy: adding labels moves strs, where the path is */
-	static char path[NAME_ESCAPED_MAX(4096)];
-	struct found f = { 0 };
+	return (struct comp){ s, s ? strlen(s) : 0 };
+}
+
+/* What PATH names, component by component */
+static void parse(const char *path, struct found *f)
+{
 	struct comp c;
 
-	snprintf(path, sizeof(path), "%s", snap_str(snap, cg->path));
 	for (const char *p = path; *p; p += c.n) {
 		p += *p == '/';
 		c = (struct comp){ p, strcspn(p, "/") };
 		if (!c.n)
 			continue;
-		systemd(&f, c);
-		container(&f, c);
-		kubernetes(&f, c);
+		systemd(f, c);
+		container(f, c);
+		kubernetes(f, c);
 	}
-	cg->plabel = snap->n_plabels;
-	if ((which & PATH_LABELS_SYSTEMD) && f.unit.s)
-		add(snap, "systemd_unit", f.unit, false);
-	if ((which & PATH_LABELS_SYSTEMD) && f.slice.s)
-		add(snap, "systemd_slice", f.slice, false);
-	if ((which & PATH_LABELS_CONTAINER) && f.id.s)
-		add(snap, "container_id", f.id, false);
-	if ((which & PATH_LABELS_CONTAINER) && f.runtime)
-		add(snap, "container_runtime",
-		    (struct comp){ f.runtime, strlen(f.runtime) }, false);
-	if ((which & PATH_LABELS_KUBERNETES) && f.pod.s)
-		add(snap, "pod_uid", f.pod, true);
-	if ((which & PATH_LABELS_KUBERNETES) && f.pod.s && f.qos)
-		add(snap, "qos_class", (struct comp){ f.qos, strlen(f.qos) },
-		    false);
-	cg->nplabels = snap->n_plabels - cg->plabel;
 }
 
-void path_labels(struct snapshot *snap, unsigned which)
+struct cglabels *path_labels(const char *path, unsigned which)
 {
-	snap->n_plabels = 0;
-	for (size_t g = 0; which && g < snap->n_cgroups; g++)
-		one(snap, &snap->cgroups[g], which);
+	struct found f = { 0 };
+	struct comp v[PATH_LABELS_MAX];
+	static const char *const names[PATH_LABELS_MAX] = {
+		"systemd_unit",	     "systemd_slice", "container_id",
+		"container_runtime", "pod_uid",	      "qos_class"
+	};
+	static const unsigned sets[PATH_LABELS_MAX] = {
+		PATH_LABELS_SYSTEMD,	PATH_LABELS_SYSTEMD,
+		PATH_LABELS_CONTAINER,	PATH_LABELS_CONTAINER,
+		PATH_LABELS_KUBERNETES, PATH_LABELS_KUBERNETES
+	};
+	struct cglabels *l;
+	size_t size = 0, used = 0;
+
+	parse(path, &f);
+	v[0] = f.unit, v[1] = f.slice, v[2] = f.id;
+	v[3] = word(f.runtime), v[4] = f.pod;
+	v[5] = word(f.pod.s ? f.qos : NULL);
+	for (int i = 0; i < PATH_LABELS_MAX; i++)
+		if (!(which & sets[i]) || !v[i].s)
+			v[i].s = NULL;
+		else
+			size += v[i].n + 1;
+	if (!size)
+		return NULL;
+	l = xcalloc(1, sizeof(*l) + size);
+	for (int i = 0; i < PATH_LABELS_MAX; i++)
+		if (v[i].s)
+			add(l, &used, names[i], v[i], i == 4);
+	return l;
 }

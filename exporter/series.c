@@ -33,13 +33,11 @@ size_t point_labels(const struct snapshot *snap, const struct point *pt,
 		put(out, &n, snap->labels[i].name, snap->labels[i].value);
 	if (pt->cgroup != UINT32_MAX) {
 		const struct cgrec *cg = &snap->cgroups[pt->cgroup];
-		const struct plabel *pl;
 
 		put(out, &n, "cgroup", snap_str(snap, cg->path));
-		for (uint32_t i = 0; i < cg->nplabels; i++) {
-			pl = &snap->plabels[cg->plabel + i];
-			put(out, &n, pl->name, snap_str(snap, pl->value));
-		}
+		for (size_t i = 0; cg->labels && i < cg->labels->n; i++)
+			put(out, &n, cg->labels->l[i].name,
+			    cg->labels->l[i].value);
 	}
 	if (sample_label(snap, s))
 		put(out, &n, s->m->label, sample_label(snap, s));
