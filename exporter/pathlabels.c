@@ -4,8 +4,10 @@
  * container id and runtime of Docker, containerd, CRI-O and podman, from
  * their scope (systemd cgroup driver) or directory (cgroupfs driver)
  * names; a Kubernetes pod's UID and QoS class from the kubepods tree.
- * Each label comes from the innermost component that names it, so the
- * cgroups inside a container carry its labels too.
+ * Reading stops at the first unit (*.service, *.scope) or container: what
+ * is below one (a delegated service's or a container's own cgroups) is
+ * its tenant's to name, so it carries that unit's or container's labels
+ * and cannot claim another's. The slice is the last one above the unit.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -102,7 +104,7 @@ static void kubernetes(struct found *f, struct comp c)
 		f->qos = "guaranteed"; /* a pod right below kubepods */
 		return;
 	}
-	if (!f->kube)
+	if (!f->kube || f->pod.s)
 		return;
 	if (is(c, "burstable") || is(c, "kubepods-burstable.slice"))
 		f->qos = "burstable";
@@ -110,7 +112,8 @@ static void kubernetes(struct found *f, struct comp c)
 		f->qos = "besteffort";
 	else if (c.n > 3 && !memcmp(c.s, "pod", 3))
 		f->pod = (struct comp){ c.s + 3, c.n - 3 };
-	else if (ends(c, ".slice") && (p = memmem(c.s, c.n, "-pod", 4)))
+	else if (ends(c, ".slice") && (p = memmem(c.s, c.n, "-pod", 4)) &&
+		 p + 4 < c.s + c.n - 6)
 		f->pod = (struct comp){ p + 4, c.s + c.n - 6 - (p + 4) };
 }
 
@@ -134,12 +137,14 @@ static struct comp word(const char *s)
 	return (struct comp){ s, s ? strlen(s) : 0 };
 }
 
-/* What PATH names, component by component */
+/* What PATH names, component by component, down to the first unit or
+ * container
+ */
 static void parse(const char *path, struct found *f)
 {
 	struct comp c;
 
-	for (const char *p = path; *p; p += c.n) {
+	for (const char *p = path; *p && !f->unit.s && !f->id.s; p += c.n) {
 		p += *p == '/';
 		c = (struct comp){ p, strcspn(p, "/") };
 		if (!c.n)

@@ -33,6 +33,18 @@ TREE = [
     "docker", f"docker/{C1[:32]}{C2[:32]}",
 ]
 
+# Tenants' cgroups named to claim another container or pod: inside a
+# container (its own nested cgroups) and inside a delegated service
+SPOOFS = [
+    f"kubepods/pod{POD2}/{C5}/kubepods", f"kubepods/pod{POD2}/{C5}/kubepods/"
+    f"pod{POD3}", f"kubepods/pod{POD2}/{C5}/kubepods/pod{POD3}/docker-{C6}"
+    ".scope",
+    "system.slice/tenant.service", "system.slice/tenant.service/kubepods",
+    f"system.slice/tenant.service/kubepods/pod{POD1}",
+    f"system.slice/tenant.service/kubepods/pod{POD1}/cri-containerd-{C3}"
+    ".scope",
+]
+
 
 def labels_of(url, top, rel):
     [(labels, _)] = promql(url, "cgroup_nr_descendants"
@@ -80,6 +92,26 @@ def test_runtimes_trees_give_their_labels_in_promql(tmp_path):
                       if "pod_uid" in l) == sorted([
                           (POD1, "burstable", 2), (POD2, "guaranteed", 1),
                           (POD3, "besteffort", 1)])
+
+
+def test_a_tenant_cannot_claim_another_container_or_pod(tmp_path):
+    """What is below a container or a service is its tenant's to name:
+    those cgroups carry the container's or service's labels, whatever
+    their names claim."""
+    with subtree(*TREE, *SPOOFS) as top, prometheus(tmp_path) as url:
+        r = run("--once", "--root", top, "--output",
+                f"remote-write+{url}/api/v1/write")
+        assert r.returncode == 0 and r.stderr == b""
+        assert labels_of(url, top, SPOOFS[2]) == {
+            "container_id": C5, "pod_uid": POD2, "qos_class": "guaranteed"}
+        assert labels_of(url, top, SPOOFS[6]) == {
+            "systemd_slice": "system.slice",
+            "systemd_unit": "tenant.service"}
+        # the pods' containers are counted where they are, nothing more
+        got = promql(url, 'count by (pod_uid) (cgroup_nr_descendants'
+                     '{pod_uid!="", container_id!=""})')
+        assert sorted((l["pod_uid"], v) for l, v in got) == sorted([
+            (POD1, 2), (POD2, 4), (POD3, 1)])
 
 
 def test_path_labels_can_be_chosen_or_turned_off(tmp_path):
