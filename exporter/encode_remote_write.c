@@ -212,7 +212,8 @@ static void gone(struct req *r, const struct snapshot *snap, bool lay_out,
 		for (uint32_t j = 0; j < cg->nfiles; j++)
 			for (uint32_t x = f[j].sample;
 			     x < f[j].sample + f[j].nsamples; x++) {
-				struct point pt = { x, snap->gone[i] };
+				struct point pt = { x, snap->gone[i],
+						    cg->file + j };
 
 				if (!prev->samples[x].m)
 					continue;

@@ -103,10 +103,13 @@ static void reserve(struct scratch *sc, const struct snapshot *snap,
 }
 
 static void fill_file(struct scratch *sc, const struct snapshot *snap,
-		      const struct frec *f, Cgview__File *pf)
+		      const struct cgrec *cg, const struct frec *f,
+		      Cgview__File *pf)
 {
 	*pf = (Cgview__File)CGVIEW__FILE__INIT;
 	pf->name = f->s->file;
+	if (file_start(cg, f) != cg->start_ns)
+		pf->start_time_unix_nano = file_start(cg, f);
 	pf->samples = sc->psamples + sc->n_psamples;
 	for (uint32_t i = f->sample; i < f->sample + f->nsamples; i++) {
 		if (!snap->samples[i].m)
@@ -151,7 +154,7 @@ static void pack_cgroup(struct scratch *sc, const struct snapshot *snap,
 	msg.files = sc->pfiles;
 	msg.n_files = cg->nfiles;
 	for (uint32_t i = 0; i < cg->nfiles; i++) {
-		fill_file(sc, snap, &f[i], PUSH(sc, files));
+		fill_file(sc, snap, cg, &f[i], PUSH(sc, files));
 		sc->pfiles[i] = &sc->files[i];
 	}
 	len = cgview__cgroup__get_packed_size(&msg);

@@ -127,6 +127,7 @@ struct bucket {
 struct frec {
 	const struct schema *s;
 	uint32_t sample, nsamples;
+	uint64_t start_ns; /* a view's load (CLOCK_REALTIME); 0: unknown */
 };
 
 struct cgrec {
@@ -213,6 +214,7 @@ void model_file(struct snapshot *snap, struct schemas *ss, struct schema *s,
 struct point {
 	uint32_t sample;
 	uint32_t cgroup; /* index in cgroups[], UINT32_MAX for self metrics */
+	uint32_t file; /* index in files[], UINT32_MAX for self metrics */
 };
 struct point *snapshot_by_metric(const struct snapshot *snap, unsigned nids,
 				 size_t *n);
@@ -254,6 +256,7 @@ struct cglabels *path_labels(const char *path, unsigned which);
 size_t point_labels(const struct snapshot *snap, const struct point *pt,
 		    bool ext, struct label *out);
 uint64_t point_start(const struct snapshot *snap, const struct point *pt);
+uint64_t file_start(const struct cgrec *cg, const struct frec *f);
 struct hseries {
 	struct hbucket {
 		double le; /* upper bound in the unit */
@@ -377,6 +380,7 @@ struct vview {
 	size_t nrec, cap;
 	uint32_t *hash; /* by cgroup id: index in rec + 1 */
 	size_t hcap;
+	uint64_t load_ns; /* when its program was loaded (CLOCK_REALTIME) */
 	bool ok; /* this scrape has records (those it lacks: per file) */
 	bool wanted; /* a cgroup had the view's file in this scrape */
 	struct vlayout *lay; /* learned from the text; NULL: not yet */

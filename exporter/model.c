@@ -289,10 +289,10 @@ void model_file(struct snapshot *snap, struct schemas *ss, struct schema *s,
 }
 
 static void place(struct point *pts, size_t *next, const struct sample *s,
-		  size_t i, uint32_t cg)
+		  size_t i, uint32_t cg, uint32_t f)
 {
 	if (s->m)
-		pts[next[s->m->id]++] = (struct point){ i, cg };
+		pts[next[s->m->id]++] = (struct point){ i, cg, f };
 }
 
 /* Every sample, grouped by metric (a counting sort over smetric ids) */
@@ -320,11 +320,11 @@ struct point *snapshot_by_metric(const struct snapshot *snap, unsigned nids,
 			     i <
 			     snap->files[f].sample + snap->files[f].nsamples;
 			     i++)
-				place(pts, next, &snap->samples[i], i, g);
+				place(pts, next, &snap->samples[i], i, g, f);
 	}
 	for (size_t i = snap->self.sample;
 	     i < snap->self.sample + snap->self.nsamples; i++)
-		place(pts, next, &snap->samples[i], i, UINT32_MAX);
+		place(pts, next, &snap->samples[i], i, UINT32_MAX, UINT32_MAX);
 	*n = sum;
 	free(next);
 	return pts;

@@ -135,8 +135,10 @@ int reader_view_text(struct cgreader *r, int mfd, const char *name)
 	int ret;
 
 	ret = reader_file(r, mfd, name, schema_for_unknown_file(r->ss, name));
-	if (v && !ret && r->snap->n_files > frec)
+	if (v && !ret && r->snap->n_files > frec) {
+		r->snap->files[frec].start_ns = v->load_ns;
 		viewrec_learn(r, v, frec, trouble == text_trouble(r->st));
+	}
 	return ret;
 }
 

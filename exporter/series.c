@@ -44,10 +44,19 @@ size_t point_labels(const struct snapshot *snap, const struct point *pt,
 	return n;
 }
 
+/* The cgroup's start, or the view's load if that came later (a view
+ * loaded again starts its counters again)
+ */
+uint64_t file_start(const struct cgrec *cg, const struct frec *f)
+{
+	return f->start_ns > cg->start_ns ? f->start_ns : cg->start_ns;
+}
+
 uint64_t point_start(const struct snapshot *snap, const struct point *pt)
 {
-	return pt->cgroup == UINT32_MAX ? snap->start_ns :
-					  snap->cgroups[pt->cgroup].start_ns;
+	if (pt->cgroup == UINT32_MAX)
+		return snap->start_ns;
+	return file_start(&snap->cgroups[pt->cgroup], &snap->files[pt->file]);
 }
 
 void hist_series(const struct snapshot *snap, const struct sample *s,

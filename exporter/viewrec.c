@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/file.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -142,6 +143,22 @@ static bool uses_map(int prog, __u32 map_id)
 	return false;
 }
 
+/* When PROG was loaded, on CLOCK_REALTIME (the kernel gives boot time) */
+static uint64_t loaded_at(int prog)
+{
+	struct bpf_prog_info pi;
+	struct timespec real, boot;
+	__u32 len = sizeof(pi);
+
+	memset(&pi, 0, sizeof(pi));
+	if (bpf_obj_get_info_by_fd(prog, &pi, &len) ||
+	    clock_gettime(CLOCK_REALTIME, &real) ||
+	    clock_gettime(CLOCK_BOOTTIME, &boot))
+		return 0;
+	return real.tv_sec * 1000000000ULL + real.tv_nsec -
+	       (boot.tv_sec * 1000000000ULL + boot.tv_nsec - pi.load_time);
+}
+
 /* Open the pins of view NAME, its program PROG (V owns it from then on,
  * the caller if this fails); 0, or -1 (not a view with records)
  */
@@ -168,6 +185,7 @@ static int view_open(struct vview *v, const struct viewrecs *vr,
 		return -1;
 	}
 	v->prog = prog;
+	v->load_ns = loaded_at(prog);
 	v->wanted = true; /* walked once; then while cgroups have its file */
 	v->vsize = mi.value_size;
 	v->slots = mi.max_entries;

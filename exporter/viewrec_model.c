@@ -150,7 +150,9 @@ bool viewrec_emit(struct cgreader *r, const struct vview *v, const uint8_t *rec)
 	if (!l || l->bad)
 		return false;
 	f = PUSH(snap, files);
-	*f = (struct frec){ .s = l->s, .sample = snap->n_samples };
+	*f = (struct frec){ .s = l->s,
+			    .sample = snap->n_samples,
+			    .start_ns = v->load_ns };
 	for (size_t i = 0; i < l->n; i++) {
 		const struct ventry *e = &l->e[i];
 

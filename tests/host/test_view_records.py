@@ -121,13 +121,20 @@ def cpu_files(snap):
             if snap.metrics[s.metric].key == "self_usage_ns"}
 
 
+def starts(snap):
+    """{cgroup path: (the cgroup's start, its bpf.cpu file's start)}"""
+    return {cg.path: (cg.start_time_unix_nano, f.start_time_unix_nano)
+            for cg in snap.cgroups for f in cg.files if f.name == "bpf.cpu"}
+
+
 def test_views_exposed_and_loaded_again_while_the_exporter_runs(
         views, tmp_path):
     """A running exporter, scraping every second, keeps its scan of the
     mirror and its views' programs between scrapes: a view exposed on one
     more cgroup, then unloaded and loaded again (its counts start from
     0), shows in the scrapes after each change as cgview left it, from
-    the program loaded then, never from the one before."""
+    the program loaded then, never from the one before; and its series
+    start again when it was loaded, while its cgroups' start stays."""
     out = tmp_path / "snap"
 
     def snaps():
@@ -148,12 +155,15 @@ def test_views_exposed_and_loaded_again_while_the_exporter_runs(
             wait_written(p, out, k + 2)
             exposed = cpu_files(snaps()[k + 1])
             assert cgview("unload", "cpu").returncode == 0
+            t_load = time.time_ns()
             assert cgview("load", "cpu").returncode == 0
+            t_loaded = time.time_ns()
             for cg in (top, a):
                 assert cgview("expose", "cpu", rel(cg)).returncode == 0
             k = written(out)
             wait_written(p, out, k + 2)
             again = cpu_files(snaps()[k + 1])
+            first, last = starts(snaps()[1]), starts(snaps()[k + 1])
         finally:
             p.send_signal(signal.SIGTERM)
             assert p.wait(timeout=30) == 0
@@ -163,6 +173,10 @@ def test_views_exposed_and_loaded_again_while_the_exporter_runs(
     assert exposed[hier(a)] >= before[hier(a)]
     assert again == {hier(top): 0, hier(a): 0}
     assert b"records of" not in p.stderr.read()
+    # loaded before the exporter started: the cgroup's start (file: 0)
+    assert first[hier(a)][1] == 0 and first[hier(a)][0] > 0
+    assert last[hier(a)][0] == first[hier(a)][0]
+    assert t_load - 1e6 <= last[hier(a)][1] <= t_loaded + 1e6
 
 
 def test_a_pin_removed_by_hand_loses_only_its_file(views, tmp_path):
