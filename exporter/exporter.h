@@ -48,6 +48,8 @@ struct schema {
 	size_t hint; /* where the last lookup matched */
 	size_t unknown; /* keys added because the schema lacks them */
 	bool has_hist;
+	uint64_t start_ns; /* a view's: when the view cgview loaded under
+			    * this file's name was (CLOCK_REALTIME); 0: unknown */
 };
 
 struct name_slot {
@@ -127,7 +129,6 @@ struct bucket {
 struct frec {
 	const struct schema *s;
 	uint32_t sample, nsamples;
-	uint64_t start_ns; /* a view's load (CLOCK_REALTIME); 0: unknown */
 };
 
 struct cgrec {

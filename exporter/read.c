@@ -130,15 +130,19 @@ bool reader_view_record(struct cgreader *r, const char *name)
 int reader_view_text(struct cgreader *r, int mfd, const char *name)
 {
 	struct vview *v = r->vr ? viewrecs_view(r->vr, name) : NULL;
+	struct schema *s = schema_for_unknown_file(r->ss, name);
 	size_t frec = r->snap->n_files;
 	uint64_t trouble = text_trouble(r->st);
 	int ret;
 
-	ret = reader_file(r, mfd, name, schema_for_unknown_file(r->ss, name));
-	if (v && !ret && r->snap->n_files > frec) {
-		r->snap->files[frec].start_ns = v->load_ns;
+	/* records come only once a text read taught their layout to this
+	 * program's view: its load time is the file's from then on
+	 */
+	if (v)
+		s->start_ns = v->load_ns;
+	ret = reader_file(r, mfd, name, s);
+	if (v && !ret && r->snap->n_files > frec)
 		viewrec_learn(r, v, frec, trouble == text_trouble(r->st));
-	}
 	return ret;
 }
 

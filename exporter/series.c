@@ -49,7 +49,9 @@ size_t point_labels(const struct snapshot *snap, const struct point *pt,
  */
 uint64_t file_start(const struct cgrec *cg, const struct frec *f)
 {
-	return f->start_ns > cg->start_ns ? f->start_ns : cg->start_ns;
+	uint64_t view = f->s->start_ns;
+
+	return view > cg->start_ns ? view : cg->start_ns;
 }
 
 uint64_t point_start(const struct snapshot *snap, const struct point *pt)

@@ -150,9 +150,7 @@ bool viewrec_emit(struct cgreader *r, const struct vview *v, const uint8_t *rec)
 	if (!l || l->bad)
 		return false;
 	f = PUSH(snap, files);
-	*f = (struct frec){ .s = l->s,
-			    .sample = snap->n_samples,
-			    .start_ns = v->load_ns };
+	*f = (struct frec){ .s = l->s, .sample = snap->n_samples };
 	for (size_t i = 0; i < l->n; i++) {
 		const struct ventry *e = &l->e[i];
 
