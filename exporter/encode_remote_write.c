@@ -2,7 +2,10 @@
 /* Prometheus remote write 1.0 (proto/remote_write.proto): WriteRequests
  * of at most max_points series, snappy block compressed. A histogram is
  * its _bucket{le=...} (cumulative), _sum and _count series, as Prometheus
- * itself stores one.
+ * itself stores one; labels and buckets come from series.c. Each series
+ * of a file of the last snapshot that is gone (its cgroup removed, or a
+ * view no longer exposed there) gets Prometheus' staleness marker, so
+ * that queries stop returning it at once rather than 5 minutes later.
  */
 #include <snappy-c.h>
 #include <stdio.h>
@@ -42,7 +45,7 @@ struct req {
 	/* the point being laid out */
 	struct labels pl;
 	struct hseries h;
-	bool stale; /* its cgroup is gone: every value is STALE_NAN */
+	bool stale; /* its file is gone: every value is STALE_NAN */
 	const struct smetric *cur; /* the metric whose metadata was sent */
 };
 
@@ -198,7 +201,7 @@ static void point(struct req *r, const struct snapshot *snap,
 		series(r, s->m, "", NULL, s->value);
 }
 
-/* Each sample of each cgroup of the last snapshot that is gone */
+/* Each sample of each file of the last snapshot that is gone */
 static void gone(struct req *r, const struct snapshot *snap, bool lay_out,
 		 size_t *max)
 {
@@ -206,23 +209,20 @@ static void gone(struct req *r, const struct snapshot *snap, bool lay_out,
 	size_t k;
 
 	for (size_t i = 0; i < snap->n_gone; i++) {
-		const struct cgrec *cg = &prev->cgroups[snap->gone[i]];
-		const struct frec *f = &prev->files[cg->file];
+		const struct gone *g = &snap->gone[i];
+		const struct frec *f = &prev->files[g->file];
 
-		for (uint32_t j = 0; j < cg->nfiles; j++)
-			for (uint32_t x = f[j].sample;
-			     x < f[j].sample + f[j].nsamples; x++) {
-				struct point pt = { x, snap->gone[i],
-						    cg->file + j };
+		for (uint32_t x = f->sample; x < f->sample + f->nsamples; x++) {
+			struct point pt = { x, g->cgroup, g->file };
 
-				if (!prev->samples[x].m)
-					continue;
-				if (lay_out)
-					point(r, prev, &pt, true);
-				else if ((k = nseries(prev, &prev->samples[x],
-						      &r->h)) > *max)
-					*max = k;
-			}
+			if (!prev->samples[x].m)
+				continue;
+			if (lay_out)
+				point(r, prev, &pt, true);
+			else if ((k = nseries(prev, &prev->samples[x], &r->h)) >
+				 *max)
+				*max = k;
+		}
 	}
 }
 

@@ -149,6 +149,10 @@ struct label {
 };
 #define MAX_LABELS 32 /* --label */
 
+struct gone {
+	uint32_t cgroup, file; /* indexes in prev's cgroups[], files[] */
+};
+
 struct snapshot {
 	uint64_t time_ns; /* CLOCK_REALTIME when the walk started */
 	uint64_t start_ns; /* when the exporter started: counters' start */
@@ -165,10 +169,10 @@ struct snapshot {
 	ARRAY(char, strs);
 	struct frec self; /* the exporter's own metrics */
 	/* lifetimes.c: the last snapshot (NULL when no output needs it) and
-	 * its cgroups that are gone (indexes in prev->cgroups)
+	 * its files that are gone: their cgroup's, or the file alone
 	 */
 	const struct snapshot *prev;
-	ARRAY(uint32_t, gone);
+	ARRAY(struct gone, gone);
 };
 
 void *grow(void *arr, size_t *cap, size_t need, size_t size);

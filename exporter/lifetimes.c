@@ -7,8 +7,9 @@
  * appeared later began after the scrape before, which is the start given.
  * A cgroup is known by its id, so one made again under the same path is a
  * new cgroup with a new start (its counters began again at 0). The
- * cgroups of the last snapshot that are gone, and whose path no cgroup
- * holds now, are listed for remote write's staleness markers.
+ * files of the last snapshot that are gone (their cgroup's, unless a new
+ * cgroup holds its path, or the file alone) are listed for remote write's
+ * staleness markers.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ struct entry {
 	uint64_t id; /* 0: free */
 	uint64_t start_ns;
 	struct cglabels *labels;
+	uint32_t cg; /* index in the snapshot's cgroups[] */
 };
 
 struct lifetimes {
@@ -100,6 +102,7 @@ static void renew(struct lifetimes *lt, struct snapshot *snap)
 						      lt->which),
 			};
 		}
+		e->cg = g;
 		cg->start_ns = e->start_ns;
 		cg->labels = e->labels;
 	}
@@ -152,22 +155,60 @@ static bool has_path(const struct snapshot *snap, const struct pathslot *t,
 	return false;
 }
 
-/* The cgroups of PREV that SNAP lacks, by id and by path */
+/* PREV's cgroup G, whose files are all gone */
+static void all_gone(struct snapshot *snap, const struct snapshot *prev,
+		     uint32_t g)
+{
+	const struct cgrec *cg = &prev->cgroups[g];
+
+	for (uint32_t f = cg->file; f < cg->file + cg->nfiles; f++)
+		*PUSH(snap, gone) = (struct gone){ g, f };
+}
+
+/* The files of PREV's cgroup G that its successor NOW lacks (a view no
+ * longer exposed there); the files keep their order, so the search goes
+ * on from the last one found
+ */
+static void files_gone(struct snapshot *snap, const struct snapshot *prev,
+		       uint32_t g, const struct cgrec *now)
+{
+	const struct cgrec *cg = &prev->cgroups[g];
+	uint32_t k = 0, tries;
+
+	for (uint32_t f = cg->file; f < cg->file + cg->nfiles; f++) {
+		for (tries = 0; tries < now->nfiles; tries++, k++) {
+			k %= now->nfiles;
+			if (snap->files[now->file + k].s == prev->files[f].s)
+				break;
+		}
+		if (tries == now->nfiles)
+			*PUSH(snap, gone) = (struct gone){ g, f };
+	}
+}
+
+/* The files of PREV that SNAP lacks: those of cgroups gone by id (unless
+ * a new cgroup holds the path: its series go on), and those gone from a
+ * cgroup that stays
+ */
 static void list_gone(const struct lifetimes *lt, struct snapshot *snap,
 		      const struct snapshot *prev)
 {
 	size_t cap = lt->cap;
 	struct pathslot *paths = NULL;
+	const struct entry *e;
 
-	for (size_t g = 0; g < prev->n_cgroups; g++) {
+	for (uint32_t g = 0; g < prev->n_cgroups; g++) {
 		const struct cgrec *cg = &prev->cgroups[g];
 
-		if (lt->t[slot(lt->t, cap, cg->id)].id)
+		e = &lt->t[slot(lt->t, cap, cg->id)];
+		if (e->id) {
+			files_gone(snap, prev, g, &snap->cgroups[e->cg]);
 			continue;
+		}
 		if (!paths) /* made once, when something is gone */
 			paths = paths_of(snap, cap);
 		if (!has_path(snap, paths, cap, snap_str(prev, cg->path)))
-			*PUSH(snap, gone) = g;
+			all_gone(snap, prev, g);
 	}
 	free(paths);
 }

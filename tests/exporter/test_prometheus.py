@@ -6,8 +6,8 @@ import os
 import time
 
 from cgtest import read
-from exlib import free_port, hier, mirror, prometheus, promql, run, \
-    scrape, start, stop, subtree, wait_written, written
+from exlib import cgroup2_root, free_port, hier, mirror, prometheus, \
+    promql, run, scrape, start, stop, subtree, wait_written, written
 
 
 def metadata(url, family):
@@ -82,6 +82,26 @@ def test_two_hosts_write_into_one_prometheus_apart(tmp_path):
                           "cgroup": hier(top), "region": "us"}
 
 
+def pushing(top, url, out, *flags):
+    """An exporter writing TOP to URL (and OUT) every 200 ms."""
+    return start("--root", top, "--interval", "200ms", "--output",
+                 f"remote-write+{url}/api/v1/write", "--output",
+                 f"file:{out}", *flags)
+
+
+def until_there(p, url, q):
+    while not promql(url, q):
+        assert p.poll() is None
+        time.sleep(0.1)
+
+
+def until_stale(url, q):
+    deadline = time.monotonic() + 30
+    while promql(url, q):
+        assert time.monotonic() < deadline, "never stale"
+        time.sleep(0.1)
+
+
 def test_a_removed_cgroups_series_go_stale_at_once(tmp_path):
     """Remote write marks the series of a removed cgroup stale, so PromQL
     stops returning them at the next snapshot, not 5 minutes later; a
@@ -89,19 +109,12 @@ def test_a_removed_cgroups_series_go_stale_at_once(tmp_path):
     stale marker and value at one timestamp, which Prometheus refuses)."""
     out = tmp_path / "snap"
     with subtree("a", "gone") as top, prometheus(tmp_path) as url:
-        p = start("--root", top, "--interval", "200ms", "--output",
-                  f"remote-write+{url}/api/v1/write", "--output",
-                  f"file:{out}")
+        p = pushing(top, url, out)
         try:
             q = f'cgroup_nr_descendants{{cgroup="{hier(top)}/gone"}}'
-            while not promql(url, q):
-                assert p.poll() is None
-                time.sleep(0.1)
+            until_there(p, url, q)
             os.rmdir(f"{top}/gone")
-            deadline = time.monotonic() + 30
-            while promql(url, q):
-                assert time.monotonic() < deadline, "never stale"
-                time.sleep(0.1)
+            until_stale(url, q)
             os.rmdir(f"{top}/a")
             os.mkdir(f"{top}/a")
             wait_written(p, out, written(out) + 3)
@@ -109,6 +122,29 @@ def test_a_removed_cgroups_series_go_stale_at_once(tmp_path):
             assert [v for _, v in promql(url, a)] == [0]
             assert [v for _, v in promql(url, f'cgroup_nr_descendants{{'
                                          f'cgroup="{hier(top)}"}}')] == [1]
+        finally:
+            _, err = stop(p)
+    assert p.returncode == 0 and err == ""
+
+
+def test_a_view_no_longer_exposed_goes_stale_while_its_cgroup_stays(
+        tmp_path):
+    """A bpf.* file gone from a cgroup that stays (cgview unexpose): its
+    series go stale at the next snapshot, the cgroup's others do not."""
+    (tmp_path / "v.schema").write_text("file bpf.v\nx gauge 1 X\n")
+    out = tmp_path / "snap"
+    with subtree("a") as top, prometheus(tmp_path) as url:
+        m = mirror(tmp_path, f"{top}/a", {"bpf.v": "x 7\n"})
+        p = pushing(top, url, out, "--mirror", m, "--schemas", str(tmp_path))
+        try:
+            q = f'cgview_v_x{{cgroup="{hier(top)}/a"}}'
+            until_there(p, url, q)
+            os.unlink(os.path.join(m, os.path.relpath(
+                f"{top}/a", cgroup2_root()), "bpf.v"))
+            until_stale(url, q)
+            wait_written(p, out, written(out) + 2)
+            assert promql(url, "cgroup_nr_descendants"
+                          f'{{cgroup="{hier(top)}/a"}}')
         finally:
             _, err = stop(p)
     assert p.returncode == 0 and err == ""
