@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What every output shows of a sample, made here once for all encoders:
  * its labels as one list sorted by name (the --label ones, cgroup and
- * those of its path, the file's own such as device), when its cumulative series began, and a
- * histogram as buckets with their own
- * and cumulative counts, the +Inf bucket last, its count and sum. An
- * encoder only lays these out in its format.
+ * those of its path, the file's own such as device), when its cumulative
+ * series began, and a histogram as buckets with their own and cumulative
+ * counts, the +Inf bucket last, its count and sum. An encoder only lays
+ * these out in its format.
  */
 #include <math.h>
 #include <stdlib.h>
