@@ -238,7 +238,36 @@ $(BUILD)/py/%_pb2.py: proto/%.proto | deps
 
 exporter: deps $(BUILD)/cgview-exporter $(BUILD)/py/cgview_pb2.py
 
-test-exporter: deps cgview exporter $(BUILD)/exporter/parse-asan $(BUILD)/exporter/fuzz-parse
+# The official opentelemetry-proto definitions, to decode what the exporter
+# sends in tests (proto/otlp.proto is our subset): the .proto files that the
+# npm package below ships, checked against the digest recorded here
+OTEL_NPM := @opentelemetry/otlp-grpc-exporter-base@0.38.0
+OTEL_SHA512 := c301b1789b7cd30fa6200d1a13e2bd3ac864c84a1842b5eec179754cd641b3d2bba84e0002212ec54f5c6dddd55f7053b29fb1ccd70345621bf565a4894f7e90
+OTEL_PY := $(BUILD)/otel-py/opentelemetry/proto/collector/metrics/v1/metrics_service_pb2.py
+$(OTEL_PY): | deps
+	rm -rf $(BUILD)/otel-npm $(BUILD)/otel-py
+	mkdir -p $(BUILD)/otel-npm $(BUILD)/otel-py
+	@command -v npm > /dev/null || { echo "npm is missing: install Node.js with npm" >&2; exit 1; }
+	cd $(BUILD)/otel-npm && npm pack --silent $(OTEL_NPM) > /dev/null
+	echo "$(OTEL_SHA512)  $$(ls $(BUILD)/otel-npm/*.tgz)" | sha512sum -c --quiet
+	tar xzf $(BUILD)/otel-npm/*.tgz -C $(BUILD)/otel-npm
+	cd $(BUILD)/otel-npm/package/build/protos && protoc --python_out=$(CURDIR)/$(BUILD)/otel-py \
+		opentelemetry/proto/collector/metrics/v1/metrics_service.proto \
+		opentelemetry/proto/metrics/v1/metrics.proto \
+		opentelemetry/proto/common/v1/common.proto \
+		opentelemetry/proto/resource/v1/resource.proto
+
+# client_model's metrics.proto (Debian), to decode /metrics' protobuf format;
+# as client_model_metrics_pb2 (a module path io/... would hide Python's io)
+PROM_PY := $(BUILD)/prom-py/client_model_metrics_pb2.py
+CLIENT_MODEL := /usr/share/gocode/src/github.com/prometheus/client_model
+$(PROM_PY): | deps
+	@mkdir -p $(BUILD)/prom-py
+	cp $(CLIENT_MODEL)/io/prometheus/client/metrics.proto $(BUILD)/prom-py/client_model_metrics.proto
+	protoc --python_out=$(BUILD)/prom-py -I$(BUILD)/prom-py -I/usr/include \
+		$(BUILD)/prom-py/client_model_metrics.proto
+
+test-exporter: deps cgview exporter $(BUILD)/exporter/parse-asan $(BUILD)/exporter/fuzz-parse $(OTEL_PY) $(PROM_PY)
 	$(PYTEST) tests/exporter
 
 fuzz: deps $(BUILD)/exporter/fuzz-parse

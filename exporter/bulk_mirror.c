@@ -138,7 +138,8 @@ void mirror_update(struct mirrorlist *ml, const char *top, int mfd)
 	ml->mtime_ns = ns(&t.st_mtim);
 	ml->scanned_ns = ns(&now);
 	scan(ml, mfd, path, 0);
-	qsort(ml->dirs, ml->n, sizeof(*ml->dirs), cmp_str);
+	if (ml->n) /* an empty mirror has no dirs[] at all */
+		qsort(ml->dirs, ml->n, sizeof(*ml->dirs), cmp_str);
 }
 
 /* The bpf.* names the mirror has for RELPATH, NUL separated, or NULL */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* OTLP/HTTP protobuf (proto/otlp.proto): ExportMetricsServiceRequests of
  * at most max_points data points each. Counters are cumulative monotonic
- * sums, gauges gauges, histograms explicit-bucket histograms. The
+ * sums, gauges gauges, log2 histograms exponential histograms at scale 0
+ * (unless CLASSIC), other histograms explicit-bucket histograms. The
  * resource is this exporter on this host (service, host and os attributes
  * of the semantic conventions); a point's attributes are its labels.
  */
@@ -16,6 +17,8 @@ typedef Opentelemetry__Proto__AnyValue AnyValue;
 typedef Opentelemetry__Proto__Metric Metric;
 typedef Opentelemetry__Proto__NumberDataPoint NumberPoint;
 typedef Opentelemetry__Proto__HistogramDataPoint HistPoint;
+typedef Opentelemetry__Proto__ExponentialHistogramDataPoint ExpPoint;
+typedef Opentelemetry__Proto__ExponentialHistogramDataPoint__Buckets ExpBuckets;
 
 #define ATTRS POINT_LABELS /* a point's: point_labels() */
 #define RES_ATTRS 6 /* the resource's: resource() */
@@ -26,14 +29,18 @@ struct req {
 	Opentelemetry__Proto__Gauge *gauges;
 	Opentelemetry__Proto__Sum *sums;
 	Opentelemetry__Proto__Histogram *hists;
+	Opentelemetry__Proto__ExponentialHistogram *ehists;
 	NumberPoint *npoints, **pnpoints;
 	HistPoint *hpoints, **phpoints;
+	ExpPoint *epoints, **pepoints;
+	ExpBuckets *ebuckets;
 	KeyValue *kv, **pkv;
 	AnyValue *av;
 	uint64_t *counts;
 	double *bounds;
 	size_t nmetrics, npts, nkv, nbuckets;
 	struct hseries h; /* hist_point()'s */
+	bool classic;
 };
 
 static void req_alloc(struct req *r, size_t max, size_t buckets)
@@ -47,6 +54,10 @@ static void req_alloc(struct req *r, size_t max, size_t buckets)
 	r->pnpoints = xcalloc(max, sizeof(*r->pnpoints));
 	r->hpoints = xcalloc(max, sizeof(*r->hpoints));
 	r->phpoints = xcalloc(max, sizeof(*r->phpoints));
+	r->ehists = xcalloc(max, sizeof(*r->ehists));
+	r->epoints = xcalloc(max, sizeof(*r->epoints));
+	r->pepoints = xcalloc(max, sizeof(*r->pepoints));
+	r->ebuckets = xcalloc(max, sizeof(*r->ebuckets));
 	r->kv = xcalloc(max * ATTRS + RES_ATTRS, sizeof(*r->kv));
 	r->pkv = xcalloc(max * ATTRS + RES_ATTRS, sizeof(*r->pkv));
 	r->av = xcalloc(max * ATTRS + RES_ATTRS, sizeof(*r->av));
@@ -59,7 +70,8 @@ static void req_free(struct req *r)
 	free(r->metrics), free(r->pmetrics), free(r->gauges), free(r->sums);
 	free(r->hists), free(r->npoints), free(r->pnpoints);
 	free(r->hpoints), free(r->phpoints), free(r->kv), free(r->pkv);
-	free(r->av), free(r->counts), free(r->bounds);
+	free(r->av), free(r->counts), free(r->bounds), free(r->ehists);
+	free(r->epoints), free(r->pepoints), free(r->ebuckets);
 	hseries_free(&r->h);
 }
 
@@ -102,7 +114,31 @@ static const char *otel_unit(const char *unit)
 	return "1";
 }
 
-static Metric *new_metric(struct req *r, const struct smetric *m)
+static void histogram_metric(struct req *r, Metric *pm, bool exp)
+{
+	if (exp) {
+		pm->data_case =
+			OPENTELEMETRY__PROTO__METRIC__DATA_EXPONENTIAL_HISTOGRAM;
+		pm->exponential_histogram = &r->ehists[r->nmetrics];
+		*pm->exponential_histogram =
+			(Opentelemetry__Proto__ExponentialHistogram)
+				OPENTELEMETRY__PROTO__EXPONENTIAL_HISTOGRAM__INIT;
+		pm->exponential_histogram->aggregation_temporality =
+			OPENTELEMETRY__PROTO__AGGREGATION_TEMPORALITY__AGGREGATION_TEMPORALITY_CUMULATIVE;
+		pm->exponential_histogram->data_points = &r->pepoints[r->npts];
+		return;
+	}
+	pm->data_case = OPENTELEMETRY__PROTO__METRIC__DATA_HISTOGRAM;
+	pm->histogram = &r->hists[r->nmetrics];
+	*pm->histogram = (Opentelemetry__Proto__Histogram)
+		OPENTELEMETRY__PROTO__HISTOGRAM__INIT;
+	pm->histogram->aggregation_temporality =
+		OPENTELEMETRY__PROTO__AGGREGATION_TEMPORALITY__AGGREGATION_TEMPORALITY_CUMULATIVE;
+	pm->histogram->data_points = &r->phpoints[r->npts];
+}
+
+/* A metric for M; a histogram's kind is that of its first point (EXP) */
+static Metric *new_metric(struct req *r, const struct smetric *m, bool exp)
 {
 	Metric *pm = &r->metrics[r->nmetrics];
 
@@ -112,13 +148,7 @@ static Metric *new_metric(struct req *r, const struct smetric *m)
 	pm->unit = (char *)otel_unit(m->unit);
 	r->pmetrics[r->nmetrics] = pm;
 	if (m->type == MT_HISTOGRAM) {
-		pm->data_case = OPENTELEMETRY__PROTO__METRIC__DATA_HISTOGRAM;
-		pm->histogram = &r->hists[r->nmetrics];
-		*pm->histogram = (Opentelemetry__Proto__Histogram)
-			OPENTELEMETRY__PROTO__HISTOGRAM__INIT;
-		pm->histogram->aggregation_temporality =
-			OPENTELEMETRY__PROTO__AGGREGATION_TEMPORALITY__AGGREGATION_TEMPORALITY_CUMULATIVE;
-		pm->histogram->data_points = &r->phpoints[r->npts];
+		histogram_metric(r, pm, exp);
 	} else if (m->type == MT_COUNTER) {
 		pm->data_case = OPENTELEMETRY__PROTO__METRIC__DATA_SUM;
 		pm->sum = &r->sums[r->nmetrics];
@@ -139,10 +169,8 @@ static Metric *new_metric(struct req *r, const struct smetric *m)
 	return pm;
 }
 
-static void hist_point(struct req *r, const struct snapshot *snap,
-		       const struct sample *s, HistPoint *hp)
+static void hist_point(struct req *r, HistPoint *hp)
 {
-	hist_series(snap, s, &r->h);
 	hp->count = r->h.count;
 	hp->sum = r->h.sum;
 	hp->bucket_counts = &r->counts[r->nbuckets];
@@ -156,25 +184,78 @@ static void hist_point(struct req *r, const struct snapshot *snap,
 	r->nbuckets += r->h.n;
 }
 
+/* The scale-0 form (series.c): OTLP's bucket i is (2^i, 2^(i+1)] */
+static void exp_point(struct req *r, ExpPoint *ep)
+{
+	ExpBuckets *pos = &r->ebuckets[r->npts];
+
+	ep->count = r->h.count;
+	ep->sum = r->h.sum;
+	ep->scale = 0;
+	ep->zero_count = r->h.b[0].own;
+	ep->zero_threshold = r->h.b[0].le;
+	*pos = (ExpBuckets)
+		OPENTELEMETRY__PROTO__EXPONENTIAL_HISTOGRAM_DATA_POINT__BUCKETS__INIT;
+	pos->offset = r->h.exp_min;
+	pos->bucket_counts = &r->counts[r->nbuckets];
+	pos->n_bucket_counts = r->h.n - 1;
+	for (size_t i = 1; i < r->h.n; i++)
+		pos->bucket_counts[i - 1] = r->h.b[i].own;
+	r->nbuckets += r->h.n - 1;
+	ep->positive = pos;
+}
+
+/* Whether sample S goes out as an exponential histogram (fills r->h) */
+static bool exponential(struct req *r, const struct snapshot *snap,
+			const struct sample *s)
+{
+	if (s->m->type != MT_HISTOGRAM)
+		return false;
+	hist_series(snap, s, &r->h);
+	return r->h.log2 && !r->classic;
+}
+
+/* A histogram point of r->h (exponential() made it) */
+static void add_hist(struct req *r, Metric *pm, KeyValue **a, size_t nattrs,
+		     uint64_t start, uint64_t now)
+{
+	HistPoint *hp = &r->hpoints[r->npts];
+	ExpPoint *ep = &r->epoints[r->npts];
+
+	if (pm->data_case ==
+	    OPENTELEMETRY__PROTO__METRIC__DATA_EXPONENTIAL_HISTOGRAM) {
+		*ep = (ExpPoint)
+			OPENTELEMETRY__PROTO__EXPONENTIAL_HISTOGRAM_DATA_POINT__INIT;
+		ep->attributes = a;
+		ep->n_attributes = nattrs;
+		ep->start_time_unix_nano = start;
+		ep->time_unix_nano = now;
+		exp_point(r, ep);
+		r->pepoints[r->npts++] = ep;
+		pm->exponential_histogram->n_data_points++;
+		return;
+	}
+	*hp = (HistPoint)OPENTELEMETRY__PROTO__HISTOGRAM_DATA_POINT__INIT;
+	hp->attributes = a;
+	hp->n_attributes = nattrs;
+	hp->start_time_unix_nano = start;
+	hp->time_unix_nano = now;
+	hist_point(r, hp);
+	r->phpoints[r->npts++] = hp;
+	pm->histogram->n_data_points++;
+}
+
 static void add_point(struct req *r, const struct snapshot *snap,
 		      const struct point *pt, Metric *pm)
 {
 	const struct sample *s = &snap->samples[pt->sample];
 	NumberPoint *np = &r->npoints[r->npts];
-	HistPoint *hp = &r->hpoints[r->npts];
 	size_t nattrs;
 	KeyValue **a = attrs(r, snap, pt, &nattrs);
 
 	if (s->m->type == MT_HISTOGRAM) {
-		*hp = (HistPoint)
-			OPENTELEMETRY__PROTO__HISTOGRAM_DATA_POINT__INIT;
-		hp->attributes = a;
-		hp->n_attributes = nattrs;
-		hp->start_time_unix_nano = point_start(snap, pt);
-		hp->time_unix_nano = snap->time_ns;
-		hist_point(r, snap, s, hp);
-		r->phpoints[r->npts++] = hp;
-		pm->histogram->n_data_points++;
+		add_hist(r, pm, a, nattrs, point_start(snap, pt),
+			 snap->time_ns);
 		return;
 	}
 	*np = (NumberPoint)OPENTELEMETRY__PROTO__NUMBER_DATA_POINT__INIT;
@@ -264,24 +345,27 @@ static void flush(struct req *r, const struct snapshot *snap, body_fn emit,
 }
 
 void encode_otlp(const struct snapshot *snap, const struct schemas *ss,
-		 size_t max_points, body_fn emit, void *ctx)
+		 size_t max_points, bool classic, body_fn emit, void *ctx)
 {
-	struct req r = { 0 };
+	struct req r = { .classic = classic };
 	size_t n;
 	struct point *pts = snapshot_by_metric(snap, ss->nids, &n);
 	const struct smetric *cur = NULL, *m;
 	Metric *pm = NULL;
+	bool exp, cur_exp = false;
 
 	req_alloc(&r, max_points, snap->n_buckets);
 	for (size_t i = 0; i < n; i++) {
 		m = snap->samples[pts[i].sample].m;
+		exp = exponential(&r, snap, &snap->samples[pts[i].sample]);
 		if (r.npts == max_points) {
 			flush(&r, snap, emit, ctx);
 			cur = NULL;
 		}
-		if (m != cur) {
+		if (m != cur || exp != cur_exp) {
 			cur = m;
-			pm = new_metric(&r, m);
+			cur_exp = exp;
+			pm = new_metric(&r, m, exp);
 		}
 		add_point(&r, snap, &pts[i], pm);
 	}

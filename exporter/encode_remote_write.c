@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Prometheus remote write 1.0 (proto/remote_write.proto): WriteRequests
- * of at most max_points series, snappy block compressed. A histogram is
+ * of at most max_points series, snappy block compressed. A log2 histogram
+ * is one native histogram series (schema 0), unless CLASSIC; any other is
  * its _bucket{le=...} (cumulative), _sum and _count series, as Prometheus
  * itself stores one; labels and buckets come from series.c. Each series
  * of a file of the last snapshot that is gone (its cgroup removed, or a
  * view no longer exposed there) gets Prometheus' staleness marker, so
  * that queries stop returning it at once rather than 5 minutes later.
  */
+#include <math.h>
 #include <snappy-c.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,10 +38,14 @@ struct req {
 	Label *labels, **plabels;
 	Prometheus__Sample *samples, **psamples;
 	Prometheus__MetricMetadata *meta, **pmeta;
+	Prometheus__Histogram *hists, **phists;
+	Prometheus__BucketSpan *spans, **pspans;
+	int64_t *deltas;
 	char (*names)[160], (*les)[32];
-	size_t nseries, nlabels, nmeta;
+	size_t nseries, nlabels, nmeta, ndeltas;
 	int64_t ts_ms;
 	size_t max_points;
+	bool classic; /* log2 histograms as classic series too */
 	body_fn emit;
 	void *ctx;
 	/* the point being laid out */
@@ -49,8 +55,13 @@ struct req {
 	const struct smetric *cur; /* the metric whose metadata was sent */
 };
 
-static void req_alloc(struct req *r, size_t max)
+static void req_alloc(struct req *r, size_t max, size_t buckets)
 {
+	r->hists = xcalloc(max, sizeof(*r->hists));
+	r->phists = xcalloc(max, sizeof(*r->phists));
+	r->spans = xcalloc(max, sizeof(*r->spans));
+	r->pspans = xcalloc(max, sizeof(*r->pspans));
+	r->deltas = xcalloc(buckets + max, sizeof(*r->deltas));
 	r->series = xcalloc(max, sizeof(*r->series));
 	r->pseries = xcalloc(max, sizeof(*r->pseries));
 	r->labels = xcalloc(max * LABELS, sizeof(*r->labels));
@@ -67,7 +78,8 @@ static void req_free(struct req *r)
 {
 	free(r->series), free(r->pseries), free(r->labels), free(r->plabels);
 	free(r->samples), free(r->psamples), free(r->meta), free(r->pmeta);
-	free(r->names), free(r->les);
+	free(r->names), free(r->les), free(r->hists), free(r->phists);
+	free(r->spans), free(r->pspans), free(r->deltas);
 	hseries_free(&r->h);
 }
 
@@ -88,17 +100,22 @@ static int by_name(const void *a, const void *b)
 	return strcmp((*(Label *const *)a)->name, (*(Label *const *)b)->name);
 }
 
-/* One series: NAME SUFFIX {labels, le} = V */
-static void series(struct req *r, const struct smetric *m, const char *suffix,
-		   const char *le, double v)
+static double stale_nan(void)
 {
-	const struct labels *pl = &r->pl;
 	union {
 		uint64_t u;
 		double d;
 	} stale = { STALE_NAN };
+
+	return stale.d;
+}
+
+/* A series NAME SUFFIX {labels, le} without its value */
+static Series *new_series(struct req *r, const struct smetric *m,
+			  const char *suffix, const char *le)
+{
+	const struct labels *pl = &r->pl;
 	Series *ts = &r->series[r->nseries];
-	Prometheus__Sample *smp = &r->samples[r->nseries];
 
 	*ts = (Series)PROMETHEUS__TIME_SERIES__INIT;
 	ts->labels = &r->plabels[r->nlabels];
@@ -112,13 +129,23 @@ static void series(struct req *r, const struct smetric *m, const char *suffix,
 	if (le)
 		label(r, ts, "le", le);
 	qsort(ts->labels, ts->n_labels, sizeof(*ts->labels), by_name);
+	r->pseries[r->nseries] = ts;
+	return ts;
+}
+
+/* One series: NAME SUFFIX {labels, le} = V */
+static void series(struct req *r, const struct smetric *m, const char *suffix,
+		   const char *le, double v)
+{
+	Series *ts = new_series(r, m, suffix, le);
+	Prometheus__Sample *smp = &r->samples[r->nseries];
+
 	*smp = (Prometheus__Sample)PROMETHEUS__SAMPLE__INIT;
-	smp->value = r->stale ? stale.d : v;
+	smp->value = r->stale ? stale_nan() : v;
 	smp->timestamp = r->ts_ms;
 	r->psamples[r->nseries] = smp;
-	ts->samples = &r->psamples[r->nseries];
+	ts->samples = &r->psamples[r->nseries++];
 	ts->n_samples = 1;
-	r->pseries[r->nseries++] = ts;
 }
 
 static void metadata(struct req *r, const struct smetric *m)
@@ -152,23 +179,74 @@ static void flush(struct req *r)
 		exit(EXIT_RUNTIME);
 	free(raw);
 	r->emit(r->ctx, z, zlen, r->nseries);
-	r->nseries = r->nlabels = r->nmeta = 0;
+	r->nseries = r->nlabels = r->nmeta = r->ndeltas = 0;
 }
 
 /* How many series a sample becomes */
 static size_t nseries(const struct snapshot *snap, const struct sample *s,
-		      struct hseries *h)
+		      struct hseries *h, bool classic)
 {
 	if (s->m->type != MT_HISTOGRAM)
 		return 1;
 	hist_series(snap, s, h);
+	if (h->log2 && !classic)
+		return 1;
 	return h->n + 1 + h->has_sum;
+}
+
+/* The native histogram's buckets (series.c): one span, deltas */
+static void native_buckets(struct req *r, Prometheus__Histogram *nh)
+{
+	const struct hseries *h = &r->h;
+	Prometheus__BucketSpan *sp = &r->spans[r->nseries];
+	int64_t *d = &r->deltas[r->ndeltas];
+
+	nh->zero_threshold = h->b[0].le;
+	nh->zero_count_case = PROMETHEUS__HISTOGRAM__ZERO_COUNT_ZERO_COUNT_INT;
+	nh->zero_count_int = (uint64_t)h->b[0].own;
+	*sp = (Prometheus__BucketSpan)PROMETHEUS__BUCKET_SPAN__INIT;
+	sp->offset = h->native_first;
+	sp->length = (uint32_t)(h->n - 1);
+	r->pspans[r->nseries] = sp;
+	nh->positive_spans = &r->pspans[r->nseries];
+	nh->n_positive_spans = 1;
+	memcpy(d, h->delta, (h->n - 1) * sizeof(*d));
+	nh->positive_deltas = d;
+	nh->n_positive_deltas = h->n - 1;
+	r->ndeltas += h->n - 1;
+}
+
+/* The scale-0 form (series.c) as one native histogram; gone: the marker
+ * Prometheus itself stores, an empty histogram whose sum is STALE_NAN
+ */
+static void native(struct req *r, const struct smetric *m)
+{
+	Series *ts = new_series(r, m, "", NULL);
+	Prometheus__Histogram *nh = &r->hists[r->nseries];
+
+	*nh = (Prometheus__Histogram)PROMETHEUS__HISTOGRAM__INIT;
+	nh->count_case = PROMETHEUS__HISTOGRAM__COUNT_COUNT_INT;
+	if (r->stale) {
+		nh->sum = stale_nan();
+	} else {
+		nh->count_int = (uint64_t)r->h.count;
+		nh->sum = r->h.has_sum ? r->h.sum : NAN; /* unknown */
+		native_buckets(r, nh);
+	}
+	nh->timestamp = r->ts_ms;
+	r->phists[r->nseries] = nh;
+	ts->histograms = &r->phists[r->nseries++];
+	ts->n_histograms = 1;
 }
 
 static void histogram(struct req *r, const struct smetric *m)
 {
 	const struct hseries *h = &r->h;
 
+	if (h->log2 && !r->classic) {
+		native(r, m);
+		return;
+	}
 	for (size_t i = 0; i < h->n; i++) {
 		char *le = r->les[r->nseries];
 
@@ -185,7 +263,7 @@ static void point(struct req *r, const struct snapshot *snap,
 		  const struct point *pt, bool stale)
 {
 	const struct sample *s = &snap->samples[pt->sample];
-	size_t k = nseries(snap, s, &r->h);
+	size_t k = nseries(snap, s, &r->h, r->classic);
 
 	if (r->nseries && r->nseries + k > r->max_points) {
 		flush(r);
@@ -219,18 +297,20 @@ static void gone(struct req *r, const struct snapshot *snap, bool lay_out,
 				continue;
 			if (lay_out)
 				point(r, prev, &pt, true);
-			else if ((k = nseries(prev, &prev->samples[x], &r->h)) >
-				 *max)
+			else if ((k = nseries(prev, &prev->samples[x], &r->h,
+					      r->classic)) > *max)
 				*max = k;
 		}
 	}
 }
 
 void encode_remote_write(const struct snapshot *snap, const struct schemas *ss,
-			 size_t max_points, body_fn emit, void *ctx)
+			 size_t max_points, bool classic, body_fn emit,
+			 void *ctx)
 {
 	struct req r = { .ts_ms = snap->time_ns / 1000000,
 			 .max_points = max_points,
+			 .classic = classic,
 			 .emit = emit,
 			 .ctx = ctx,
 			 .pl.instance = snap->instance };
@@ -238,11 +318,12 @@ void encode_remote_write(const struct snapshot *snap, const struct schemas *ss,
 	struct point *pts = snapshot_by_metric(snap, ss->nids, &n);
 
 	for (size_t i = 0; i < n; i++) /* a histogram is never split */
-		if ((k = nseries(snap, &snap->samples[pts[i].sample], &r.h)) >
-		    max)
+		if ((k = nseries(snap, &snap->samples[pts[i].sample], &r.h,
+				 classic)) > max)
 			max = k;
 	gone(&r, snap, false, &max);
-	req_alloc(&r, max + max_points);
+	req_alloc(&r, max + max_points,
+		  snap->n_buckets + (snap->prev ? snap->prev->n_buckets : 0));
 	for (size_t i = 0; i < n; i++)
 		point(&r, snap, &pts[i], false);
 	gone(&r, snap, true, NULL);

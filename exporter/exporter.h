@@ -270,6 +270,19 @@ struct hseries {
 	size_t n, cap;
 	double count, sum;
 	bool has_sum;
+	/* Log2 buckets (bounds 2^e in the unit, e consecutive): the scale-0
+	 * form of native and exponential histograms. b[0] is the zero bucket
+	 * (0 to 2^exp_min), b[i] for i > 0 holds (2^(exp_min+i-1),
+	 * 2^(exp_min+i)], the +Inf bucket counted as the next power.
+	 */
+	bool log2;
+	int exp_min;
+	/* and as Prometheus sends it: b[1..n) as one span from index
+	 * native_first, each count less the one before
+	 */
+	int native_first;
+	int64_t *delta;
+	size_t cap_delta;
 };
 void hist_series(const struct snapshot *snap, const struct sample *s,
 		 struct hseries *h);
@@ -419,14 +432,20 @@ void encode_snapshot(const struct snapshot *snap, const struct schemas *ss,
 		     struct buf *head, struct buf *body);
 void encode_text(const struct snapshot *snap, const struct schemas *ss,
 		 struct buf *out, bool om);
+void encode_protobuf(const struct snapshot *snap, const struct schemas *ss,
+		     bool classic, struct buf *out);
 /* OTLP and remote write split a snapshot into requests of at most
  * max_points data points; emit() takes each body (owned by the callee).
  */
 typedef void (*body_fn)(void *ctx, char *body, size_t len, size_t npoints);
+/* Log2 histograms (series.c) go out as OTLP exponential and Prometheus
+ * native histograms, or with CLASSIC as explicit-bucket and le series
+ */
 void encode_otlp(const struct snapshot *snap, const struct schemas *ss,
-		 size_t max_points, body_fn emit, void *ctx);
+		 size_t max_points, bool classic, body_fn emit, void *ctx);
 void encode_remote_write(const struct snapshot *snap, const struct schemas *ss,
-			 size_t max_points, body_fn emit, void *ctx);
+			 size_t max_points, bool classic, body_fn emit,
+			 void *ctx);
 
 /* sinks */
 enum sink_kind { SINK_FILE, SINK_OTLP, SINK_REMOTE_WRITE, SINK_TEXT };
@@ -478,8 +497,11 @@ struct listen_limits {
 int listen_check(const char *addr);
 struct listener *listen_start(const char *addr,
 			      const struct listen_limits *lim);
-struct buf *listen_text(struct listener *l, bool om);
-bool listen_wants_om(struct listener *l);
+/* /metrics formats; listen_accept.c: which one an Accept header wants */
+enum fmt { FMT_TEXT, FMT_OPENMETRICS, FMT_PROTOBUF, NFMT };
+enum fmt listen_accept(const char *accept);
+struct buf *listen_text(struct listener *l, enum fmt f);
+bool listen_wants(struct listener *l, enum fmt f);
 void listen_publish(struct listener *l);
 void listen_stop(struct listener *l);
 
@@ -513,6 +535,7 @@ struct opts {
 	struct label labels[MAX_LABELS]; /* --label, empty values included */
 	size_t nlabels;
 	unsigned path_labels; /* PATH_LABELS_* */
+	bool classic_hist; /* --classic-histograms */
 };
 
 void parse_options(int argc, char **argv, struct opts *o,

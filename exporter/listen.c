@@ -30,6 +30,15 @@
 #define SWEEP_NS 250000000L /* connections are checked this often */
 #define TEXT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define OM_TYPE "application/openmetrics-text; version=1.0.0; charset=utf-8"
+#define PB_TYPE                             \
+	"application/vnd.google.protobuf; " \
+	"proto=io.prometheus.client.MetricFamily; encoding=delimited"
+
+static const char *const content_types[NFMT] = {
+	[FMT_TEXT] = TEXT_TYPE,
+	[FMT_OPENMETRICS] = OM_TYPE,
+	[FMT_PROTOBUF] = PB_TYPE,
+};
 
 /* An open connection, watched by the sweeper */
 struct conn {
@@ -41,8 +50,8 @@ struct conn {
 struct listener {
 	struct MHD_Daemon *d;
 	pthread_mutex_t mu; /* the feeds' served, conns, stopping */
-	struct feed feed[2]; /* the 0.0.4 text, OpenMetrics */
-	_Atomic bool om_asked; /* a client asked for OpenMetrics */
+	struct feed feed[NFMT]; /* each format's (enum fmt) */
+	_Atomic bool asked[NFMT]; /* a client asked for that format */
 	double timeout; /* seconds a response may take */
 	struct conn *conns;
 	pthread_t sweeper;
@@ -50,16 +59,18 @@ struct listener {
 	bool stopping;
 };
 
-/* Where the encoder writes the next snapshot's text in format OM */
-struct buf *listen_text(struct listener *l, bool om)
+/* Where the encoder writes the next snapshot in format F */
+struct buf *listen_text(struct listener *l, enum fmt f)
 {
-	return feed_text(&l->feed[om]);
+	return feed_text(&l->feed[f]);
 }
 
-/* Does a client want OpenMetrics? Encoded only once one asked */
-bool listen_wants_om(struct listener *l)
+/* Does a client want format F? Formats other than the 0.0.4 text are
+ * encoded only once one asked
+ */
+bool listen_wants(struct listener *l, enum fmt f)
 {
-	return l->om_asked;
+	return f == FMT_TEXT || l->asked[f];
 }
 
 /* Serve the texts written since listen_text() from now on; responses
@@ -67,7 +78,7 @@ bool listen_wants_om(struct listener *l)
  */
 void listen_publish(struct listener *l)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < NFMT; i++)
 		feed_publish(&l->feed[i], &l->mu);
 }
 
@@ -169,23 +180,6 @@ static void reader_free(void *cls)
 		inflateEnd(&r->z);
 	text_put(r->t);
 	free(r);
-}
-
-/* Does the Accept header list OpenMetrics text (with a q above 0)? */
-static bool takes_om(struct MHD_Connection *c)
-{
-	const char *acc =
-		MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
-	const char *type = "application/openmetrics-text";
-	const char *p, *end, *q;
-
-	for (p = acc; p && (p = strstr(p, type)); p += strlen(type)) {
-		end = strchr(p, ',');
-		q = strstr(p, "q=");
-		if (!q || (end && q > end) || strtod(q + 2, NULL) > 0)
-			return true;
-	}
-	return false;
 }
 
 static bool takes_gzip(struct MHD_Connection *c)
@@ -320,7 +314,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 			      size_t *upload_size, void **con_cls)
 {
 	struct listener *l = cls;
-	bool om = takes_om(c);
+	enum fmt f = listen_accept(
+		MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept"));
 	struct text *t;
 
 	(void)version, (void)upload, (void)upload_size, (void)con_cls;
@@ -328,17 +323,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 		return reply(c, MHD_HTTP_NOT_FOUND, "try /metrics\n");
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET /metrics\n");
-	if (om)
-		l->om_asked = true;
+	l->asked[f] = true;
 	pthread_mutex_lock(&l->mu);
-	/* OpenMetrics from the first snapshot taken after it was asked */
-	om = om && l->feed[1].served;
-	t = feed_get(&l->feed[om]);
+	/* a format other than text from the first snapshot after it was asked */
+	if (!l->feed[f].served)
+		f = FMT_TEXT;
+	t = feed_get(&l->feed[f]);
 	responding(c, INFINITY); /* send_chunk() watches the response */
 	pthread_mutex_unlock(&l->mu);
 	if (!t) /* before the first snapshot */
 		return reply(c, MHD_HTTP_OK, "");
-	return send_text(l, c, t, om ? OM_TYPE : TEXT_TYPE);
+	return send_text(l, c, t, content_types[f]);
 }
 
 /* ADDR:PORT, ADDR an IPv4 address (0.0.0.0 for every interface) */
@@ -430,18 +425,25 @@ static struct MHD_Daemon *daemon_start(struct listener *l, int fd,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, l, MHD_OPTION_END);
 }
 
+static void feeds_end(struct listener *l, int n)
+{
+	while (n-- > 0)
+		feed_end(&l->feed[n]);
+}
+
 /* NULL (reported) when SPEC cannot be listened on */
 struct listener *listen_start(const char *spec, const struct listen_limits *lim)
 {
 	struct listener *l = xcalloc(1, sizeof(*l));
-	int fd = bind_socket(spec);
+	int fd = bind_socket(spec), n = 0;
 
-	if (fd < 0 || feed_init(&l->feed[0]))
+	if (fd < 0)
 		goto fail;
-	if (feed_init(&l->feed[1])) {
-		feed_end(&l->feed[0]);
-		goto fail;
-	}
+	for (; n < NFMT; n++)
+		if (feed_init(&l->feed[n])) {
+			feeds_end(l, n);
+			goto fail;
+		}
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cv, NULL);
 	l->timeout = lim->timeout;
@@ -452,8 +454,7 @@ struct listener *listen_start(const char *spec, const struct listen_limits *lim)
 		MHD_stop_daemon(l->d); /* closes FD */
 		fd = -1;
 	}
-	feed_end(&l->feed[0]);
-	feed_end(&l->feed[1]);
+	feeds_end(l, NFMT);
 	fprintf(stderr,
 		"cgview-exporter: --listen %s: libmicrohttpd did not "
 		"start\n",
@@ -473,7 +474,6 @@ void listen_stop(struct listener *l)
 	pthread_mutex_unlock(&l->mu);
 	pthread_join(l->sweeper, NULL);
 	MHD_stop_daemon(l->d);
-	feed_end(&l->feed[0]);
-	feed_end(&l->feed[1]);
+	feeds_end(l, NFMT);
 	free(l);
 }

@@ -75,15 +75,29 @@ static void write_all(int fd, const char *p, size_t len, const char *what)
 	}
 }
 
+/* The snapshot in each format a /metrics client asked for */
+static void serve(const struct opts *o, struct listener *l,
+		  const struct snapshot *snap, const struct schemas *ss)
+{
+	encode_text(snap, ss, listen_text(l, FMT_TEXT), false);
+	if (listen_wants(l, FMT_OPENMETRICS))
+		encode_text(snap, ss, listen_text(l, FMT_OPENMETRICS), true);
+	if (listen_wants(l, FMT_PROTOBUF))
+		encode_protobuf(snap, ss, o->classic_hist,
+				listen_text(l, FMT_PROTOBUF));
+	listen_publish(l);
+}
+
 static void deliver(const struct opts *o, struct sinks *s,
 		    const struct snapshot *snap, const struct schemas *ss)
 {
 	for (size_t i = 0; i < o->nout; i++) {
 		if (o->out[i].kind == SINK_OTLP)
-			encode_otlp(snap, ss, o->batch, push_body, s->push[i]);
+			encode_otlp(snap, ss, o->batch, o->classic_hist,
+				    push_body, s->push[i]);
 		if (o->out[i].kind == SINK_REMOTE_WRITE)
-			encode_remote_write(snap, ss, o->batch, push_body,
-					    s->push[i]);
+			encode_remote_write(snap, ss, o->batch, o->classic_hist,
+					    push_body, s->push[i]);
 		if (o->out[i].kind == SINK_TEXT) {
 			s->buf.len = 0;
 			encode_text(snap, ss, &s->buf, false);
@@ -96,13 +110,8 @@ static void deliver(const struct opts *o, struct sinks *s,
 		write_all(s->fd[i], s->head.p, s->head.len, o->out[i].target);
 		write_all(s->fd[i], s->buf.p, s->buf.len, o->out[i].target);
 	}
-	if (s->listener) {
-		encode_text(snap, ss, listen_text(s->listener, false), false);
-		if (listen_wants_om(s->listener))
-			encode_text(snap, ss, listen_text(s->listener, true),
-				    true);
-		listen_publish(s->listener);
-	}
+	if (s->listener)
+		serve(o, s->listener, snap, ss);
 }
 
 /* The number of push requests not delivered */

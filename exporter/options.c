@@ -34,7 +34,8 @@ static const char usage_text[] =
 	"                                       no PATH or / posts to /api/v1/write\n"
 	"  -l, --listen ADDR:PORT serve the Prometheus text format at /metrics\n"
 	"                         (ADDR is IPv4; 0.0.0.0 for every interface),\n"
-	"                         OpenMetrics to clients that accept it\n"
+	"                         OpenMetrics or the protobuf format (native\n"
+	"                         histograms) to clients that ask for them\n"
 	"      --listen-connections N  at most N connections to --listen at a time;\n"
 	"                         more are closed as they come (default 512)\n"
 	"      --listen-per-ip N  at most N of them from one client address\n"
@@ -93,6 +94,14 @@ static const char usage_text[] =
 	"                         container (container_id, container_runtime:\n"
 	"                         Docker, containerd, CRI-O, podman), kubernetes\n"
 	"                         (pod_uid, qos_class); default all; 'none'\n"
+	"      --classic-histograms  send log2 histograms (the views') as\n"
+	"                         classic le buckets (remote write) and\n"
+	"                         explicit-bucket histograms (OTLP), for\n"
+	"                         receivers without native histograms\n"
+	"                         (Prometheus before 2.40 or without\n"
+	"                         --enable-feature=native-histograms); by\n"
+	"                         default they go out as native and\n"
+	"                         exponential histograms (scale 0)\n"
 	"  -h, --help             this text\n"
 	"      --version          print the version and exit\n"
 	"\n"
@@ -402,6 +411,7 @@ static const struct option longopts[] = {
 	{ "flush-timeout", required_argument, NULL, 't' },
 	{ "label", required_argument, NULL, 'L' },
 	{ "path-labels", required_argument, NULL, 'p' },
+	{ "classic-histograms", no_argument, NULL, 'H' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'v' },
 	{ 0 },
@@ -492,6 +502,9 @@ static void option(struct opts *o, int c, char *arg)
 		break;
 	case 'p':
 		o->path_labels = path_label_set(arg);
+		break;
+	case 'H':
+		o->classic_hist = true;
 		break;
 	case 'h':
 		fputs(usage_text, stdout);

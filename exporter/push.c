@@ -49,6 +49,8 @@ struct push {
 	CURL *curl;
 	struct curl_slist *headers;
 	char error[CURL_ERROR_SIZE];
+	char reason[128]; /* the start of the response, printable ASCII */
+	size_t nreason;
 };
 
 static double now(void)
@@ -114,10 +116,34 @@ void push_body(void *ctx, char *body, size_t len, size_t npoints)
 	pthread_mutex_unlock(&p->mu);
 }
 
-static size_t discard(char *ptr, size_t size, size_t n, void *ctx)
+/* Keeps the start of a response (the receiver's reason for an error) */
+static size_t keep_reason(char *ptr, size_t size, size_t n, void *ctx)
 {
-	(void)ptr, (void)ctx;
+	struct push *p = ctx;
+
+	for (size_t i = 0; i < size * n; i++) {
+		if (p->nreason + 1 >= sizeof(p->reason))
+			break;
+		if (ptr[i] >= 0x20 && ptr[i] < 0x7f)
+			p->reason[p->nreason++] = ptr[i];
+		else if (ptr[i] == '\n' || ptr[i] == '\t')
+			p->reason[p->nreason++] = ' ';
+	}
+	p->reason[p->nreason] = '\0';
 	return size * n;
+}
+
+/* What to do about the receiver's REASON (trimmed here), if we know */
+static const char *advice(char *reason)
+{
+	size_t n = strlen(reason);
+
+	while (n && reason[n - 1] == ' ')
+		reason[--n] = '\0';
+	if (strstr(reason, "histogram"))
+		return "; for a receiver without native histograms, run with "
+		       "--classic-histograms";
+	return "";
 }
 
 /* Past the flush deadline: stop sending */
@@ -172,10 +198,12 @@ enum outcome { SENT, RETRY, REFUSE, CUT };
 
 static enum outcome post(struct push *p, const struct req *r)
 {
+	const char *hint, *colon;
 	long code = 0;
 	CURLcode rc;
 
-	p->error[0] = '\0';
+	p->error[0] = p->reason[0] = '\0';
+	p->nreason = 0;
 	curl_easy_setopt(p->curl, CURLOPT_POSTFIELDS, r->body);
 	curl_easy_setopt(p->curl, CURLOPT_POSTFIELDSIZE_LARGE,
 			 (curl_off_t)r->len);
@@ -190,13 +218,16 @@ static enum outcome post(struct push *p, const struct req *r)
 	curl_easy_getinfo(p->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (code >= 200 && code < 300)
 		return SENT;
+	hint = advice(p->reason);
+	colon = *p->reason ? ": " : "";
 	if (code >= 500 || code == 429) {
-		warn_once(p->url, "%s: HTTP %ld (retrying; reported once)",
-			  p->url, code);
+		warn_once(p->url,
+			  "%s: HTTP %ld%s%s (retrying; reported once)%s",
+			  p->url, code, colon, p->reason, hint);
 		return RETRY;
 	}
-	warn_once(p->url, "%s: HTTP %ld, data refused and dropped", p->url,
-		  code);
+	warn_once(p->url, "%s: HTTP %ld%s%s, data refused and dropped%s",
+		  p->url, code, colon, p->reason, hint);
 	return REFUSE;
 }
 
@@ -242,7 +273,8 @@ static void setup(struct push *p)
 	curl_easy_setopt(p->curl, CURLOPT_TIMEOUT_MS,
 			 (long)(p->o.timeout * 1000));
 	curl_easy_setopt(p->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(p->curl, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(p->curl, CURLOPT_WRITEFUNCTION, keep_reason);
+	curl_easy_setopt(p->curl, CURLOPT_WRITEDATA, p);
 	curl_easy_setopt(p->curl, CURLOPT_ERRORBUFFER, p->error);
 }
 

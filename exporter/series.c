@@ -3,8 +3,9 @@
  * its labels as one list sorted by name (the --label ones, cgroup and
  * those of its path, the file's own such as device), when its cumulative
  * series began, and a histogram as buckets with their own and cumulative
- * counts, the +Inf bucket last, its count and sum. An encoder only lays
- * these out in its format.
+ * counts, the +Inf bucket last, its count and sum, and for log2 buckets
+ * their scale-0 exponential form. An encoder only lays these out in its
+ * format.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -61,6 +62,58 @@ uint64_t point_start(const struct snapshot *snap, const struct point *pt)
 	return file_start(&snap->cgroups[pt->cgroup], &snap->files[pt->file]);
 }
 
+/* Whether bound LE (in the unit; DIV raw units in one) stands for P, a
+ * power of two: is it, or is it P's floor in whole raw units (views count
+ * whole ns, so v <= floor(2^e s in ns) is v <= 2^e s: views/hist.bpf.h)
+ */
+static bool is_pow2_bound(double le, double div, double p)
+{
+	double raw = floor(p * div);
+
+	if (!isfinite(raw))
+		return false;
+	return le == p || (raw >= 1 && raw == round(le * div));
+}
+
+/* Prometheus' form of the buckets above the zero bucket: their first
+ * index (bucket i is (2^(i-1), 2^i]), each count less the one before
+ */
+static void native_deltas(struct hseries *h)
+{
+	int64_t last = 0;
+
+	h->native_first = h->exp_min + 1;
+	h->delta = grow(h->delta, &h->cap_delta, h->n - 1, sizeof(*h->delta));
+	for (size_t i = 1; i < h->n; i++) {
+		h->delta[i - 1] = (int64_t)h->b[i].own - last;
+		last = (int64_t)h->b[i].own;
+	}
+}
+
+/* Log2 bounds: consecutive powers of two, then +Inf. Their bounds become
+ * the exact powers; H's scale-0 form: b[0] is the zero bucket, b[i] the
+ * bucket (2^(min+i-1), 2^(min+i)], the +Inf one too (2^(max+1): native
+ * and exponential histograms have no overflow bucket).
+ */
+static void log2_form(struct hseries *h, double div)
+{
+	int first;
+
+	h->log2 = false;
+	/* counts beyond 2^53 are not whole numbers in a double: classic */
+	if (h->n < 3 || !(h->b[0].le > 0) || !(h->count <= 0x1p53))
+		return;
+	first = (int)lround(log2(h->b[0].le));
+	for (size_t i = 0; i + 1 < h->n; i++)
+		if (!is_pow2_bound(h->b[i].le, div, ldexp(1, first + (int)i)))
+			return;
+	for (size_t i = 0; i + 1 < h->n; i++)
+		h->b[i].le = ldexp(1, first + (int)i);
+	h->log2 = true;
+	h->exp_min = first;
+	native_deltas(h);
+}
+
 void hist_series(const struct snapshot *snap, const struct sample *s,
 		 struct hseries *h)
 {
@@ -80,10 +133,12 @@ void hist_series(const struct snapshot *snap, const struct sample *s,
 	h->count = cum;
 	h->sum = hi->sum;
 	h->has_sum = hi->has_sum;
+	log2_form(h, s->m->div);
 }
 
 void hseries_free(struct hseries *h)
 {
 	free(h->b);
+	free(h->delta);
 	*h = (struct hseries){ 0 };
 }

@@ -25,8 +25,13 @@ packages=(
 	libclang-rt-14-dev
 	# make deb and its tests; the rules' tests read YAML
 	lintian systemd dpkg-dev python3-yaml
-	# the /metrics tests parse with the Prometheus text parser
-	python3-prometheus-client
+	# the /metrics tests parse with the Prometheus text parser, and decode
+	# the protobuf format with client_model's metrics.proto (it imports
+	# google/protobuf/timestamp.proto). The machine's npm (Node.js comes
+	# with it here) fetches the official OTLP .proto files: Makefile,
+	# OTEL_NPM
+	python3-prometheus-client golang-github-prometheus-client-model-dev
+	libprotobuf-dev
 )
 
 # `deps.sh peers`: what `make bench-peers` needs instead (bench only).

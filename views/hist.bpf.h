@@ -1,21 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Log2 histograms for views, printed as SCHEMA.md's nested keyed buckets:
+ * Log2 histograms of times for views, printed as SCHEMA.md's nested keyed
+ * buckets in ns:
  *
- *	KEY 1024=N 2048=N ... 1073741824=N inf=N
+ *	KEY 953=N 1907=N 3814=N ... 500000000=N 1000000000=N inf=N
  *
- * A value v lands in the first bucket whose bound 2^k has v <= 2^k; the
- * first bound is 2^HIST_MIN_SHIFT (everything smaller counts there), the
- * last 2^HIST_MAX_SHIFT; larger values count in inf.
+ * Bucket bounds are powers of two seconds, 2^HIST_MIN_EXP s to
+ * 2^HIST_MAX_EXP s, printed as whole ns: floor(1e9 * 2^e). A time of v ns
+ * lands in the first bucket with v <= floor(1e9 * 2^e), which for whole ns
+ * is v <= 2^e s exactly; the first bucket takes everything smaller, inf
+ * everything larger. Powers of two seconds (rather than of ns) are the
+ * buckets of Prometheus native and OpenTelemetry exponential histograms at
+ * scale 0, so the exporter sends these without re-bucketing.
  */
 #ifndef CGVIEW_HIST_BPF_H
 #define CGVIEW_HIST_BPF_H
 
 #include "text.bpf.h"
 
-#define HIST_MIN_SHIFT 10 /* 1024 ns, about 1 us */
-#define HIST_MAX_SHIFT 30 /* about 1.07 s */
-#define HIST_BUCKETS (HIST_MAX_SHIFT - HIST_MIN_SHIFT + 2)
+#define HIST_MIN_EXP (-20) /* 2^-20 s: 953 ns */
+#define HIST_MAX_EXP 0 /* 1 s */
+#define HIST_BUCKETS (HIST_MAX_EXP - HIST_MIN_EXP + 2)
+#define HIST_NS_PER_S 1000000000ULL /* about 2^30 */
 
 struct log2_hist {
 	__u64 bucket[HIST_BUCKETS];
@@ -56,17 +62,30 @@ static __always_inline __u32 log2_ceil(__u64 v)
 	return k + (__u32)v;
 }
 
-static __always_inline void hist_add(struct log2_hist *h, __u64 v)
+/* floor(1e9 * 2^E): bound 2^E s in whole ns, for -30 < E < 4 */
+static __always_inline __u64 hist_bound(int e)
 {
-	__u32 k = log2_ceil(v);
+	return e >= 0 ? HIST_NS_PER_S << e : HIST_NS_PER_S >> -e;
+}
+
+/*
+ * With k = log2_ceil(v), 2^(k-1) < v <= 2^k ns, and as 1e9 ns is
+ * 2^30 * 0.93 ns, the bucket is 2^(k-30) s or the next one up.
+ */
+static __always_inline void hist_add(struct log2_hist *h, __u64 ns)
+{
+	int e = (int)log2_ceil(ns) - 30;
 	__u32 i;
 
-	if (k < HIST_MIN_SHIFT)
+	if (e < HIST_MIN_EXP) {
 		i = 0;
-	else if (k > HIST_MAX_SHIFT)
+	} else if (e > HIST_MAX_EXP) {
 		i = HIST_BUCKETS - 1;
-	else
-		i = k - HIST_MIN_SHIFT;
+	} else {
+		if (ns > hist_bound(e))
+			e++;
+		i = e - HIST_MIN_EXP;
+	}
 	if (i < HIST_BUCKETS)
 		__sync_fetch_and_add(&h->bucket[i], 1);
 }
@@ -87,35 +106,35 @@ static __always_inline void hist_copy(__u64 *to, const struct log2_hist *h)
 		to[i] = h->bucket[i];
 }
 
-/* Appends " 1024=N ... inf=N\n" (text.bpf.h) after the caller's key:
+/* Appends " 953=N ... inf=N\n" (text.bpf.h) after the caller's key:
  * BUCKET holds HIST_BUCKETS counts, as hist_copy() makes them.
  */
 static __always_inline void hist_text(struct seq_file *seq, struct text *t,
 				      const __u64 *bucket)
 {
-	_Static_assert(HIST_MIN_SHIFT == 10 && HIST_BUCKETS == 22,
+	_Static_assert(HIST_MIN_EXP == -20 && HIST_BUCKETS == 22,
 		       "the keys below spell out the bounds");
-	text_kv(seq, t, " 1024=", bucket[0]);
-	text_kv(seq, t, " 2048=", bucket[1]);
-	text_kv(seq, t, " 4096=", bucket[2]);
-	text_kv(seq, t, " 8192=", bucket[3]);
-	text_kv(seq, t, " 16384=", bucket[4]);
-	text_kv(seq, t, " 32768=", bucket[5]);
-	text_kv(seq, t, " 65536=", bucket[6]);
-	text_kv(seq, t, " 131072=", bucket[7]);
-	text_kv(seq, t, " 262144=", bucket[8]);
-	text_kv(seq, t, " 524288=", bucket[9]);
-	text_kv(seq, t, " 1048576=", bucket[10]);
-	text_kv(seq, t, " 2097152=", bucket[11]);
-	text_kv(seq, t, " 4194304=", bucket[12]);
-	text_kv(seq, t, " 8388608=", bucket[13]);
-	text_kv(seq, t, " 16777216=", bucket[14]);
-	text_kv(seq, t, " 33554432=", bucket[15]);
-	text_kv(seq, t, " 67108864=", bucket[16]);
-	text_kv(seq, t, " 134217728=", bucket[17]);
-	text_kv(seq, t, " 268435456=", bucket[18]);
-	text_kv(seq, t, " 536870912=", bucket[19]);
-	text_kv(seq, t, " 1073741824=", bucket[20]);
+	text_kv(seq, t, " 953=", bucket[0]);
+	text_kv(seq, t, " 1907=", bucket[1]);
+	text_kv(seq, t, " 3814=", bucket[2]);
+	text_kv(seq, t, " 7629=", bucket[3]);
+	text_kv(seq, t, " 15258=", bucket[4]);
+	text_kv(seq, t, " 30517=", bucket[5]);
+	text_kv(seq, t, " 61035=", bucket[6]);
+	text_kv(seq, t, " 122070=", bucket[7]);
+	text_kv(seq, t, " 244140=", bucket[8]);
+	text_kv(seq, t, " 488281=", bucket[9]);
+	text_kv(seq, t, " 976562=", bucket[10]);
+	text_kv(seq, t, " 1953125=", bucket[11]);
+	text_kv(seq, t, " 3906250=", bucket[12]);
+	text_kv(seq, t, " 7812500=", bucket[13]);
+	text_kv(seq, t, " 15625000=", bucket[14]);
+	text_kv(seq, t, " 31250000=", bucket[15]);
+	text_kv(seq, t, " 62500000=", bucket[16]);
+	text_kv(seq, t, " 125000000=", bucket[17]);
+	text_kv(seq, t, " 250000000=", bucket[18]);
+	text_kv(seq, t, " 500000000=", bucket[19]);
+	text_kv(seq, t, " 1000000000=", bucket[20]);
 	text_kv(seq, t, " inf=", bucket[21]);
 	text_str(seq, t, "\n");
 }

@@ -8,7 +8,7 @@
  *   wait_count N      waits ended
  *   wait_total_ns N   their total
  *   wait_max_ns N     the longest one
- *   wait_hist_ns 1024=N ... inf=N   how many waits took how long (log2)
+ *   wait_hist_ns 953=N ... inf=N    how many waits took how long (log2 s)
  *
  * The scheduler already notes when a task was queued (sched_info, with
  * CONFIG_SCHED_INFO: schedstats or delay accounting) and reads the

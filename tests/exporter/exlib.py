@@ -30,6 +30,16 @@ def pb2(name):
     return __import__(f"{name}_pb2")
 
 
+def official_otlp():
+    """The official opentelemetry-proto metrics service messages (the
+    Makefile generates them from the upstream .proto files: OTEL_PY)."""
+    gen = os.path.join(REPO, "build", "otel-py")
+    if gen not in sys.path:
+        sys.path.insert(0, gen)
+    from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
+    return metrics_service_pb2
+
+
 def snapshots(data):
     """Each Snapshot of a length-delimited stream."""
     pb2("cgview")
@@ -166,10 +176,11 @@ def prometheus_available():
 
 
 @contextlib.contextmanager
-def prometheus(tmp, scrape=None):
+def prometheus(tmp, scrape=None, native=True):
     """A Prometheus server of our own (Debian's package) on a free loopback
-    port, remote write receiver on, storage in TMP; scraping SCRAPE
-    (HOST:PORT) every second when given. Yields its base URL."""
+    port, remote write receiver on, native histograms on unless not NATIVE,
+    storage in TMP; scraping SCRAPE (HOST:PORT) every second when given.
+    Yields its base URL."""
     import time
     import urllib.request
     port = free_port()
@@ -183,7 +194,9 @@ def prometheus(tmp, scrape=None):
     p = subprocess.Popen(["prometheus", f"--config.file={cfg}",
                           f"--storage.tsdb.path={tmp / 'data'}",
                           f"--web.listen-address=127.0.0.1:{port}",
-                          "--web.enable-remote-write-receiver"],
+                          "--web.enable-remote-write-receiver"] +
+                         (["--enable-feature=native-histograms"]
+                          if native else []),
                          stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -212,6 +225,27 @@ def promql(url, query):
     assert body["status"] == "success", body
     return [(s["metric"], float(s["value"][1]))
             for s in body["data"]["result"]]
+
+
+def promql_hist(url, query):
+    """[(labels, histogram)] of an instant query whose answer is native
+    histograms; histogram: {"count", "sum", "buckets": [(lower, upper,
+    count)]} as floats."""
+    import json
+    import urllib.parse
+    import urllib.request
+    q = urllib.parse.urlencode({"query": query})
+    with urllib.request.urlopen(f"{url}/api/v1/query?{q}", timeout=10) as r:
+        body = json.load(r)
+    assert body["status"] == "success", body
+    out = []
+    for s in body["data"]["result"]:
+        h = s["histogram"][1]
+        out.append((s["metric"], {
+            "count": float(h["count"]), "sum": float(h["sum"]),
+            "buckets": [(float(lo), float(hi), float(n))
+                        for _, lo, hi, n in h.get("buckets", [])]}))
+    return out
 
 
 def mirror(tmp, top, files):

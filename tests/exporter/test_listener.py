@@ -8,10 +8,12 @@ import contextlib
 import os
 import resource
 import socket
+import sys
 import time
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from cgtest import REPO
 from exlib import free_port, hier, mirror, scrape, start, stop, subtree
 
 BIG = "bpf.a_view_with_a_rather_long_name_for_its_size"
@@ -187,15 +189,17 @@ def test_client_that_trickles_its_request_is_cut_after_the_timeout(tmp_path):
         assert 1.5 <= took < 3.5, took
 
 
-def fetch(port, accept):
-    """(Content-Type, body) of /metrics asked for with ACCEPT."""
+def fetch(port, accept, raw=False):
+    """(Content-Type, body) of /metrics asked for with ACCEPT (RAW: the
+    body as bytes)."""
     import http.client
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         c.request("GET", "/metrics", headers={"Accept": accept} if accept
                   else {})
         r = c.getresponse()
-        return r.getheader("Content-Type"), r.read().decode()
+        body = r.read()
+        return r.getheader("Content-Type"), body if raw else body.decode()
     finally:
         c.close()
 
@@ -205,6 +209,125 @@ PLAIN = "text/plain; version=0.0.4; charset=utf-8"
 PROMETHEUS_ACCEPT = ("application/openmetrics-text;version=1.0.0,"
                      "application/openmetrics-text;version=0.0.1;q=0.75,"
                      "text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+PB = ("application/vnd.google.protobuf; "
+      "proto=io.prometheus.client.MetricFamily; encoding=delimited")
+# what Prometheus 2.42 asks with --enable-feature=native-histograms
+PROMETHEUS_NATIVE_ACCEPT = (
+    "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;"
+    "encoding=delimited;q=0.5,application/openmetrics-text;version=1.0.0;"
+    "q=0.4,application/openmetrics-text;version=0.0.1;q=0.3,"
+    "text/plain;version=0.0.4;q=0.2,*/*;q=0.1")
+LOG2 = "lat_ns 953=2 1907=3 3814=10 7629=4 inf=1\nlat_ns_sum 40000\n"
+
+
+def families(body):
+    """{name: MetricFamily} of a delimited protobuf body, decoded with
+    client_model's metrics.proto (Debian's: the Makefile's PROM_PY)."""
+    from google.protobuf.internal.decoder import _DecodeVarint32
+    gen = os.path.join(REPO, "build", "prom-py")
+    if gen not in sys.path:
+        sys.path.insert(0, gen)
+    import client_model_metrics_pb2 as metrics_pb2
+    out, pos = {}, 0
+    while pos < len(body):
+        n, pos = _DecodeVarint32(body, pos)
+        f = metrics_pb2.MetricFamily()
+        f.ParseFromString(body[pos:pos + n])
+        pos += n
+        assert f.name not in out, f"{f.name} twice"
+        out[f.name] = f
+    return out
+
+
+def until_format(p, port, accept, kind):
+    """Wait until /metrics answers ACCEPT with Content-Type KIND (from the
+    snapshot after the first request that asked for it)."""
+    while True:
+        assert p.poll() is None
+        try:
+            if fetch(port, accept, raw=True)[0] == kind:
+                return
+        except OSError:  # not listening yet
+            pass
+        time.sleep(0.05)
+
+
+def test_protobuf_with_native_histograms_for_those_who_ask(tmp_path):
+    """A client that asks for the protobuf format (as Prometheus with
+    native histograms does) gets delimited MetricFamily messages from the
+    next snapshot on: a log2 histogram with its classic buckets and its
+    native form; --classic-histograms leaves the native form out."""
+    (tmp_path / "lat.schema").write_text(
+        "file bpf.lat\nlat_ns histogram ns Latency\n"
+        "lat_ns_sum counter ns Sum of latencies\n")
+    got = {}
+    with subtree("a") as top:
+        m = mirror(tmp_path, top, {"bpf.lat": LOG2})
+        for how in ("native", "classic"):
+            port = free_port()
+            p = start("--listen", f"127.0.0.1:{port}", "--root", top,
+                      "--interval", "100ms", "--mirror", m, "--schemas",
+                      str(tmp_path), "--label", "region=eu-west",
+                      *(["--classic-histograms"] if how == "classic"
+                        else []))
+            try:
+                until_format(p, port, PROMETHEUS_NATIVE_ACCEPT, PB)
+                got[how] = families(fetch(port, PROMETHEUS_NATIVE_ACCEPT,
+                                          raw=True)[1])
+            finally:
+                _, err = stop(p)
+            assert p.returncode == 0 and err == ""
+    fams = got["native"]
+    usage = fams["cgroup_cpu_usage_seconds_total"]
+    assert usage.type == 0  # COUNTER
+    by_cg = {dict((lp.name, lp.value) for lp in mt.label)["cgroup"]: mt
+             for mt in usage.metric}
+    a = by_cg[hier(top) + "/a"]
+    assert {lp.name: lp.value for lp in a.label}["region"] == "eu-west"
+    assert a.HasField("counter")
+    lat = fams["cgview_lat_lat_seconds"]
+    assert lat.type == 4 and lat.help == "Latency"  # HISTOGRAM
+    [h] = [mt.histogram for mt in lat.metric]
+    assert (h.sample_count, h.sample_sum) == (20, 4e-05)
+    assert [(b.upper_bound, b.cumulative_count) for b in h.bucket] == [
+        (2 ** -20, 2), (2 ** -19, 5), (2 ** -18, 15), (2 ** -17, 19)]
+    assert (h.schema, h.zero_threshold, h.zero_count) == (0, 2 ** -20, 2)
+    assert [(s.offset, s.length) for s in h.positive_span] == [(-19, 4)]
+    assert list(h.positive_delta) == [3, 7, -6, -3]  # 3, 10, 4, 1
+    [h] = [mt.histogram for mt in
+           got["classic"]["cgview_lat_lat_seconds"].metric]
+    assert [(b.upper_bound, b.cumulative_count) for b in h.bucket] == [
+        (2 ** -20, 2), (2 ** -19, 5), (2 ** -18, 15), (2 ** -17, 19)]
+    assert not h.HasField("schema") and not h.positive_span
+
+
+def test_the_format_with_the_highest_q_wins(tmp_path):
+    """Accept is weighed by q: the highest of the formats /metrics has,
+    the 0.0.4 text when none of them is named (or all have q=0); a q that
+    is not one from 0 to 1 counts as 0, junk between commas is skipped."""
+    with subtree() as top:
+        port = free_port()
+        p = start("--listen", f"127.0.0.1:{port}", "--root", top,
+                  "--interval", "100ms", "--mirror", "none")
+        try:
+            until_format(p, port, "application/openmetrics-text", OM)
+            until_format(p, port, PB, PB)
+            kinds = {a: fetch(port, a, raw=True)[0] for a in (
+                "text/plain;q=1, application/openmetrics-text;q=0.5",
+                "text/plain;q=0.5, application/openmetrics-text",
+                "application/openmetrics-text;q=0.2, " + PB + ";q=0.3",
+                "application/vnd.google.protobuf;q=1, text/plain;q=0.1",
+                "application/json",
+                "application/openmetrics-text;q=0, " + PB + "; q=0",
+                " APPLICATION/OpenMetrics-Text ; version=1.0.0 ; q=0.9",
+                "application/openmetrics-text;q=nan, " + PB + ";q=2",
+                ";;,,;q=,application/openmetrics-text;q;=;,"
+                "text/plain;q=0.5;q=0.1")}
+        finally:
+            _, err = stop(p)
+    assert p.returncode == 0 and err == ""
+    assert list(kinds.values()) == [PLAIN, OM, PB, PLAIN, PLAIN, PLAIN, OM,
+                                    PLAIN, OM]
 
 
 def test_openmetrics_for_those_who_ask(tmp_path):

@@ -11,8 +11,9 @@ import threading
 import time
 
 from cgtest import REPO
-from exlib import (by_path, free_port, hier, metrics, mirror, pb2, run,
-                   samples, self_metrics, snapshots, start, stop, subtree)
+from exlib import (by_path, free_port, hier, metrics, mirror, official_otlp,
+                   pb2, run, samples, self_metrics, snapshots, start, stop,
+                   subtree)
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):
@@ -163,6 +164,92 @@ def test_histograms_from_a_view(tmp_path):
     assert [(b.le, b.count) for b in h.buckets] == [
         (1024e-9, 3), (2048e-9, 13), (math.inf, 14)]
     assert h.has_sum and h.sum == 30000e-9
+
+
+def test_log2_histograms_are_exponential_by_the_official_definitions(
+        tmp_path):
+    """A view's log2 histogram (bounds 2^e s, views/hist.bpf.h) is an
+    exponential histogram at scale 0, decoded here with the official
+    opentelemetry-proto definitions: the zero bucket holds what is at most
+    2^-20 s, bucket i is (2^i, 2^(i+1)], the overflow in the next one. The
+    official files we have predate zero_threshold (field 14): it is checked
+    with ours. --classic-histograms sends the explicit-bucket form."""
+    (tmp_path / "lat.schema").write_text(
+        "file bpf.lat\nlat_ns histogram ns Latency\n"
+        "lat_ns_sum counter ns Sum of latencies\n")
+    bodies = {}
+    with subtree() as top:
+        m = mirror(tmp_path, top, {"bpf.lat": "lat_ns 953=2 1907=3 3814=10 "
+                                   "7629=4 inf=1\nlat_ns_sum 40000\n"})
+        for how in ("native", "classic"):
+            srv = receiver(refuse_seconds=0)
+            url = f"http://127.0.0.1:{srv.server_address[1]}/v1/metrics"
+            r = run("--once", "--root", top, "--mirror", m, "--schemas",
+                    str(tmp_path), "-o", f"otlp+{url}",
+                    *(["--classic-histograms"] if how == "classic" else []))
+            srv.shutdown()
+            assert r.returncode == 0 and r.stderr == b""
+            bodies[how] = Receiver.accepted
+    svc = official_otlp()
+    got = []
+    for b in bodies["native"]:
+        req = svc.ExportMetricsServiceRequest()
+        req.ParseFromString(b)
+        got += [(mt, dp) for rm in req.resource_metrics
+                for sm in rm.scope_metrics for mt in sm.metrics
+                if mt.name == "cgview_lat_lat_seconds"
+                for dp in mt.exponential_histogram.data_points]
+    [(mt, dp)] = got
+    assert mt.WhichOneof("data") == "exponential_histogram"
+    assert mt.unit == "s"
+    assert mt.exponential_histogram.aggregation_temporality == 2
+    assert (dp.count, dp.sum, dp.scale, dp.zero_count) == (20, 4e-05, 0, 2)
+    assert (dp.positive.offset, list(dp.positive.bucket_counts)) == (
+        -20, [3, 10, 4, 1])
+    assert not dp.HasField("negative")
+    assert dp.start_time_unix_nano and dp.time_unix_nano
+    ours = [dp for k, (m, dp) in points(decode(bodies["native"])).items()
+            if k[1] == "cgview_lat_lat_seconds"]
+    assert [dp.zero_threshold for dp in ours] == [2 ** -20]
+    [(m, dp)] = [v for k, v in points(decode(bodies["classic"])).items()
+                 if k[1] == "cgview_lat_lat_seconds"]
+    assert m.WhichOneof("data") == "histogram"
+    assert list(dp.explicit_bounds) == [2 ** -20, 2 ** -19, 2 ** -18,
+                                        2 ** -17]
+    assert list(dp.bucket_counts) == [2, 3, 10, 4, 1]
+
+
+def test_histograms_that_are_not_log2_stay_explicit(tmp_path):
+    """Only consecutive powers of two, then inf, with whole counts a double
+    holds, make an exponential histogram: a gap, a bound off by one ns,
+    one power only, huge bounds or counts beyond 2^53 stay explicit,
+    exported whole."""
+    lines = {
+        "gap": "x_ns 953=1 3814=2 inf=0",
+        "off": "x_ns 953=1 1908=2 inf=0",
+        "one": "x_ns 953=1 inf=2",
+        "huge": "x_ns 1152921504606846976=1 2305843009213693952=2 inf=0",
+        "many": "x_ns 953=0 1907=18014398509481984 inf=0",
+        "log2": "x_ns 953=1 1907=2 inf=0",
+    }
+    srv = receiver(refuse_seconds=0)
+    url = f"http://127.0.0.1:{srv.server_address[1]}/v1/metrics"
+    (tmp_path / "x.schema").write_text("file bpf.x\nx_ns histogram ns X\n")
+    with subtree(*lines) as top:
+        for name, line in lines.items():
+            mirror(tmp_path, f"{top}/{name}", {"bpf.x": line + "\n"})
+        r = run("--once", "--root", top, "--mirror", str(tmp_path / "mirror"),
+                "--schemas", str(tmp_path), "-o", f"otlp+{url}")
+    srv.shutdown()
+    assert r.returncode == 0 and r.stderr == b""
+    kinds = {k[2].rsplit("/", 1)[1]: (m.WhichOneof("data"), dp.count)
+             for k, (m, dp) in points(decode(Receiver.accepted)).items()
+             if k[1] == "cgview_x_x_seconds"}
+    assert kinds == {
+        "gap": ("histogram", 3), "off": ("histogram", 3),
+        "one": ("histogram", 3), "huge": ("histogram", 3),
+        "many": ("histogram", 2 ** 54),
+        "log2": ("exponential_histogram", 3)}
 
 
 def test_a_target_that_is_down_never_stops_collection(tmp_path):

@@ -7,7 +7,8 @@ import time
 
 from cgtest import read
 from exlib import cgroup2_root, free_port, hier, mirror, prometheus, \
-    promql, run, scrape, start, stop, subtree, wait_written, written
+    promql, promql_hist, run, scrape, start, stop, subtree, wait_written, \
+    written
 
 
 def metadata(url, family):
@@ -130,18 +131,23 @@ def test_a_removed_cgroups_series_go_stale_at_once(tmp_path):
 def test_a_view_no_longer_exposed_goes_stale_while_its_cgroup_stays(
         tmp_path):
     """A bpf.* file gone from a cgroup that stays (cgview unexpose): its
-    series go stale at the next snapshot, the cgroup's others do not."""
-    (tmp_path / "v.schema").write_text("file bpf.v\nx gauge 1 X\n")
+    series go stale at the next snapshot (its native histogram too), the
+    cgroup's others do not."""
+    (tmp_path / "v.schema").write_text(
+        "file bpf.v\nx gauge 1 X\nlat_ns histogram ns L\n")
     out = tmp_path / "snap"
     with subtree("a") as top, prometheus(tmp_path) as url:
-        m = mirror(tmp_path, f"{top}/a", {"bpf.v": "x 7\n"})
+        m = mirror(tmp_path, f"{top}/a", {"bpf.v": "x 7\n" + LOG2})
         p = pushing(top, url, out, "--mirror", m, "--schemas", str(tmp_path))
         try:
             q = f'cgview_v_x{{cgroup="{hier(top)}/a"}}'
+            hq = f'histogram_count(cgview_v_lat_seconds{{cgroup="{hier(top)}/a"}})'
             until_there(p, url, q)
+            assert promql(url, hq)[0][1] == 20
             os.unlink(os.path.join(m, os.path.relpath(
                 f"{top}/a", cgroup2_root()), "bpf.v"))
             until_stale(url, q)
+            until_stale(url, hq)
             wait_written(p, out, written(out) + 2)
             assert promql(url, "cgroup_nr_descendants"
                           f'{{cgroup="{hier(top)}/a"}}')
@@ -151,12 +157,14 @@ def test_a_view_no_longer_exposed_goes_stale_while_its_cgroup_stays(
 
 
 def test_prometheus_scrapes_metrics(tmp_path):
+    """Prometheus without native histograms scrapes OpenMetrics."""
     port = free_port()
     with subtree("a") as top:
         p = start("--listen", f"127.0.0.1:{port}", "--root", top,
                   "--interval", "500ms", "--label", "region=eu-west")
         try:
-            with prometheus(tmp_path, scrape=f"127.0.0.1:{port}") as url:
+            with prometheus(tmp_path, scrape=f"127.0.0.1:{port}",
+                            native=False) as url:
                 for _ in range(60):
                     up = promql(url, 'up{job="cgview"}')
                     got = promql(url, "cgroup_nr_descendants"
@@ -179,6 +187,41 @@ def test_prometheus_scrapes_metrics(tmp_path):
                 assert promql(url, "cgroup_cpu_usage_seconds_total"
                               f'{{cgroup="{hier(top)}/a"}}')
                 assert promql(url, "cgview_exporter_cgroups_read")[0][1] == 2
+        finally:
+            _, err = stop(p)
+    assert p.returncode == 0 and err == ""
+
+
+def test_prometheus_with_native_histograms_scrapes_them(tmp_path):
+    """Prometheus with native histograms asks /metrics for the protobuf
+    format and stores a view's log2 histogram as a native one."""
+    (tmp_path / "lat.schema").write_text(
+        "file bpf.lat\nlat_ns histogram ns Latency\n"
+        "lat_ns_sum counter ns Sum of latencies\n")
+    port = free_port()
+    with subtree("a") as top:
+        m = mirror(tmp_path, top, {"bpf.lat": LOG2})
+        p = start("--listen", f"127.0.0.1:{port}", "--root", top,
+                  "--interval", "500ms", "--mirror", m, "--schemas",
+                  str(tmp_path))
+        try:
+            with prometheus(tmp_path, scrape=f"127.0.0.1:{port}") as url:
+                q = "cgview_lat_lat_seconds"
+                deadline = time.monotonic() + 60
+                while not (got := promql_hist(url, q)):
+                    assert time.monotonic() < deadline, "no native series"
+                    time.sleep(0.2)
+                [(labels, h)] = got
+                assert labels["cgroup"] == hier(top)
+                assert (h["count"], h["sum"]) == (20, 4e-05)
+                assert h["buckets"][1:] == [(2 ** -20, 2 ** -19, 3),
+                                            (2 ** -19, 2 ** -18, 10),
+                                            (2 ** -18, 2 ** -17, 4),
+                                            (2 ** -17, 2 ** -16, 1)]
+                [(_, v)] = promql(url, f"histogram_quantile(0.5, {q})")
+                assert v == 2 ** -19 * 1.5  # rank 10: half of (2^-19, 2^-18]
+                assert promql(url, "cgroup_cpu_usage_seconds_total"
+                              f'{{cgroup="{hier(top)}/a"}}')
         finally:
             _, err = stop(p)
     assert p.returncode == 0 and err == ""
@@ -221,6 +264,86 @@ def test_histograms_in_remote_write_and_on_metrics(tmp_path):
             'cgview_lat_lat_seconds_sum{cgroup="CG"} 3e-05\n'
             'cgview_lat_lat_seconds_count{cgroup="CG"} 14\n'
             ).replace("CG", hier(top)) in text
+
+
+# A view's log2 histogram (views/hist.bpf.h): bounds 2^-20 .. 2^-17 s
+# printed in whole ns
+LOG2 = "lat_ns 953=2 1907=3 3814=10 7629=4 inf=1\nlat_ns_sum 40000\n"
+
+
+def test_log2_histograms_go_native_with_the_classic_quantiles(tmp_path):
+    """A view's log2 histogram goes out as one native histogram (schema 0:
+    zero bucket up to 2^-20 s, then one bucket per power of two, the
+    overflow in the next), whose quantiles are those of its classic form
+    (--classic-histograms) in the same Prometheus."""
+    (tmp_path / "lat.schema").write_text(
+        "file bpf.lat\nlat_ns histogram ns Latency\n"
+        "lat_ns_sum counter ns Sum of latencies\n")
+    with subtree() as top, prometheus(tmp_path) as url:
+        m = mirror(tmp_path, top, {"bpf.lat": LOG2})
+        flags = ["--once", "--root", top, "--mirror", m, "--schemas",
+                 str(tmp_path), "--output", f"remote-write+{url}/api/v1/write"]
+        for how in ("native", "classic"):
+            more = ["--classic-histograms"] if how == "classic" else []
+            r = run(*flags, "--label", f"how={how}", *more)
+            assert r.returncode == 0 and r.stderr == b""
+        [(_, h)] = promql_hist(url, 'cgview_lat_lat_seconds{how="native"}')
+        assert h["count"] == 20 and h["sum"] == 4e-05
+        assert h["buckets"] == [(-2 ** -20, 2 ** -20, 2),
+                                (2 ** -20, 2 ** -19, 3),
+                                (2 ** -19, 2 ** -18, 10),
+                                (2 ** -18, 2 ** -17, 4),
+                                (2 ** -17, 2 ** -16, 1)]
+        assert not promql(url, 'cgview_lat_lat_seconds_bucket{how="native"}')
+        classic = promql(url, 'cgview_lat_lat_seconds_bucket{how="classic"}')
+        assert sorted((float(l["le"]), v) for l, v in classic) == [
+            (2 ** -20, 2), (2 ** -19, 5), (2 ** -18, 15), (2 ** -17, 19),
+            (float("inf"), 20)]
+        for q in (0.05, 0.25, 0.5, 0.75, 0.9):
+            [(_, nq)] = promql(url, f"histogram_quantile({q}, "
+                               'cgview_lat_lat_seconds{how="native"})')
+            [(_, cq)] = promql(url, f"histogram_quantile({q}, "
+                               'cgview_lat_lat_seconds_bucket{how="classic"})')
+            assert nq == cq, q
+        [(_, c)] = promql(url, "histogram_count("
+                          'cgview_lat_lat_seconds{how="native"})')
+        assert c == 20
+
+
+def test_a_native_histogram_without_a_sum_has_sum_nan(tmp_path):
+    """A view with no KEY_sum (sched_wait): its native histogram's sum is
+    NaN, unknown, not 0."""
+    import math
+    (tmp_path / "lat.schema").write_text(
+        "file bpf.lat\nlat_ns histogram ns Latency\n")
+    with subtree() as top, prometheus(tmp_path) as url:
+        m = mirror(tmp_path, top, {"bpf.lat": LOG2.splitlines()[0] + "\n"})
+        r = run("--once", "--root", top, "--mirror", m, "--schemas",
+                str(tmp_path), "--output", f"remote-write+{url}/api/v1/write")
+        assert r.returncode == 0 and r.stderr == b""
+        [(_, c)] = promql(url, "histogram_count(cgview_lat_lat_seconds)")
+        [(_, s)] = promql(url, "histogram_sum(cgview_lat_lat_seconds)")
+    assert c == 20 and math.isnan(s)
+
+
+def test_classic_histograms_for_a_receiver_without_native_ones(tmp_path):
+    """Prometheus without native histograms refuses them (the request is
+    lost and counted); --classic-histograms is what lands there."""
+    (tmp_path / "lat.schema").write_text(
+        "file bpf.lat\nlat_ns histogram ns Latency\n")
+    with subtree() as top, prometheus(tmp_path, native=False) as url:
+        m = mirror(tmp_path, top, {"bpf.lat": LOG2})
+        flags = ["--once", "--root", top, "--mirror", m, "--schemas",
+                 str(tmp_path), "--output", f"remote-write+{url}/api/v1/write"]
+        r = run(*flags)
+        assert r.returncode != 0
+        assert b"HTTP 500: native histograms are disabled (retrying" \
+            in r.stderr, r.stderr
+        assert b"run with --classic-histograms" in r.stderr, r.stderr
+        r = run(*flags, "--classic-histograms")
+        assert r.returncode == 0 and r.stderr == b""
+        q = "histogram_quantile(0.5, cgview_lat_lat_seconds_bucket)"
+        assert promql(url, q)[0][1] == 2 ** -19 + 2 ** -19 * (5 / 10)
 
 
 def test_metrics_gzip_for_those_who_ask(tmp_path):
