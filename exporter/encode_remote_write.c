@@ -279,7 +279,9 @@ static void point(struct req *r, const struct snapshot *snap,
 		series(r, s->m, "", NULL, s->value);
 }
 
-/* Each sample of each file of the last snapshot that is gone */
+/* Each sample of the last snapshot that is gone: all those of a file
+ * gone, or one gone from its file
+ */
 static void gone(struct req *r, const struct snapshot *snap, bool lay_out,
 		 size_t *max)
 {
@@ -289,8 +291,12 @@ static void gone(struct req *r, const struct snapshot *snap, bool lay_out,
 	for (size_t i = 0; i < snap->n_gone; i++) {
 		const struct gone *g = &snap->gone[i];
 		const struct frec *f = &prev->files[g->file];
+		uint32_t first = g->sample == GONE_FILE ? f->sample : g->sample;
+		uint32_t end = g->sample == GONE_FILE ?
+				       f->sample + f->nsamples :
+				       g->sample + 1;
 
-		for (uint32_t x = f->sample; x < f->sample + f->nsamples; x++) {
+		for (uint32_t x = first; x < end; x++) {
 			struct point pt = { x, g->cgroup, g->file };
 
 			if (!prev->samples[x].m)

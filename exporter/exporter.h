@@ -151,7 +151,9 @@ struct label {
 
 struct gone {
 	uint32_t cgroup, file; /* indexes in prev's cgroups[], files[] */
+	uint32_t sample; /* in prev's samples[]; GONE_FILE: all the file's */
 };
+#define GONE_FILE UINT32_MAX
 
 struct snapshot {
 	uint64_t time_ns; /* CLOCK_REALTIME when the walk started */

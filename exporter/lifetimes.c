@@ -162,12 +162,51 @@ static void all_gone(struct snapshot *snap, const struct snapshot *prev,
 	const struct cgrec *cg = &prev->cgroups[g];
 
 	for (uint32_t f = cg->file; f < cg->file + cg->nfiles; f++)
-		*PUSH(snap, gone) = (struct gone){ g, f };
+		*PUSH(snap, gone) = (struct gone){ g, f, GONE_FILE };
+}
+
+static bool same_series(const struct snapshot *a, const struct sample *x,
+			const struct snapshot *b, const struct sample *y)
+{
+	const char *lx, *ly;
+
+	if (x->m != y->m || !y->m)
+		return false;
+	lx = sample_label(a, x);
+	ly = sample_label(b, y);
+	return lx == ly || (lx && ly && !strcmp(lx, ly));
+}
+
+/* The samples of PREV's file F (of cgroup G) that the same file NOW
+ * lacks: a device gone from io.stat, keys gone from cpu.stat when the
+ * cpu controller is taken away. Files with a label (`*` keys) are
+ * searched always, others when their count of samples changed.
+ */
+static void samples_gone(struct snapshot *snap, const struct snapshot *prev,
+			 uint32_t g, uint32_t f, const struct frec *now)
+{
+	const struct frec *pf = &prev->files[f];
+	uint32_t k = 0, tries;
+
+	if (pf->nsamples == now->nsamples && !pf->s->label)
+		return;
+	for (uint32_t x = pf->sample; x < pf->sample + pf->nsamples; x++) {
+		if (!prev->samples[x].m)
+			continue;
+		for (tries = 0; tries < now->nsamples; tries++, k++) {
+			k %= now->nsamples;
+			if (same_series(prev, &prev->samples[x], snap,
+					&snap->samples[now->sample + k]))
+				break;
+		}
+		if (tries == now->nsamples)
+			*PUSH(snap, gone) = (struct gone){ g, f, x };
+	}
 }
 
 /* The files of PREV's cgroup G that its successor NOW lacks (a view no
- * longer exposed there); the files keep their order, so the search goes
- * on from the last one found
+ * longer exposed there), and the series gone from those it has; the
+ * files keep their order, so the search goes on from the last one found
  */
 static void files_gone(struct snapshot *snap, const struct snapshot *prev,
 		       uint32_t g, const struct cgrec *now)
@@ -182,7 +221,10 @@ static void files_gone(struct snapshot *snap, const struct snapshot *prev,
 				break;
 		}
 		if (tries == now->nfiles)
-			*PUSH(snap, gone) = (struct gone){ g, f };
+			*PUSH(snap, gone) = (struct gone){ g, f, GONE_FILE };
+		else
+			samples_gone(snap, prev, g, f,
+				     &snap->files[now->file + k]);
 	}
 }
 

@@ -156,6 +156,41 @@ def test_a_view_no_longer_exposed_goes_stale_while_its_cgroup_stays(
     assert p.returncode == 0 and err == ""
 
 
+def test_series_gone_from_a_file_that_stays_go_stale(tmp_path):
+    """A device gone from a file of `*` keys (io.stat's shape) and a key
+    gone from a flat file (cpu.stat's when the cpu controller is taken
+    away): their series go stale at the next snapshot, the file's others
+    do not."""
+    (tmp_path / "d.schema").write_text(
+        "file bpf.d\nlabel device\n*.rbytes counter bytes R\n")
+    (tmp_path / "f.schema").write_text(
+        "file bpf.f\nx gauge 1 X\ny gauge 1 Y\n")
+    out = tmp_path / "snap"
+    with subtree("a") as top, prometheus(tmp_path) as url:
+        m = mirror(tmp_path, f"{top}/a", {"bpf.d": "8:0 rbytes=1\n"
+                                          "8:16 rbytes=2\n",
+                                          "bpf.f": "x 1\ny 2\n"})
+        d = os.path.join(m, os.path.relpath(f"{top}/a", cgroup2_root()))
+        p = pushing(top, url, out, "--mirror", m, "--schemas", str(tmp_path))
+        cg = f'cgroup="{hier(top)}/a"'
+        try:
+            until_there(p, url, f'cgview_d_rbytes_total{{{cg},device="8:16"}}')
+            until_there(p, url, f"cgview_f_y{{{cg}}}")
+            with open(os.path.join(d, "bpf.d"), "w") as f:
+                f.write("8:0 rbytes=3\n")
+            with open(os.path.join(d, "bpf.f"), "w") as f:
+                f.write("x 4\n")
+            until_stale(url, f'cgview_d_rbytes_total{{{cg},device="8:16"}}')
+            until_stale(url, f"cgview_f_y{{{cg}}}")
+            wait_written(p, out, written(out) + 2)
+            assert [v for _, v in promql(
+                url, f'cgview_d_rbytes_total{{{cg},device="8:0"}}')] == [3]
+            assert [v for _, v in promql(url, f"cgview_f_x{{{cg}}}")] == [4]
+        finally:
+            _, err = stop(p)
+    assert p.returncode == 0 and err == ""
+
+
 def test_prometheus_scrapes_metrics(tmp_path):
     """Prometheus without native histograms scrapes OpenMetrics."""
     port = free_port()
