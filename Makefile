@@ -16,7 +16,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I$(BUILD)/views -Iviews
 
 VIEWS := $(patsubst views/%.bpf.c,%,$(wildcard views/*.bpf.c))
-CGVIEW_SRCS := $(filter-out %.bpf.c,$(wildcard views/*.c))
+CGVIEW_SRCS := $(wildcard cgview/*.c)
 SKELS := $(VIEWS:%=$(BUILD)/views/%.skel.h)
 
 .PHONY: all help deps kernel kernel-bench kernel-src kernel-patches kernel-each kernel-matrix checkpatch \
@@ -83,7 +83,8 @@ kernel-matrix: deps
 checkpatch: deps
 	@scripts/checkpatch.sh
 
-# Views and the cgview tool. vmlinux.h comes from the running kernel's BTF;
+# Views (views/: what runs in the kernel) and the cgview tool (cgview/),
+# which carries them built in. vmlinux.h comes from the running kernel's BTF;
 # CO-RE relocations make the programs load on other kernels too.
 $(BUILD)/views/vmlinux.h: | deps
 	@mkdir -p $(@D)
@@ -95,8 +96,8 @@ $(BUILD)/views/%.bpf.o: views/%.bpf.c $(wildcard views/*.bpf.h) $(BUILD)/views/v
 $(BUILD)/views/%.skel.h: $(BUILD)/views/%.bpf.o
 	bpftool gen skeleton $< name $* > $@
 
-$(BUILD)/cgview: $(CGVIEW_SRCS) views/cgview.h $(SKELS)
-	$(CC) $(CFLAGS) -I$(BUILD)/views -o $@ $(CGVIEW_SRCS) $(LIBBPF_LIBS)
+$(BUILD)/cgview: $(CGVIEW_SRCS) $(wildcard cgview/*.h) $(SKELS)
+	$(CC) $(CFLAGS) -Icgview -I$(BUILD)/views -o $@ $(CGVIEW_SRCS) $(LIBBPF_LIBS)
 
 cgview: deps $(BUILD)/cgview
 
@@ -149,7 +150,7 @@ install: all
 	install -m 644 views/*.schema exporter/schemas/*.schema $(DESTDIR)$(SHARE)/schemas
 	install -m 644 dist/cgview.rules.yml dist/cgview.rules.test.yml $(DESTDIR)$(SHARE)/prometheus
 	install -m 644 exporter/cgview-exporter.1 $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 644 views/cgview.8 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 644 cgview/cgview.8 $(DESTDIR)$(PREFIX)/share/man/man8
 	for u in $(UNITS); do \
 		sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 			dist/$$u.in > $(DESTDIR)$(UNITDIR)/$$u && chmod 644 $(DESTDIR)$(UNITDIR)/$$u; \
@@ -160,7 +161,7 @@ install: all
 deb: $(DEB)
 $(DEB): all VERSION dist/debian/control.in dist/debian/copyright dist/debian/changelog \
 		$(wildcard dist/*.in dist/*.yml dist/*.default views/*.schema exporter/schemas/*.schema) \
-		views/cgview.8 exporter/cgview-exporter.1
+		cgview/cgview.8 exporter/cgview-exporter.1
 	@scripts/deb.sh $(VERSION) $@
 
 # Benchmarks: never part of `make test`. See bench/README.md.

@@ -3,7 +3,7 @@
  * their names, for the bulk read: a scan of the mirror (a readdir of each
  * of its directories) costs as much as the rest of a scrape, so it is
  * kept until the mirror changes. cgview touches the mirror's top
- * directory whenever it pins or unpins (views/mirror.c); since that mtime
+ * directory whenever it pins or unpins (cgview/mirror.c); since that mtime
  * moves in coarse clock ticks, a scan within a second of the change does
  * not count as having seen it, and a scan is at most a minute old (a pin
  * made by hand).

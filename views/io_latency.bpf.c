@@ -4,9 +4,9 @@
  *
  *   rbytes N  wbytes N              bytes of requests read, written
  *   rios N  wios N                  requests completed
- *   latency_hist_ns 1024=N ... inf=N
+ *   latency_hist_ns 953=N ... inf=N
  *                                   request latency, from the request's
- *                                   start to its completion (log2 buckets)
+ *                                   start to its completion (log2 s)
  *   latency_hist_ns_sum N           the sum of those latencies
  *
  * I/O counts in the cgroup of the task that submitted the request (hosts

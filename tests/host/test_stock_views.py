@@ -116,6 +116,29 @@ def test_view_from_an_object_file_loads_under_its_name(bpf_ok):
     assert "unknown view 'big'" in r.stderr
 
 
+def test_cat_json_writes_what_is_not_a_json_number_as_a_string(bpf_ok):
+    """cat -j keeps a view's text whole and valid JSON: JSON integers as
+    numbers, the rest (007, 0x10, max, quotes) as strings; an error under
+    -j is a JSON object too."""
+    import json
+    odd = os.path.join(REPO, "build", "tests", "oddvalues.bpf.o")
+    r = cgview("load", odd)
+    assert r.returncode == 0, r.stderr
+    try:
+        r = cgview("cat", "/", "oddvalues", "-j")
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout) == {
+            "zero": 0, "neg": -5, "lead": "007", "hex": "0x10", "minus": "-",
+            "quote": '"q\\', "max": "max",
+            "nested": {"a": 1, "b": "01", "c": 0, "d": "x"}}
+    finally:
+        assert cgview("unload", "oddvalues").returncode == 0
+    r = cgview("cat", "/", "oddvalues", "-j")
+    assert r.returncode == 1 and r.stderr == ""
+    assert json.loads(r.stdout)["error"].startswith(
+        "unknown view 'oddvalues' (known views: cpu id ")
+
+
 def test_view_file_with_a_bad_name_is_refused(bpf_ok):
     r = cgview("load", "/tmp/Not-A-Name.bpf.o")
     assert r.returncode == 1

@@ -1,4 +1,4 @@
-"""Userspace C (views/, bench/, exporter/) follows the kernel style in
+"""Userspace C (cgview/, bench/, exporter/) follows the kernel style in
 .clang-format."""
 
 import glob
@@ -9,7 +9,7 @@ from cgtest import REPO
 
 
 def test_c_sources_are_clang_formatted():
-    files = sorted(glob.glob(os.path.join(REPO, "views", "*.[ch]")) +
+    files = sorted(glob.glob(os.path.join(REPO, "cgview", "*.[ch]")) +
                    glob.glob(os.path.join(REPO, "bench", "*.[ch]")) +
                    glob.glob(os.path.join(REPO, "exporter", "*.[ch]")))
     assert files

@@ -87,7 +87,7 @@ static int mirror_pin(const char *path, const struct stat *st, int type,
 	return 0;
 }
 
-static void stock_collect(struct exposures *x)
+void exposures_stock(struct exposures *x)
 {
 	struct inherit_root *roots;
 	const struct inherit_root *r;
@@ -214,7 +214,7 @@ static void name_origins(struct patched_walk *w)
 				w->x->e[i].from = strdup(w->seen[j].rel);
 }
 
-static void patched_collect(struct exposures *x)
+void exposures_patched(struct exposures *x)
 {
 	struct patched_walk w = { .x = x };
 	char mnt[PATH_MAX];
@@ -259,7 +259,7 @@ static void sort(struct exposures *x)
 		qsort(x->e, x->n, sizeof(*x->e), by_view_and_cgroup);
 }
 
-int exposures_collect(const struct mode *m, struct exposures *x)
+int exposures_collect(const struct backend *b, struct exposures *x)
 {
 	int err;
 
@@ -267,10 +267,7 @@ int exposures_collect(const struct mode *m, struct exposures *x)
 	err = loaded_views(x);
 	if (err)
 		return err;
-	if (m == &stock_mode)
-		stock_collect(x);
-	else
-		patched_collect(x);
+	b->collect(x);
 	sort(x);
 	return 0;
 }

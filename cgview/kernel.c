@@ -44,16 +44,16 @@ static bool kernel_has_views(void)
 }
 
 /* CGVIEW_MODE=stock uses cgroup_iter pins even where the series is. */
-const struct mode *kernel_mode(void)
+const struct backend *kernel_backend(void)
 {
 	const char *force = getenv("CGVIEW_MODE");
 
 	if (force && !strcmp(force, "stock"))
-		return &stock_mode;
-	return kernel_has_views() ? &patched_mode : &stock_mode;
+		return &stock_backend;
+	return kernel_has_views() ? &patched_backend : &stock_backend;
 }
 
-/* Why kernel_mode() chose what it did, for cgview status. */
+/* Why kernel_backend() chose what it did, for cgview status. */
 const char *kernel_mode_reason(void)
 {
 	const char *force = getenv("CGVIEW_MODE");
@@ -73,7 +73,7 @@ static int view_prog_setup(struct bpf_program *prog, long sleepable)
 	const char *sec = bpf_program__section_name(prog);
 	char func[128];
 
-	if (kernel_mode() != &patched_mode)
+	if (!kernel_backend()->view_programs)
 		return bpf_program__set_autoload(prog, false);
 	snprintf(func, sizeof(func), VIEW_FUNC_PREFIX "%s",
 		 strchr(sec, '/') + 1);

@@ -222,14 +222,10 @@ static int write_pid(void)
 	return fclose(f) ? -1 : 0;
 }
 
-int cmd_watch(void)
+int mirror_watch(void)
 {
 	struct watcher w = { .fd = -1 };
 
-	if (kernel_mode() == &patched_mode) {
-		printf("cgview watch: this kernel inherits exposures itself (bpf_view series); nothing to watch\n");
-		return EXIT_OK;
-	}
 	if (bpffs_ensure() || cgroup_resolve("/", &w.top) || write_pid())
 		return EXIT_FAIL;
 	cgroup_top = w.top.path;

@@ -48,7 +48,7 @@ static int copy_json(int fd)
 	return err;
 }
 
-int view_cat(const struct mode *m, const struct view *v,
+int view_cat(const struct backend *m, const struct view *v,
 	     const struct cgroup_ref *cg, bool json)
 {
 	char file[PATH_MAX];

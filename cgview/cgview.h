@@ -61,12 +61,16 @@ struct expose_opts {
 	bool quiet; /* do not print the files' paths */
 };
 
+struct exposures;
+
 /*
- * What a kernel offers: stock.c (cgroup_iter pins in a bpffs mirror) or
- * patched.c (bpf.* files in cgroupfs, the bpf_view series).
+ * What a kernel offers, and every way the two differ: stock.c (cgroup_iter
+ * pins in a bpffs mirror) or patched.c (bpf.* files in cgroupfs, the
+ * bpf_view series). kernel.c picks one; no other code asks which it has.
  */
-struct mode {
+struct backend {
 	const char *name;
+	bool view_programs; /* loads SEC("view/...") programs */
 	int (*load)(const struct view *v);
 	int (*expose)(const struct view *v, const struct cgroup_ref *cg,
 		      const struct expose_opts *o);
@@ -74,8 +78,17 @@ struct mode {
 	/* where the view's file for a cgroup is */
 	int (*file_path)(char *buf, size_t size, const struct cgroup_ref *cg,
 			 const char *view);
+	/* the exposures of the views x->views (exposures.c) */
+	void (*collect)(struct exposures *x);
+	/* why an inherited file is missing, inherited from ROOT (status);
+	 * WATCH is the pid of cgview watch, 0 when none runs
+	 */
+	void (*inherited_missing)(const char *root, int watch, char *buf,
+				  size_t size);
+	/* cgview watch */
+	int (*watch)(void);
 };
-extern const struct mode stock_mode, patched_mode;
+extern const struct backend stock_backend, patched_backend;
 void mirror_unexpose_all(const struct view *v);
 
 /* kernel.c */
@@ -85,7 +98,7 @@ void mirror_unexpose_all(const struct view *v);
  * the file appears in every existing and future descendant too
  */
 #define CGVIEW_BPF_F_VIEW_INHERIT (1U << 19)
-const struct mode *kernel_mode(void);
+const struct backend *kernel_backend(void);
 const char *kernel_mode_reason(void);
 bool kernel_has_btf(void);
 int register_view_sections(void);
@@ -100,13 +113,18 @@ bool view_is_loaded(const struct view *v);
 int view_unload(const struct view *v);
 int views_load(const struct view **vs, size_t n,
 	       int (*load)(const struct view *));
+
+/* iter.c */
 int iter_link(const struct view *v, const struct cgroup_ref *cg);
 
 /* cat.c */
-int view_cat(const struct mode *m, const struct view *v,
+int view_cat(const struct backend *b, const struct view *v,
 	     const struct cgroup_ref *cg, bool json);
 
-/* Print "cgview: <what>" with errno's text when err is non-zero. */
+/* err.c: print "cgview: <what>" with errno's text when err is non-zero;
+ * after err_json(true), as {"error": ...} on stdout
+ */
+void err_json(bool on);
 void err_msg(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -147,7 +165,9 @@ struct exposures {
 	struct exposure *e;
 	size_t n;
 };
-int exposures_collect(const struct mode *m, struct exposures *x);
+int exposures_collect(const struct backend *b, struct exposures *x);
+void exposures_stock(struct exposures *x);
+void exposures_patched(struct exposures *x);
 void exposures_free(struct exposures *x);
 
 /* viewquery.c: the bpf.* files in one cgroup (patched kernels) */
@@ -159,14 +179,44 @@ struct cgroup_view {
 };
 int cgroup_views(int dir_fd, struct cgroup_view **out, size_t *n);
 
-/* watch.c, ls.c, status.c: the commands of those names */
-int cmd_watch(void);
-int cmd_dump(const char *cgroup);
-int cmd_ls(const char *cgroup, bool json);
-int cmd_status(const char *view, const char *cgroup, bool json);
+/* watch.c: stock's cgview watch */
+int mirror_watch(void);
 
-/* json.c */
-void json_str(FILE *f, const char *s);
+/* The commands (main.c's table): ARGV holds the command's ARGC arguments,
+ * checked against the table, O the options given
+ */
+struct cmd_opts {
+	bool json, all;
+	struct expose_opts expose;
+};
+int cmd_load(int argc, char **argv, const struct cmd_opts *o);
+int cmd_unload(int argc, char **argv, const struct cmd_opts *o);
+int cmd_expose(int argc, char **argv, const struct cmd_opts *o);
+int cmd_unexpose(int argc, char **argv, const struct cmd_opts *o);
+int cmd_cat(int argc, char **argv, const struct cmd_opts *o);
+int cmd_watch(int argc, char **argv, const struct cmd_opts *o);
+int cmd_ls(int argc, char **argv, const struct cmd_opts *o);
+int cmd_status(int argc, char **argv, const struct cmd_opts *o);
+int cmd_dump(int argc, char **argv, const struct cmd_opts *o);
+
+/* jsonw.c: the JSON writer; a struct jw zeroed, with f set, starts one */
+#define JW_DEPTH 16
+struct jw {
+	FILE *f;
+	int depth;
+	bool after_key;
+	unsigned count[JW_DEPTH]; /* values written at each depth */
+};
+void jw_open(struct jw *w, char c); /* '{' or '[' */
+void jw_close(struct jw *w, char c); /* '}' or ']'; at the top, a newline */
+void jw_key(struct jw *w, const char *k);
+void jw_str(struct jw *w, const char *s);
+void jw_int(struct jw *w, long long v);
+void jw_bool(struct jw *w, bool b);
+void jw_null(struct jw *w);
+void jw_value(struct jw *w, const char *s); /* a number if it is one */
+
+/* json.c: a view's text as a JSON object */
 int cat_json(const char *text, size_t len);
 
 #endif

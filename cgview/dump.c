@@ -35,7 +35,7 @@ static void exporter_path(char *buf, size_t size)
 		snprintf(buf, size, "%s", EXPORTER);
 }
 
-int cmd_dump(const char *cgroup)
+static int dump(const char *cgroup)
 {
 	char exporter[PATH_MAX + sizeof(EXPORTER) + 1];
 	struct cgroup_ref cg;
@@ -49,4 +49,10 @@ int cmd_dump(const char *cgroup)
 	err_msg(errno, "cannot run %s (make exporter builds it next to cgview)",
 		exporter);
 	return EXIT_FAIL;
+}
+
+int cmd_dump(int argc, char **argv, const struct cmd_opts *o)
+{
+	(void)o;
+	return dump(argc ? argv[0] : NULL);
 }

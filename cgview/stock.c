@@ -82,10 +82,30 @@ static int stock_load(const struct view *v)
 	return view_load(v, false);
 }
 
-const struct mode stock_mode = {
+/* cgroups made after an --inherit expose get their pins from cgview watch */
+static void stock_inherited_missing(const char *root, int watch, char *buf,
+				    size_t size)
+{
+	if (watch)
+		snprintf(
+			buf, size,
+			"it is inherited from %s; 'cgview watch' (pid %d) adds it as soon as it sees the cgroup",
+			root, watch);
+	else
+		snprintf(
+			buf, size,
+			"it is inherited from %s, but 'cgview watch' is not running, so cgroups made after the expose are not mirrored: start it (systemctl start cgview-watch)",
+			root);
+}
+
+const struct backend stock_backend = {
 	.name = "stock",
+	.view_programs = false,
 	.load = stock_load,
 	.expose = stock_expose,
 	.unexpose = stock_unexpose,
 	.file_path = expose_pin_path,
+	.collect = exposures_stock,
+	.inherited_missing = stock_inherited_missing,
+	.watch = mirror_watch,
 };

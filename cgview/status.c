@@ -12,7 +12,7 @@
 #include "cgview.h"
 
 struct facts {
-	const struct mode *mode;
+	const struct backend *backend;
 	bool btf, bpffs, fentry, root;
 	char cgroup2[PATH_MAX];
 	struct exposures x;
@@ -23,7 +23,7 @@ struct facts {
 
 static void gather(struct facts *f)
 {
-	f->mode = kernel_mode();
+	f->backend = kernel_backend();
 	f->root = !geteuid();
 	f->btf = kernel_has_btf();
 	f->bpffs = bpffs_mounted();
@@ -32,7 +32,7 @@ static void gather(struct facts *f)
 		f->cgroup2[0] = '\0';
 	f->x = (struct exposures){};
 	if (f->bpffs)
-		exposures_collect(f->mode, &f->x);
+		exposures_collect(f->backend, &f->x);
 	inherit_load(&f->roots, &f->nroots);
 	f->watch = watch_pid();
 }
@@ -63,23 +63,8 @@ static const char *patched_root(const struct facts *f, const char *view,
 static void inherited_reason(const struct facts *f, const char *root, char *buf,
 			     size_t size)
 {
-	const char *shown = root[0] ? root : "/";
-
-	if (f->mode == &patched_mode)
-		snprintf(
-			buf, size,
-			"it is inherited from %s, and was removed here (rm of the file); run 'cgview expose' here to have it again",
-			shown);
-	else if (f->watch)
-		snprintf(
-			buf, size,
-			"it is inherited from %s; 'cgview watch' (pid %d) adds it as soon as it sees the cgroup",
-			shown, f->watch);
-	else
-		snprintf(
-			buf, size,
-			"it is inherited from %s, but 'cgview watch' is not running, so cgroups made after the expose are not mirrored: start it (systemctl start cgview-watch)",
-			shown);
+	f->backend->inherited_missing(root[0] ? root : "/", f->watch, buf,
+				      size);
 }
 
 /* Why VIEW's file for CG is missing. */
@@ -110,7 +95,7 @@ static void missing_reason(const struct facts *f, const char *view,
 
 static void text_facts(const struct facts *f)
 {
-	printf("mode\t%s: %s\n", f->mode->name, kernel_mode_reason());
+	printf("mode\t%s: %s\n", f->backend->name, kernel_mode_reason());
 	printf("btf\t%s\n", f->btf ? "yes (/sys/kernel/btf/vmlinux)" :
 				     "no: views need CONFIG_DEBUG_INFO_BTF=y");
 	printf("bpffs\t%s\n",
@@ -139,59 +124,75 @@ static void text_facts(const struct facts *f)
 		printf("watch\tnot running\n");
 }
 
-static void json_facts(const struct facts *f)
+static void json_str_or_null(struct jw *w, const char *s)
 {
-	printf("{\"mode\": \"%s\", \"mode_reason\": ", f->mode->name);
-	json_str(stdout, kernel_mode_reason());
-	printf(", \"btf\": %s, \"bpffs\": %s, \"fentry\": %s, \"root\": %s",
-	       f->btf ? "true" : "false", f->bpffs ? "true" : "false",
-	       !f->root	 ? "null" :
-	       f->fentry ? "true" :
-			   "false",
-	       f->root ? "true" : "false");
-	fputs(", \"cgroup2\": ", stdout);
-	if (f->cgroup2[0])
-		json_str(stdout, f->cgroup2);
+	if (s)
+		jw_str(w, s);
 	else
-		fputs("null", stdout);
-	fputs(", \"loaded\": [", stdout);
-	for (size_t i = 0; i < f->x.nviews; i++) {
-		fputs(i ? ", " : "", stdout);
-		json_str(stdout, f->x.views[i]);
-	}
-	fputs("], \"inherit_roots\": [", stdout);
+		jw_null(w);
+}
+
+static void json_facts(struct jw *w, const struct facts *f)
+{
+	jw_key(w, "mode");
+	jw_str(w, f->backend->name);
+	jw_key(w, "mode_reason");
+	jw_str(w, kernel_mode_reason());
+	jw_key(w, "btf");
+	jw_bool(w, f->btf);
+	jw_key(w, "bpffs");
+	jw_bool(w, f->bpffs);
+	jw_key(w, "fentry"); /* known to root only */
+	if (f->root)
+		jw_bool(w, f->fentry);
+	else
+		jw_null(w);
+	jw_key(w, "root");
+	jw_bool(w, f->root);
+	jw_key(w, "cgroup2");
+	json_str_or_null(w, f->cgroup2[0] ? f->cgroup2 : NULL);
+	jw_key(w, "loaded");
+	jw_open(w, '[');
+	for (size_t i = 0; i < f->x.nviews; i++)
+		jw_str(w, f->x.views[i]);
+	jw_close(w, ']');
+	jw_key(w, "inherit_roots");
+	jw_open(w, '[');
 	for (size_t i = 0; i < f->nroots; i++) {
-		printf("%s{\"view\": ", i ? ", " : "");
-		json_str(stdout, f->roots[i].view);
-		fputs(", \"cgroup\": ", stdout);
-		json_str(stdout, f->roots[i].rel[0] ? f->roots[i].rel : "/");
-		fputc('}', stdout);
+		jw_open(w, '{');
+		jw_key(w, "view");
+		jw_str(w, f->roots[i].view);
+		jw_key(w, "cgroup");
+		jw_str(w, f->roots[i].rel[0] ? f->roots[i].rel : "/");
+		jw_close(w, '}');
 	}
-	printf("], \"watch_pid\": %d", f->watch);
+	jw_close(w, ']');
+	jw_key(w, "watch_pid");
+	jw_int(w, f->watch);
 }
 
 /* The file of VIEW for CGROUP: 0 present, 1 missing (and why). */
 static int file_status(const struct facts *f, const char *view,
-		       const struct cgroup_ref *cg, bool json)
+		       const struct cgroup_ref *cg, struct jw *w)
 {
 	char path[PATH_MAX], why[PATH_MAX + 512] = "";
 	bool present;
 
-	if (f->mode->file_path(path, sizeof(path), cg, view))
+	if (f->backend->file_path(path, sizeof(path), cg, view))
 		return -1;
 	present = !access(path, F_OK);
 	if (!present)
 		missing_reason(f, view, cg, why, sizeof(why));
-	if (json) {
-		fputs(", \"file\": {\"path\": ", stdout);
-		json_str(stdout, path);
-		printf(", \"present\": %s, \"reason\": ",
-		       present ? "true" : "false");
-		if (present)
-			fputs("null", stdout);
-		else
-			json_str(stdout, why);
-		fputc('}', stdout);
+	if (w) {
+		jw_key(w, "file");
+		jw_open(w, '{');
+		jw_key(w, "path");
+		jw_str(w, path);
+		jw_key(w, "present");
+		jw_bool(w, present);
+		jw_key(w, "reason");
+		json_str_or_null(w, present ? NULL : why);
+		jw_close(w, '}');
 	} else if (present) {
 		printf("file\t%s: present\n", path);
 	} else {
@@ -200,13 +201,13 @@ static int file_status(const struct facts *f, const char *view,
 	return !present;
 }
 
-int cmd_status(const char *view, const char *cgroup, bool json)
+static int status(const char *view, const char *cgroup, bool json)
 {
 	const struct view *v = view ? view_find(view) : NULL;
 	struct cgroup_ref cg;
 	struct facts f;
+	struct jw w = { .f = stdout };
 	int missing = 0;
-
 	char names[256];
 
 	if (view && !v) {
@@ -217,15 +218,22 @@ int cmd_status(const char *view, const char *cgroup, bool json)
 	if (cgroup && cgroup_resolve(cgroup, &cg))
 		return EXIT_FAIL;
 	gather(&f);
-	if (json)
-		json_facts(&f);
-	else
+	if (json) {
+		jw_open(&w, '{');
+		json_facts(&w, &f);
+	} else {
 		text_facts(&f);
+	}
 	if (v)
-		missing = file_status(&f, v->name, &cg, json);
+		missing = file_status(&f, v->name, &cg, json ? &w : NULL);
 	if (json)
-		puts("}");
+		jw_close(&w, '}');
 	exposures_free(&f.x);
 	free(f.roots);
 	return missing ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_status(int argc, char **argv, const struct cmd_opts *o)
+{
+	return status(argc ? argv[0] : NULL, argc ? argv[1] : NULL, o->json);
 }

@@ -123,10 +123,31 @@ static int patched_load(const struct view *v)
 	return view_load(v, true);
 }
 
-const struct mode patched_mode = {
+/* The kernel gives every new descendant the file: missing means removed */
+static void patched_inherited_missing(const char *root, int watch, char *buf,
+				      size_t size)
+{
+	(void)watch;
+	snprintf(
+		buf, size,
+		"it is inherited from %s, and was removed here (rm of the file); run 'cgview expose' here to have it again",
+		root);
+}
+
+static int patched_watch(void)
+{
+	printf("cgview watch: this kernel inherits exposures itself (bpf_view series); nothing to watch\n");
+	return EXIT_OK;
+}
+
+const struct backend patched_backend = {
 	.name = "patched",
+	.view_programs = true,
 	.load = patched_load,
 	.expose = patched_expose,
 	.unexpose = patched_unexpose,
 	.file_path = cgroupfs_path,
+	.collect = exposures_patched,
+	.inherited_missing = patched_inherited_missing,
+	.watch = patched_watch,
 };

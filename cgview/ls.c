@@ -49,66 +49,74 @@ static void text_view(const struct exposures *x, const char *view,
 	}
 }
 
-static void json_exposure(const struct exposure *e)
+static void json_exposure(struct jw *w, const struct exposure *e)
 {
-	fputs("{\"cgroup\": ", stdout);
-	json_str(stdout, shown(e->rel));
-	fputs(", \"file\": ", stdout);
-	json_str(stdout, e->file);
-	printf(", \"inherit\": %s, \"inherited_from\": ",
-	       e->inherit ? "true" : "false");
+	jw_open(w, '{');
+	jw_key(w, "cgroup");
+	jw_str(w, shown(e->rel));
+	jw_key(w, "file");
+	jw_str(w, e->file);
+	jw_key(w, "inherit");
+	jw_bool(w, e->inherit);
+	jw_key(w, "inherited_from");
 	if (e->from)
-		json_str(stdout, shown(e->from));
+		jw_str(w, shown(e->from));
 	else
-		fputs("null", stdout);
-	fputc('}', stdout);
+		jw_null(w);
+	jw_close(w, '}');
 }
 
-static void json_view(const struct exposures *x, const char *view,
+static void json_view(struct jw *w, const struct exposures *x, const char *view,
 		      const struct cgroup_ref *only)
 {
-	const char *sep = "";
-
-	fputs("{\"name\": ", stdout);
-	json_str(stdout, view);
-	fputs(", \"exposures\": [", stdout);
-	for (size_t i = 0; i < x->n; i++) {
-		if (!wanted(&x->e[i], view, only))
-			continue;
-		fputs(sep, stdout);
-		json_exposure(&x->e[i]);
-		sep = ", ";
-	}
-	fputs("]}", stdout);
+	jw_open(w, '{');
+	jw_key(w, "name");
+	jw_str(w, view);
+	jw_key(w, "exposures");
+	jw_open(w, '[');
+	for (size_t i = 0; i < x->n; i++)
+		if (wanted(&x->e[i], view, only))
+			json_exposure(w, &x->e[i]);
+	jw_close(w, ']');
+	jw_close(w, '}');
 }
 
-int cmd_ls(const char *cgroup, bool json)
+static int ls(const char *cgroup, bool json)
 {
-	const struct mode *m = kernel_mode();
+	const struct backend *m = kernel_backend();
 	struct cgroup_ref cg, *only = NULL;
 	struct exposures x;
-	const char *sep = "";
+	struct jw w = { .f = stdout };
 
 	if (cgroup && cgroup_resolve(cgroup, &cg))
 		return EXIT_FAIL;
 	only = cgroup ? &cg : NULL;
 	if (bpffs_ensure() || exposures_collect(m, &x))
 		return EXIT_FAIL;
-	if (json)
-		printf("{\"mode\": \"%s\", \"views\": [", m->name);
+	if (json) {
+		jw_open(&w, '{');
+		jw_key(&w, "mode");
+		jw_str(&w, m->name);
+		jw_key(&w, "views");
+		jw_open(&w, '[');
+	}
 	for (size_t i = 0; i < x.nviews; i++) {
 		if (only && !count(&x, x.views[i], only))
 			continue;
-		if (json) {
-			fputs(sep, stdout);
-			json_view(&x, x.views[i], only);
-			sep = ", ";
-		} else {
+		if (json)
+			json_view(&w, &x, x.views[i], only);
+		else
 			text_view(&x, x.views[i], only);
-		}
 	}
-	if (json)
-		puts("]}");
+	if (json) {
+		jw_close(&w, ']');
+		jw_close(&w, '}');
+	}
 	exposures_free(&x);
 	return EXIT_OK;
+}
+
+int cmd_ls(int argc, char **argv, const struct cmd_opts *o)
+{
+	return ls(argc ? argv[0] : NULL, o->json);
 }

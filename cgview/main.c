@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cgview: per-cgroup statistics from BPF views, as plain files. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "cgview.h"
+
+static const char usage[] =
+	"usage: cgview COMMAND [ARGS] [OPTIONS]\n"
+	"\n"
+	"Views are BPF programs that print one cgroup's state as text. Exposing\n"
+	"a view at a cgroup makes a file that runs the view when it is read:\n"
+	"  <cgroup directory>/bpf.<view>      kernels with the bpf_view series\n"
+	"  " CGVIEW_MIRROR "/<cgroup>/bpf.<view>   other kernels\n"
+	"\n"
+	"commands:\n"
+	"  load VIEW...|--all     load views and pin them under " CGVIEW_PIN_ROOT
+	"/views\n"
+	"                         (all or none: a view that fails to load\n"
+	"                         unloads those loaded before it)\n"
+	"  unload VIEW...|--all   remove the views (--all: those loaded) and every\n"
+	"                         exposure of them\n"
+	"  expose VIEW CGROUP     make bpf.VIEW for CGROUP; prints the file's path\n"
+	"      --inherit          and for every descendant, now and later (other\n"
+	"                         kernels: while 'cgview watch' runs)\n"
+	"      --mode MODE        the file's mode: read permissions, octal\n"
+	"                         (e.g. 0440, 0400)\n"
+	"  unexpose VIEW CGROUP   remove that file (with --inherit: all of them)\n"
+	"  cat CGROUP VIEW        print VIEW for CGROUP (exposed or not)\n"
+	"  ls [CGROUP]            loaded views and where they are exposed\n"
+	"  status [VIEW CGROUP]   kernel mode and why, BTF, bpffs; with VIEW and\n"
+	"                         CGROUP: whether its file is there, and if not why\n"
+	"  watch                  other kernels: keep --inherit exposures in step\n"
+	"                         as cgroups come and go (runs until killed)\n"
+	"  dump [CGROUP]          every cgroup below CGROUP (default /) with its\n"
+	"                         statistics and views, in one read where the\n"
+	"                         kernel allows (cgview-exporter's bulk read), in\n"
+	"                         the Prometheus text format\n"
+	"  help                   this text\n"
+	"\n"
+	"  -j, --json             cat, ls, status: print JSON\n"
+	"\n"
+	"VIEW is a view compiled into cgview, the path of an object file built\n"
+	"with views/view.bpf.h (DIR/NAME.bpf.o loads as NAME), or the name of\n"
+	"a view loaded from a file before.\n"
+	"\n"
+	"CGROUP is a path below the cgroup2 root (e.g. system.slice/nginx.service,\n"
+	"or / for the root) or an absolute path inside the cgroup2 mount.\n"
+	"\n"
+	"environment: CGVIEW_MODE=stock uses cgroup iterators in bpffs even on\n"
+	"a kernel with the bpf_view series.\n"
+	"\n"
+	"exit status: 0 done, 1 failed (the message says why), 2 bad usage\n";
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !getenv("CGVIEW_DEBUG"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("cgview: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nrun 'cgview help' for usage\n", stderr);
+	return EXIT_USAGE;
+}
+
+/* Options besides a command's arguments: which commands take them */
+enum { OPT_JSON = 1, OPT_ALL = 2, OPT_EXPOSE = 4 };
+#define ANY_ARGS (~0U)
+
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv, const struct cmd_opts *o);
+	unsigned nargs; /* bit N: takes N arguments */
+	const char *nargs_error; /* what other counts are told */
+	unsigned opts; /* OPT_* */
+} commands[] = {
+	{ "load", cmd_load, ANY_ARGS, NULL, OPT_ALL },
+	{ "unload", cmd_unload, ANY_ARGS, NULL, OPT_ALL },
+	{ "expose", cmd_expose, 1 << 2, "takes two arguments", OPT_EXPOSE },
+	{ "unexpose", cmd_unexpose, 1 << 2, "takes two arguments", 0 },
+	{ "cat", cmd_cat, 1 << 2, "takes two arguments", OPT_JSON },
+	{ "ls", cmd_ls, 1 << 0 | 1 << 1, "takes at most one CGROUP", OPT_JSON },
+	{ "status", cmd_status, 1 << 0 | 1 << 2,
+	  "takes no arguments, or VIEW CGROUP", OPT_JSON },
+	{ "watch", cmd_watch, 1 << 0, "takes no arguments", 0 },
+	{ "dump", cmd_dump, 1 << 0 | 1 << 1, "takes at most one CGROUP", 0 },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+/* "cat, ls and status": the commands that take option OPT */
+static void takers(unsigned opt, char *buf, size_t size)
+{
+	size_t n = 0, k = 0, len = 0;
+
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		n += !!(commands[i].opts & opt);
+	buf[0] = '\0';
+	for (size_t i = 0; i < NCOMMANDS && len < size; i++) {
+		if (!(commands[i].opts & opt))
+			continue;
+		k++;
+		len += snprintf(buf + len, size - len, "%s%s",
+				k == 1 ? "" :
+				k == n ? " and " :
+					 ", ",
+				commands[i].name);
+	}
+}
+
+static int option_error(const char *what, unsigned opt, const char *cmd)
+{
+	char names[128];
+
+	takers(opt, names, sizeof(names));
+	fprintf(stderr, "cgview: %s with %s, not %s\n", what, names, cmd);
+	fputs("run 'cgview help' for usage\n", stderr);
+	return EXIT_USAGE;
+}
+
+/* Usage errors: options the command does not take, a wrong number of
+ * arguments, load and unload's VIEW... or --all
+ */
+static int check(const struct command *c, int argc, const struct cmd_opts *o)
+{
+	if ((o->expose.inherit || o->expose.mode >= 0) &&
+	    !(c->opts & OPT_EXPOSE))
+		return option_error("--inherit and --mode go", OPT_EXPOSE,
+				    c->name);
+	if (o->all && !(c->opts & OPT_ALL))
+		return option_error("--all goes", OPT_ALL, c->name);
+	if (o->json && !(c->opts & OPT_JSON))
+		return option_error("--json goes", OPT_JSON, c->name);
+	if (argc >= 32 ? c->nargs != ANY_ARGS : !(c->nargs & 1U << argc)) {
+		fprintf(stderr, "cgview: %s %s\n", c->name, c->nargs_error);
+		fputs("run 'cgview help' for usage\n", stderr);
+		return EXIT_USAGE;
+	}
+	if ((c->opts & OPT_ALL) && o->all && argc)
+		return usage_error("%s takes VIEW... or --all, not both",
+				   c->name);
+	if ((c->opts & OPT_ALL) && !o->all && !argc)
+		return usage_error("%s needs at least one VIEW (or --all)",
+				   c->name);
+	return 0;
+}
+
+/* --mode: an octal file mode of read permissions only (0444 at most) */
+static int parse_mode(const char *arg, int *mode)
+{
+	char *end;
+	long m = strtol(arg, &end, 8);
+
+	if (!*arg || *end || m < 0 || m > 0777)
+		return usage_error(
+			"--mode takes an octal file mode such as 0440, not '%s'",
+			arg);
+	if (m & ~0444)
+		return usage_error(
+			"--mode %s: a view file can only be read; give read permissions only, such as 0444, 0440 or 0400",
+			arg);
+	*mode = (int)m;
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct cmd_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "inherit", no_argument, NULL, 'i' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
+		if (c == 'j')
+			o->json = true;
+		else if (c == 'a')
+			o->all = true;
+		else if (c == 'i')
+			o->expose.inherit = true;
+		else if (c == 'm' && parse_mode(optarg, &o->expose.mode))
+			return -1;
+		else if (c == 'h')
+			return 1;
+		else if (c == ':')
+			return usage_error("%s needs an argument",
+					   argv[optind - 1]),
+			       -1;
+		else if (c == '?')
+			return usage_error("unknown option '%s'",
+					   argv[optind - 1]),
+			       -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+	struct cmd_opts o = { .expose.mode = -1 };
+	int err = parse_opts(argc, argv, &o);
+
+	if (err < 0)
+		return EXIT_USAGE;
+	if (err > 0 || (optind < argc && !strcmp(argv[optind], "help"))) {
+		fputs(usage, stdout);
+		return EXIT_OK;
+	}
+	if (optind >= argc)
+		return usage_error("%s", "no command given");
+	libbpf_set_print(libbpf_print);
+	if (register_view_sections())
+		return EXIT_FAIL;
+	c = command(argv[optind]);
+	if (!c)
+		return usage_error("unknown command '%s'", argv[optind]);
+	argc -= optind + 1;
+	argv += optind + 1;
+	if (check(c, argc, &o))
+		return EXIT_USAGE;
+	err_json(o.json);
+	return c->run(argc, argv, &o);
+}
