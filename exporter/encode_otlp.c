@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* OTLP/HTTP protobuf (proto/otlp.proto): ExportMetricsServiceRequests of
  * at most max_points data points each. Counters are cumulative monotonic
- * sums, gauges gauges, log2 histograms exponential histograms at scale 0
- * (unless CLASSIC), other histograms explicit-bucket histograms. The
+ * sums, gauges gauges, histograms exponential histograms at scale 0 when
+ * all points of the metric are log2 (unless CLASSIC), explicit-bucket
+ * histograms otherwise. The
  * resource is this exporter on this host (service, host and os attributes
  * of the semantic conventions); a point's attributes are its labels.
  */
@@ -205,23 +206,35 @@ static void exp_point(struct req *r, ExpPoint *ep)
 	ep->positive = pos;
 }
 
-/* Whether sample S goes out as an exponential histogram (fills r->h) */
+/* Whether the metric of PTS[I] goes out as exponential histograms: it is
+ * a histogram and all its points (PTS[I..]) are log2. One kind for all,
+ * as OTLP wants one type per metric name.
+ */
 static bool exponential(struct req *r, const struct snapshot *snap,
-			const struct sample *s)
+			const struct point *pts, size_t n, size_t i)
 {
-	if (s->m->type != MT_HISTOGRAM)
+	const struct smetric *m = snap->samples[pts[i].sample].m;
+
+	if (m->type != MT_HISTOGRAM || r->classic)
 		return false;
-	hist_series(snap, s, &r->h);
-	return r->h.log2 && !r->classic;
+	for (; i < n && snap->samples[pts[i].sample].m == m; i++) {
+		hist_series(snap, &snap->samples[pts[i].sample], &r->h);
+		if (!r->h.log2)
+			return false;
+	}
+	return true;
 }
 
-/* A histogram point of r->h (exponential() made it) */
-static void add_hist(struct req *r, Metric *pm, KeyValue **a, size_t nattrs,
-		     uint64_t start, uint64_t now)
+/* Sample S as a histogram point of PM */
+static void add_hist(struct req *r, const struct snapshot *snap,
+		     const struct sample *s, Metric *pm, KeyValue **a,
+		     size_t nattrs, uint64_t start)
 {
 	HistPoint *hp = &r->hpoints[r->npts];
 	ExpPoint *ep = &r->epoints[r->npts];
+	uint64_t now = snap->time_ns;
 
+	hist_series(snap, s, &r->h);
 	if (pm->data_case ==
 	    OPENTELEMETRY__PROTO__METRIC__DATA_EXPONENTIAL_HISTOGRAM) {
 		*ep = (ExpPoint)
@@ -254,8 +267,7 @@ static void add_point(struct req *r, const struct snapshot *snap,
 	KeyValue **a = attrs(r, snap, pt, &nattrs);
 
 	if (s->m->type == MT_HISTOGRAM) {
-		add_hist(r, pm, a, nattrs, point_start(snap, pt),
-			 snap->time_ns);
+		add_hist(r, snap, s, pm, a, nattrs, point_start(snap, pt));
 		return;
 	}
 	*np = (NumberPoint)OPENTELEMETRY__PROTO__NUMBER_DATA_POINT__INIT;
@@ -352,19 +364,19 @@ void encode_otlp(const struct snapshot *snap, const struct schemas *ss,
 	struct point *pts = snapshot_by_metric(snap, ss->nids, &n);
 	const struct smetric *cur = NULL, *m;
 	Metric *pm = NULL;
-	bool exp, cur_exp = false;
+	bool exp = false;
 
 	req_alloc(&r, max_points, snap->n_buckets);
 	for (size_t i = 0; i < n; i++) {
 		m = snap->samples[pts[i].sample].m;
-		exp = exponential(&r, snap, &snap->samples[pts[i].sample]);
+		if (m != cur)
+			exp = exponential(&r, snap, pts, n, i);
 		if (r.npts == max_points) {
 			flush(&r, snap, emit, ctx);
 			cur = NULL;
 		}
-		if (m != cur || exp != cur_exp) {
+		if (m != cur) {
 			cur = m;
-			cur_exp = exp;
 			pm = new_metric(&r, m, exp);
 		}
 		add_point(&r, snap, &pts[i], pm);

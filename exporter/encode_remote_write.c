@@ -4,8 +4,9 @@
  * is one native histogram series (schema 0), unless CLASSIC; any other is
  * its _bucket{le=...} (cumulative), _sum and _count series, as Prometheus
  * itself stores one; labels and buckets come from series.c. Each series
- * of a file of the last snapshot that is gone (its cgroup removed, or a
- * view no longer exposed there) gets Prometheus' staleness marker, so
+ * of the last snapshot that is gone (its cgroup removed, its view no
+ * longer exposed there, or the series no longer in a file that stays)
+ * gets Prometheus' staleness marker, so
  * that queries stop returning it at once rather than 5 minutes later.
  */
 #include <math.h>

@@ -171,7 +171,8 @@ struct snapshot {
 	ARRAY(char, strs);
 	struct frec self; /* the exporter's own metrics */
 	/* lifetimes.c: the last snapshot (NULL when no output needs it) and
-	 * its files that are gone: their cgroup's, or the file alone
+	 * what of it is gone: a removed cgroup's files, a file no longer
+	 * exposed, or one series gone from a file that stays
 	 */
 	const struct snapshot *prev;
 	ARRAY(struct gone, gone);

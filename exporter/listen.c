@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* --listen ADDR:PORT: the last snapshot in the Prometheus text format at
- * /metrics (OpenMetrics for a client whose Accept lists it), served by
+/* --listen ADDR:PORT: the last snapshot at /metrics in the Prometheus
+ * text format, OpenMetrics or the Prometheus protobuf format, whichever
+ * the client's Accept weighs highest (listen_accept.c), served by
  * libmicrohttpd's own epoll thread. The text is kept gzip compressed
  * (listen_feed.c): Prometheus asks for gzip and gets it as is; other
  * clients get it inflated as it is sent.
@@ -222,6 +223,9 @@ static enum MHD_Result send_text(struct listener *l, struct MHD_Connection *c,
 		reader_free(r);
 		return MHD_NO;
 	}
+	/* a cache between us and scrapers must not mix formats */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY,
+				"Accept, Accept-Encoding");
 	return respond(c, MHD_HTTP_OK, resp, type, gzip ? "gzip" : NULL);
 }
 

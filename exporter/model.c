@@ -114,8 +114,12 @@ static const char *bad_bucket(struct mctx *c, const struct smetric *m,
 		*le /= m->div;
 	if (c->hist->nbuckets && snap->buckets[snap->n_buckets - 1].le >= *le)
 		return "bucket bounds are not increasing";
-	if (it->value < 0 || it->value != floor(it->value))
+	if (!isfinite(it->value) || it->value < 0 ||
+	    it->value != floor(it->value))
 		return "a bucket count is not a whole number";
+	/* every count and their sum exact in a double and in a uint64_t */
+	if (snap->samples[c->sample].value + it->value > 0x1p53)
+		return "the bucket counts add up to more than 2^53";
 	return NULL;
 }
 

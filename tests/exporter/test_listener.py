@@ -189,19 +189,24 @@ def test_client_that_trickles_its_request_is_cut_after_the_timeout(tmp_path):
         assert 1.5 <= took < 3.5, took
 
 
-def fetch(port, accept, raw=False):
-    """(Content-Type, body) of /metrics asked for with ACCEPT (RAW: the
-    body as bytes)."""
+def response(port, accept):
+    """(headers, body) of /metrics asked for with ACCEPT."""
     import http.client
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         c.request("GET", "/metrics", headers={"Accept": accept} if accept
                   else {})
         r = c.getresponse()
-        body = r.read()
-        return r.getheader("Content-Type"), body if raw else body.decode()
+        return r.headers, r.read()
     finally:
         c.close()
+
+
+def fetch(port, accept, raw=False):
+    """(Content-Type, body) of /metrics asked for with ACCEPT (RAW: the
+    body as bytes)."""
+    headers, body = response(port, accept)
+    return headers["Content-Type"], body if raw else body.decode()
 
 
 OM = "application/openmetrics-text; version=1.0.0; charset=utf-8"
@@ -323,11 +328,14 @@ def test_the_format_with_the_highest_q_wins(tmp_path):
                 "application/openmetrics-text;q=nan, " + PB + ";q=2",
                 ";;,,;q=,application/openmetrics-text;q;=;,"
                 "text/plain;q=0.5;q=0.1")}
+            # caches between us and scrapers keep the formats apart
+            vary = {response(port, a)[0]["Vary"] for a in (None, PB)}
         finally:
             _, err = stop(p)
     assert p.returncode == 0 and err == ""
     assert list(kinds.values()) == [PLAIN, OM, PB, PLAIN, PLAIN, PLAIN, OM,
                                     PLAIN, OM]
+    assert vary == {"Accept, Accept-Encoding"}
 
 
 def test_openmetrics_for_those_who_ask(tmp_path):

@@ -210,6 +210,10 @@ def test_histogram_buckets_and_sum(tmp_path):
     ("lat_ns 1024=3 x=1 4096=1", "a bucket bound is not a number"),
     ("lat_ns 1024=3 2048=-1", "a bucket count is not a whole number"),
     ("lat_ns 1024=3 2048=1.5", "a bucket count is not a whole number"),
+    ("lat_ns 1024=3 2048=max", "a bucket count is not a whole number"),
+    ("lat_ns 1024=1" + "0" * 400, "a bucket count is not a whole number"),
+    ("lat_ns 1024=9007199254740000 2048=1000",
+     "the bucket counts add up to more than 2^53"),
     ("lat_ns 17", "a histogram wants BOUND=COUNT pairs"),
 ])
 def test_a_malformed_histogram_is_dropped_whole(tmp_path, line, why):
