@@ -22,7 +22,7 @@ SKELS := $(VIEWS:%=$(BUILD)/views/%.skel.h)
 .PHONY: all help deps kernel kernel-bench kernel-src kernel-patches kernel-each kernel-matrix checkpatch \
 	cgview test test-unit test-host test-vm bench demo clean \
 	exporter test-exporter fuzz bench-exporter bench-recorders bench-cgroups demo-host \
-	bench-peers bench-plot bench-views-host install deb
+	bench-peers bench-plot bench-views-host bench-top install deb
 .DELETE_ON_ERROR:
 # keep the BPF objects between the skeletons and their sources
 .SECONDARY:
@@ -55,6 +55,7 @@ help:
 	@echo "make test-exporter  the exporter's tests (host, real cgroups, real Prometheus)"
 	@echo "make fuzz           fuzz the exporter's parser for longer (FUZZ_SECONDS=300)"
 	@echo "make bench-exporter the exporter's CPU per scrape against a bare read loop"
+	@echo "make bench-top      cgview top -b's CPU per refresh against its exporter's scrape"
 	@echo "make bench-peers    netdata's and PCP's CPU per cgroup against the exporter"
 	@echo "make bench-plot     bench/cpu-per-cgroup.png from build/bench/*.dat"
 
@@ -96,8 +97,13 @@ $(BUILD)/views/%.bpf.o: views/%.bpf.c $(wildcard views/*.bpf.h) $(BUILD)/views/v
 $(BUILD)/views/%.skel.h: $(BUILD)/views/%.bpf.o
 	bpftool gen skeleton $< name $* > $@
 
-$(BUILD)/cgview: $(CGVIEW_SRCS) $(wildcard cgview/*.h) $(SKELS)
-	$(CC) $(CFLAGS) -Icgview -I$(BUILD)/views -o $@ $(CGVIEW_SRCS) $(LIBBPF_LIBS)
+# cgview top reads cgview-exporter's snapshot stream (proto/cgview.proto)
+CGVIEW_PROTO := $(BUILD)/proto/cgview.pb-c.c
+CGVIEW_LIBS := $(LIBBPF_LIBS) $(shell pkg-config --libs libprotobuf-c ncurses 2>/dev/null || \
+	echo -lprotobuf-c -lncurses -ltinfo)
+$(BUILD)/cgview: $(CGVIEW_SRCS) $(wildcard cgview/*.h) $(SKELS) $(CGVIEW_PROTO) $(CGVIEW_PROTO:.c=.h)
+	$(CC) $(CFLAGS) -Icgview -I$(BUILD)/views -I$(BUILD)/proto -o $@ $(CGVIEW_SRCS) \
+		$(CGVIEW_PROTO) $(CGVIEW_LIBS)
 
 cgview: deps $(BUILD)/cgview
 
@@ -283,6 +289,10 @@ $(BUILD)/bench/bare_scrape: bench/bare_scrape.c
 
 bench-exporter: deps exporter cgview $(BUILD)/bench/bare_scrape
 	bench/exporter-cost
+
+# cgview top -b's CPU per refresh against its exporter's scrape (host)
+bench-top: deps exporter cgview
+	bench/top-cost
 
 # netdata's cgroups plugin and PCP's pmdaproc on the same tree (host)
 bench-peers: deps exporter $(BUILD)/bench/bare_scrape

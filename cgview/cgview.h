@@ -185,9 +185,15 @@ int mirror_watch(void);
 /* The commands (main.c's table): ARGV holds the command's ARGC arguments,
  * checked against the table, O the options given
  */
+struct top_opts {
+	bool given; /* any of them */
+	bool batch, tree, reverse;
+	const char *iterations, *delay, *sort, *filter; /* NULL: default */
+};
 struct cmd_opts {
 	bool json, all;
 	struct expose_opts expose;
+	struct top_opts top;
 };
 int cmd_load(int argc, char **argv, const struct cmd_opts *o);
 int cmd_unload(int argc, char **argv, const struct cmd_opts *o);
@@ -198,6 +204,10 @@ int cmd_watch(int argc, char **argv, const struct cmd_opts *o);
 int cmd_ls(int argc, char **argv, const struct cmd_opts *o);
 int cmd_status(int argc, char **argv, const struct cmd_opts *o);
 int cmd_dump(int argc, char **argv, const struct cmd_opts *o);
+int cmd_top(int argc, char **argv, const struct cmd_opts *o);
+
+/* dump.c: the cgview-exporter next to cgview's executable, else PATH's */
+void exporter_path(char *buf, size_t size);
 
 /* jsonw.c: the JSON writer; a struct jw zeroed, with f set, starts one */
 #define JW_DEPTH 16

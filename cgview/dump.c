@@ -16,7 +16,7 @@
 #define EXPORTER "cgview-exporter"
 
 /* EXPORTER in the directory of cgview's own executable, if it is there */
-static void exporter_path(char *buf, size_t size)
+void exporter_path(char *buf, size_t size)
 {
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);

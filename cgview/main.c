@@ -41,6 +41,20 @@ static const char usage[] =
 	"                         statistics and views, in one read where the\n"
 	"                         kernel allows (cgview-exporter's bulk read), in\n"
 	"                         the Prometheus text format\n"
+	"  top [CGROUP]           every cgroup below CGROUP (default /), live: CPU,\n"
+	"                         runqueue wait and its p99, memory, I/O and its\n"
+	"                         latency p99, TCP, OOM kills, pressure (the\n"
+	"                         columns the loaded views and controllers give)\n"
+	"      -b, --batch        plain text, a table per refresh, for scripts\n"
+	"      -n, --iterations N with -b: N tables, then exit\n"
+	"      -d, --delay SECS   time between refreshes (default 1, at least 0.1)\n"
+	"      -s, --sort COLUMN  cpu (default), wait, mem, io, net, oom or path\n"
+	"      --reverse          the other way round\n"
+	"      --tree             each cgroup under its parent\n"
+	"      --filter TEXT      only the cgroups whose path contains TEXT\n"
+	"                         keys: q quit, space pause, t tree, c w m i n o p\n"
+	"                         sort, < > sort column, R reverse, / filter,\n"
+	"                         + - interval, arrows and pages scroll\n"
 	"  help                   this text\n"
 	"\n"
 	"  -j, --json             cat, ls, status: print JSON\n"
@@ -74,7 +88,7 @@ static int usage_error(const char *fmt, const char *arg)
 }
 
 /* Options besides a command's arguments: which commands take them */
-enum { OPT_JSON = 1, OPT_ALL = 2, OPT_EXPOSE = 4 };
+enum { OPT_JSON = 1, OPT_ALL = 2, OPT_EXPOSE = 4, OPT_TOP = 8 };
 #define ANY_ARGS (~0U)
 
 static const struct command {
@@ -94,6 +108,8 @@ static const struct command {
 	  "takes no arguments, or VIEW CGROUP", OPT_JSON },
 	{ "watch", cmd_watch, 1 << 0, "takes no arguments", 0 },
 	{ "dump", cmd_dump, 1 << 0 | 1 << 1, "takes at most one CGROUP", 0 },
+	{ "top", cmd_top, 1 << 0 | 1 << 1, "takes at most one CGROUP",
+	  OPT_TOP },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -149,6 +165,10 @@ static int check(const struct command *c, int argc, const struct cmd_opts *o)
 		return option_error("--all goes", OPT_ALL, c->name);
 	if (o->json && !(c->opts & OPT_JSON))
 		return option_error("--json goes", OPT_JSON, c->name);
+	if (o->top.given && !(c->opts & OPT_TOP))
+		return option_error(
+			"-b, -n, -d, -s, --reverse, --tree and --filter go",
+			OPT_TOP, c->name);
 	if (argc >= 32 ? c->nargs != ANY_ARGS : !(c->nargs & 1U << argc)) {
 		fprintf(stderr, "cgview: %s %s\n", c->name, c->nargs_error);
 		fputs("run 'cgview help' for usage\n", stderr);
@@ -181,6 +201,26 @@ static int parse_mode(const char *arg, int *mode)
 	return 0;
 }
 
+/* cgview top's options, checked by top itself */
+static void top_opt(struct top_opts *t, int c, const char *arg)
+{
+	t->given = true;
+	if (c == 'b')
+		t->batch = true;
+	else if (c == 'R')
+		t->reverse = true;
+	else if (c == 'T')
+		t->tree = true;
+	else if (c == 'n')
+		t->iterations = arg;
+	else if (c == 'd')
+		t->delay = arg;
+	else if (c == 's')
+		t->sort = arg;
+	else
+		t->filter = arg;
+}
+
 static int parse_opts(int argc, char **argv, struct cmd_opts *o)
 {
 	static const struct option longopts[] = {
@@ -189,13 +229,23 @@ static int parse_opts(int argc, char **argv, struct cmd_opts *o)
 		{ "inherit", no_argument, NULL, 'i' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "batch", no_argument, NULL, 'b' },
+		{ "iterations", required_argument, NULL, 'n' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "reverse", no_argument, NULL, 'R' },
+		{ "tree", no_argument, NULL, 'T' },
+		{ "filter", required_argument, NULL, 'F' },
 		{}
 	};
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
-		if (c == 'j')
+	while ((c = getopt_long(argc, argv, ":jhbn:d:s:", longopts, NULL)) !=
+	       -1) {
+		if (strchr("bndsRTF", c))
+			top_opt(&o->top, c, optarg);
+		else if (c == 'j')
 			o->json = true;
 		else if (c == 'a')
 			o->all = true;

@@ -10,8 +10,10 @@ packages=(
 	"linux-source-6.12=$kernel_version"
 	# the test VM
 	qemu-system-x86 iproute2 util-linux
-	# views and the cgview tool
-	clang llvm bpftool libbpf-dev pkg-config clang-format
+	# views and the cgview tool (cgview top: ncurses; its tests drive it
+	# in tmux)
+	clang llvm bpftool libbpf-dev pkg-config clang-format libncurses-dev
+	tmux
 	# checkpatch (spdxcheck.py)
 	python3-ply python3-git
 	# tests
