@@ -10,7 +10,7 @@
 
 #include "cgview.h"
 
-static const char usage[] =
+static const char usage_head[] =
 	"usage: cgview COMMAND [ARGS] [OPTIONS]\n"
 	"\n"
 	"Views are BPF programs that print one cgroup's state as text. Exposing\n"
@@ -18,43 +18,9 @@ static const char usage[] =
 	"  <cgroup directory>/bpf.<view>      kernels with the bpf_view series\n"
 	"  " CGVIEW_MIRROR "/<cgroup>/bpf.<view>   other kernels\n"
 	"\n"
-	"commands:\n"
-	"  load VIEW...|--all     load views and pin them under " CGVIEW_PIN_ROOT
-	"/views\n"
-	"                         (all or none: a view that fails to load\n"
-	"                         unloads those loaded before it)\n"
-	"  unload VIEW...|--all   remove the views (--all: those loaded) and every\n"
-	"                         exposure of them\n"
-	"  expose VIEW CGROUP     make bpf.VIEW for CGROUP; prints the file's path\n"
-	"      --inherit          and for every descendant, now and later (other\n"
-	"                         kernels: while 'cgview watch' runs)\n"
-	"      --mode MODE        the file's mode: read permissions, octal\n"
-	"                         (e.g. 0440, 0400)\n"
-	"  unexpose VIEW CGROUP   remove that file (with --inherit: all of them)\n"
-	"  cat CGROUP VIEW        print VIEW for CGROUP (exposed or not)\n"
-	"  ls [CGROUP]            loaded views and where they are exposed\n"
-	"  status [VIEW CGROUP]   kernel mode and why, BTF, bpffs; with VIEW and\n"
-	"                         CGROUP: whether its file is there, and if not why\n"
-	"  watch                  other kernels: keep --inherit exposures in step\n"
-	"                         as cgroups come and go (runs until killed)\n"
-	"  dump [CGROUP]          every cgroup below CGROUP (default /) with its\n"
-	"                         statistics and views, in one read where the\n"
-	"                         kernel allows (cgview-exporter's bulk read), in\n"
-	"                         the Prometheus text format\n"
-	"  top [CGROUP]           every cgroup below CGROUP (default /), live: CPU,\n"
-	"                         runqueue wait and its p99, memory, I/O and its\n"
-	"                         latency p99, TCP, OOM kills, pressure (the\n"
-	"                         columns the loaded views and controllers give)\n"
-	"      -b, --batch        plain text, a table per refresh, for scripts\n"
-	"      -n, --iterations N with -b: N tables, then exit\n"
-	"      -d, --delay SECS   time between refreshes (default 1, at least 0.1)\n"
-	"      -s, --sort COLUMN  cpu (default), wait, mem, io, net, oom or path\n"
-	"      --reverse          the other way round\n"
-	"      --tree             each cgroup under its parent\n"
-	"      --filter TEXT      only the cgroups whose path contains TEXT\n"
-	"                         keys: q quit, space pause, t tree, c w m i n o p\n"
-	"                         sort, < > sort column, R reverse, / filter,\n"
-	"                         + - interval, arrows and pages scroll\n"
+	"commands:\n";
+
+static const char usage_tail[] =
 	"  help                   this text\n"
 	"\n"
 	"  -j, --json             cat, ls, status: print JSON\n"
@@ -97,19 +63,94 @@ static const struct command {
 	unsigned nargs; /* bit N: takes N arguments */
 	const char *nargs_error; /* what other counts are told */
 	unsigned opts; /* OPT_* */
+	const char *help; /* its lines of cgview help */
 } commands[] = {
-	{ "load", cmd_load, ANY_ARGS, NULL, OPT_ALL },
-	{ "unload", cmd_unload, ANY_ARGS, NULL, OPT_ALL },
-	{ "expose", cmd_expose, 1 << 2, "takes two arguments", OPT_EXPOSE },
-	{ "unexpose", cmd_unexpose, 1 << 2, "takes two arguments", 0 },
-	{ "cat", cmd_cat, 1 << 2, "takes two arguments", OPT_JSON },
-	{ "ls", cmd_ls, 1 << 0 | 1 << 1, "takes at most one CGROUP", OPT_JSON },
-	{ "status", cmd_status, 1 << 0 | 1 << 2,
-	  "takes no arguments, or VIEW CGROUP", OPT_JSON },
-	{ "watch", cmd_watch, 1 << 0, "takes no arguments", 0 },
-	{ "dump", cmd_dump, 1 << 0 | 1 << 1, "takes at most one CGROUP", 0 },
-	{ "top", cmd_top, 1 << 0 | 1 << 1, "takes at most one CGROUP",
-	  OPT_TOP },
+	{ .name = "load",
+	  .run = cmd_load,
+	  .nargs = ANY_ARGS,
+	  .nargs_error = NULL,
+	  .opts = OPT_ALL,
+	  .help = "  load VIEW...|--all     load views and pin them under " CGVIEW_PIN_ROOT
+		  "/views\n"
+		  "                         (all or none: a view that fails to load\n"
+		  "                         unloads those loaded before it)\n" },
+	{ .name = "unload",
+	  .run = cmd_unload,
+	  .nargs = ANY_ARGS,
+	  .nargs_error = NULL,
+	  .opts = OPT_ALL,
+	  .help = "  unload VIEW...|--all   remove the views (--all: those loaded) and every\n"
+		  "                         exposure of them\n" },
+	{ .name = "expose",
+	  .run = cmd_expose,
+	  .nargs = 1 << 2,
+	  .nargs_error = "takes two arguments",
+	  .opts = OPT_EXPOSE,
+	  .help = "  expose VIEW CGROUP     make bpf.VIEW for CGROUP; prints the file's path\n"
+		  "      --inherit          and for every descendant, now and later (other\n"
+		  "                         kernels: while 'cgview watch' runs)\n"
+		  "      --mode MODE        the file's mode: read permissions, octal\n"
+		  "                         (e.g. 0440, 0400)\n" },
+	{ .name = "unexpose",
+	  .run = cmd_unexpose,
+	  .nargs = 1 << 2,
+	  .nargs_error = "takes two arguments",
+	  .opts = 0,
+	  .help = "  unexpose VIEW CGROUP   remove that file (with --inherit: all of them)\n" },
+	{ .name = "cat",
+	  .run = cmd_cat,
+	  .nargs = 1 << 2,
+	  .nargs_error = "takes two arguments",
+	  .opts = OPT_JSON,
+	  .help = "  cat CGROUP VIEW        print VIEW for CGROUP (exposed or not)\n" },
+	{ .name = "ls",
+	  .run = cmd_ls,
+	  .nargs = 1 << 0 | 1 << 1,
+	  .nargs_error = "takes at most one CGROUP",
+	  .opts = OPT_JSON,
+	  .help = "  ls [CGROUP]            loaded views and where they are exposed\n" },
+	{ .name = "status",
+	  .run = cmd_status,
+	  .nargs = 1 << 0 | 1 << 2,
+	  .nargs_error = "takes no arguments, or VIEW CGROUP",
+	  .opts = OPT_JSON,
+	  .help = "  status [VIEW CGROUP]   kernel mode and why, BTF, bpffs; with VIEW and\n"
+		  "                         CGROUP: whether its file is there, and if not why\n" },
+	{ .name = "watch",
+	  .run = cmd_watch,
+	  .nargs = 1 << 0,
+	  .nargs_error = "takes no arguments",
+	  .opts = 0,
+	  .help = "  watch                  other kernels: keep --inherit exposures in step\n"
+		  "                         as cgroups come and go (runs until killed)\n" },
+	{ .name = "dump",
+	  .run = cmd_dump,
+	  .nargs = 1 << 0 | 1 << 1,
+	  .nargs_error = "takes at most one CGROUP",
+	  .opts = 0,
+	  .help = "  dump [CGROUP]          every cgroup below CGROUP (default /) with its\n"
+		  "                         statistics and views, in one read where the\n"
+		  "                         kernel allows (cgview-exporter's bulk read), in\n"
+		  "                         the Prometheus text format\n" },
+	{ .name = "top",
+	  .run = cmd_top,
+	  .nargs = 1 << 0 | 1 << 1,
+	  .nargs_error = "takes at most one CGROUP",
+	  .opts = OPT_TOP,
+	  .help = "  top [CGROUP]           every cgroup below CGROUP (default /), live: CPU,\n"
+		  "                         runqueue wait and its p99, memory, I/O and its\n"
+		  "                         latency p99, TCP, OOM kills, pressure (the\n"
+		  "                         columns the loaded views and controllers give)\n"
+		  "      -b, --batch        plain text, a table per refresh, for scripts\n"
+		  "      -n, --iterations N with -b: N tables, then exit\n"
+		  "      -d, --delay SECS   time between refreshes (default 1, at least 0.1)\n"
+		  "      -s, --sort COLUMN  cpu (default), wait, mem, io, net, oom or path\n"
+		  "      --reverse          the other way round\n"
+		  "      --tree             each cgroup under its parent\n"
+		  "      --filter TEXT      only the cgroups whose path contains TEXT\n"
+		  "                         keys: q quit, space pause, t tree, c w m i n o p\n"
+		  "                         sort, < > sort column, R reverse, / filter,\n"
+		  "                         + - interval, arrows and pages scroll\n" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -201,6 +242,15 @@ static int parse_mode(const char *arg, int *mode)
 	return 0;
 }
 
+/* cgview help: the head, each command's lines, the options */
+static void usage(void)
+{
+	fputs(usage_head, stdout);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fputs(commands[i].help, stdout);
+	fputs(usage_tail, stdout);
+}
+
 /* cgview top's options, checked by top itself */
 static void top_opt(struct top_opts *t, int c, const char *arg)
 {
@@ -276,7 +326,7 @@ int main(int argc, char **argv)
 	if (err < 0)
 		return EXIT_USAGE;
 	if (err > 0 || (optind < argc && !strcmp(argv[optind], "help"))) {
-		fputs(usage, stdout);
+		usage();
 		return EXIT_OK;
 	}
 	if (optind >= argc)

@@ -2,15 +2,18 @@
 pinned to one CPU wait for each other; an idle sibling waits for nothing."""
 
 import os
-import time
 
 from cgtest import cgview, cpu_hogs, exposed_on, keyed, read, rel
+from workloads import wait_until
 
 
 def test_busy_cgroup_waits_and_idle_sibling_does_not():
     with exposed_on("sched_wait", "busy", "idle") as (busy, idle):
         with cpu_hogs(busy):
-            time.sleep(2)
+            # until one hog's wait for the other's slice ended
+            wait_until(lambda: keyed(read(os.path.join(
+                busy, "bpf.sched_wait")))["wait_count"] > 0,
+                what="a runqueue wait")
         text = read(os.path.join(busy, "bpf.sched_wait"))
         got = keyed(text)
         assert got["wait_count"] > 0
