@@ -270,15 +270,109 @@ static void value(struct row *r, int c, const struct cgstate *s,
 	r->has |= 1U << c;
 }
 
-static void make_row(struct model *m, const Cgview__Cgroup *cg,
-		     const struct cgstate *s, size_t base_depth)
+/* The value of the two hex digits at P (CASE: 'a' for lowercase only,
+ * 'A' for either), or -1
+ */
+static int hex2(const char *p, char case_)
 {
-	struct row *r = &m->rows[m->nrows++];
+	int v = 0;
+
+	for (int i = 0; i < 2; i++) {
+		char c = p[i];
+
+		if (c >= 'A' && c <= 'F' && case_ == 'A')
+			c += 'a' - 'A';
+		if (c >= '0' && c <= '9')
+			v = v * 16 + c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = v * 16 + c - 'a' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+/* The byte the exporter's \xHH at P stands for (HH 00 or 80..ff, its
+ * escapes: exporter/escape.c), or -1
+ */
+static int exporter_escape(const char *p)
+{
+	int v = p[0] == '\\' && p[1] == 'x' ? hex2(p + 2, 'a') : -1;
+
+	return v == 0 || v >= 0x80 ? v : -1;
+}
+
+/* Whether top writes byte C as \xHH: outside printable ASCII, or space */
+static bool shown_escaped(int c)
+{
+	return c <= ' ' || c >= 0x7f;
+}
+
+/* A backslash at P (4 bytes there) that would read as one of top's
+ * escapes, its own (\x5c) included
+ */
+static bool ambiguous(const char *p)
+{
+	int v = p[1] == 'x' || p[1] == 'X' ? hex2(p + 2, 'A') : -1;
+
+	return v >= 0 && (shown_escaped(v) || v == '\\');
+}
+
+/* PATH (the exporter's UTF-8 form, escapes undone) as top shows it: a
+ * byte outside printable ASCII or a space as \xHH, and a backslash that
+ * would read as such as \x5c, so that a tenant's cgroup name can neither
+ * drive the terminal (escape sequences), nor split a line or a column of
+ * -b output, nor pass for another name
+ */
+static char *escaped(const char *path)
+{
+	size_t n = 0, len = strlen(path);
+	char *raw = malloc(len + 1), *out = malloc(4 * len + 1);
+	int b;
+
+	if (!raw || !out) {
+		free(raw);
+		free(out);
+		return NULL;
+	}
+	for (size_t i = 0; i < len; i++) {
+		b = exporter_escape(path + i);
+		if (path[i] == '\\' && path[i + 1] == '\\') {
+			raw[n++] = path[i++];
+		} else if (b >= 0) {
+			raw[n++] = (char)b;
+			i += 3;
+		} else {
+			raw[n++] = path[i];
+		}
+	}
+	out[0] = '\0';
+	for (size_t i = 0, k = 0; k < n; k++) {
+		unsigned char c = raw[k];
+
+		if (shown_escaped(c) ||
+		    (c == '\\' && k + 4 <= n && ambiguous(raw + k)))
+			i += sprintf(out + i, "\\x%02x", c);
+		else
+			out[i++] = (char)c;
+		out[i] = '\0';
+	}
+	free(raw);
+	return out;
+}
+
+static int make_row(struct model *m, const Cgview__Cgroup *cg,
+		    const struct cgstate *s, size_t base_depth)
+{
+	struct row *r = &m->rows[m->nrows];
 	const struct cgstate *p =
 		bsearch(s, m->prev, m->nprev, sizeof(*s), by_id);
 	size_t depth = 0;
 
-	*r = (struct row){ .id = cg->id, .path = strdup(cg->path) };
+	*r = (struct row){ .id = cg->id, .path = escaped(cg->path) };
+	if (!r->path)
+		return -ENOMEM;
+	m->nrows++;
 	for (const char *q = cg->path; *q; q++)
 		depth += *q == '/';
 	r->depth = depth > base_depth ? (int)(depth - base_depth) : 0;
@@ -287,6 +381,7 @@ static void make_row(struct model *m, const Cgview__Cgroup *cg,
 	for (int c = 0; c < NCOLS; c++)
 		value(r, c, s, p, m->dt);
 	m->has |= r->has;
+	return 0;
 }
 
 static void rows_free(struct model *m)
@@ -323,7 +418,8 @@ static int rows_of(struct model *m, const Cgview__Snapshot *s,
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n_cgroups && !err; i++) {
 		err = cg_state(&st[i], s->cgroups[i], col, s->n_metrics);
-		make_row(m, s->cgroups[i], &st[i], base);
+		if (!err)
+			err = make_row(m, s->cgroups[i], &st[i], base);
 	}
 	return err;
 }

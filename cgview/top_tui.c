@@ -201,14 +201,18 @@ static void snapshots(struct tui *u)
 			cgview__snapshot__free_unpacked(s, NULL);
 			continue;
 		}
-		if (model_update(&u->model, s) == 1)
-			u->ready = true;
+		r = model_update(&u->model, s);
 		cgview__snapshot__free_unpacked(s, NULL);
+		if (r < 0)
+			break;
+		u->ready |= r == 1;
 	}
 	if (r < 0) {
 		feed_read_err(&u->feed);
 		u->failed = r == -EPIPE ? "cgview-exporter stopped" :
-					  "cgview-exporter's stream is broken";
+			    r == -EBADMSG ?
+					  "cgview-exporter's stream is broken" :
+					  strerror(-r);
 		u->quit = true;
 	}
 }

@@ -208,3 +208,34 @@ def test_the_screen_sorts_makes_a_tree_filters_and_quits(bpf_ok):
         assert rows_on(screen(), top) == [os.path.basename(idle)]
         keys("q")
         assert wait() == 0
+
+
+def test_a_tenants_cgroup_name_cannot_drive_the_terminal_or_split_lines():
+    """Cgroups named with escape sequences (ESC, and the C1 CSI byte), a
+    tab, a space and UTF-8: each byte outside printable ASCII and the space
+    shown as \\xNN, one line, one path field; a name that spells such an
+    escape keeps apart ("\\x5c" for its backslash: \\xHH reads as a byte
+    for those bytes and the backslash only), while systemd's own "\\x2d"
+    stays as it is. (cgroupfs refuses a newline in a name.)"""
+    names = {b"a b\x1b[2J\tc\xc3\xa9\x9b":
+             "a\\x20b\\x1b[2J\\x09c\\xc3\\xa9\\x9b",
+             b"a\\x20b": "a\\x5cx20b",
+             b"x\\x2dy": "x\\x2dy",
+             b"z\\\\x9b": "z\\\\x5cx9b",
+             b"\\x5c": "\\x5cx5c"}
+    with cgroup("top") as top:
+        for name in names:
+            os.mkdir(os.path.join(top.encode(), name))
+        try:
+            r = subprocess.run([CGVIEW, "top", "-b", "-n", "1", "-d", "0.2",
+                                "-s", "path", rel(top)], capture_output=True,
+                               timeout=60)
+        finally:
+            for name in names:
+                os.rmdir(os.path.join(top.encode(), name))
+    assert r.returncode == 0, r.stderr
+    assert b"\x1b" not in r.stdout and b"\x9b" not in r.stdout
+    lines = r.stdout.decode("ascii").splitlines()
+    assert len(lines) == 2 + len(names)
+    shown = {line.split()[0] for line in lines[2:]}
+    assert shown == {f"{hier(top)}/{v}" for v in names.values()}
