@@ -45,7 +45,8 @@ help:
 	@echo "make demo-host      every view on the running kernel (stock mode)"
 	@echo "make kernel-src     $(BUILD)/linux ready for editing (series as commits)"
 	@echo "make kernel-patches export $(BUILD)/linux's commits to kernel-patches/"
-	@echo "make checkpatch     scripts/checkpatch.pl --strict over the series"
+	@echo "make checkpatch     scripts/checkpatch.pl --strict over the series, and docutils"
+	@echo "                    over the reStructuredText it adds (scripts/check-rst.sh)"
 	@echo "make kernel-each    build the series patch by patch (each must build alone)"
 	@echo "make kernel-matrix  build the series in four tinyconfig configurations"
 	@echo "make exporter       build $(BUILD)/cgview-exporter"
@@ -83,6 +84,7 @@ kernel-matrix: deps
 
 checkpatch: deps
 	@scripts/checkpatch.sh
+	@scripts/check-rst.sh
 
 # Views (views/: what runs in the kernel) and the cgview tool (cgview/),
 # which carries them built in. vmlinux.h comes from the running kernel's BTF;

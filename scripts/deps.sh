@@ -14,8 +14,9 @@ packages=(
 	# in tmux)
 	clang llvm bpftool libbpf-dev pkg-config clang-format libncurses-dev
 	tmux
-	# checkpatch (spdxcheck.py)
-	python3-ply python3-git
+	# checkpatch (spdxcheck.py); the series' reStructuredText pages are
+	# checked with docutils (scripts/check-rst.sh)
+	python3-ply python3-git python3-docutils
 	# tests
 	python3 python3-pytest
 	# cgview-exporter: protobuf-c, HTTP push, snappy, /metrics; its tests
