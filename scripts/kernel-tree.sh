@@ -25,8 +25,8 @@ unpack() {
 	git -C "$ksrc.tmp" init -q -b cgview
 	git -C "$ksrc.tmp" config gc.auto 0
 	git -C "$ksrc.tmp" config core.untrackedCache true
-	git -C "$ksrc.tmp" config user.name "cgview"
-	git -C "$ksrc.tmp" config user.email "cgview@localhost"
+	git -C "$ksrc.tmp" config user.name "cgview developers"
+	git -C "$ksrc.tmp" config user.email "dev@cgview.invalid"
 	git -C "$ksrc.tmp" config cgview.base "$base_version"
 	echo "kernel-tree: committing the pristine tree"
 	git -C "$ksrc.tmp" add -A -f  # Debian's .gitignore ignores the top level

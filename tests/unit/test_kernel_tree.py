@@ -126,3 +126,21 @@ def test_patch_that_does_not_apply_is_named(kernel):
     r = run(kernel, "kernel-tree.sh")
     assert r.returncode == 1
     assert "0002-b-one.patch does not apply" in r.stderr
+
+
+def test_every_patch_of_the_series_has_one_author_who_signs_it():
+    """kernel-patches/: one identity across the series, each patch's From
+    and its one Signed-off-by the same."""
+    pdir = os.path.join(REPO, "kernel-patches")
+    with open(os.path.join(pdir, "series")) as f:
+        names = [n.strip() for n in f if n.strip() and not n.startswith("#")]
+    authors = set()
+    for name in names:
+        with open(os.path.join(pdir, name)) as f:
+            head = f.read().split("\n---\n", 1)[0].splitlines()
+        [author] = [h[len("From: "):] for h in head if h.startswith("From: ")]
+        sobs = [h[len("Signed-off-by: "):] for h in head
+                if h.startswith("Signed-off-by: ")]
+        assert sobs == [author], name
+        authors.add(author)
+    assert len(names) >= 11 and len(authors) == 1, authors
