@@ -20,10 +20,27 @@
 
 #define MAX_SNAPSHOT (1U << 30) /* a stream that says more is broken */
 
+/* The standard files the columns read, for --files: the exporter reads
+ * no other (bpf.* files it reads all)
+ */
+static void files(char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int c = 0; c < NCOLS && len < size; c++) {
+		if (!strncmp(columns[c].file, "bpf.", 4) ||
+		    strstr(buf, columns[c].file))
+			continue;
+		len += snprintf(buf + len, size - len, "%s%s", len ? "," : "",
+				columns[c].file);
+	}
+}
+
 static void child(const char *exporter, const char *root, unsigned delay_ms,
 		  unsigned long count, int out[2], int err[2])
 {
-	char interval[32], n[32];
+	char interval[32], n[32], list[256];
 	char *argv[] = { (char *)exporter,
 			 "--root",
 			 (char *)root,
@@ -33,10 +50,13 @@ static void child(const char *exporter, const char *root, unsigned delay_ms,
 			 "-",
 			 "--path-labels",
 			 "none",
+			 "--files",
+			 list,
 			 count ? "--count" : NULL,
 			 n,
 			 NULL };
 
+	files(list, sizeof(list));
 	snprintf(interval, sizeof(interval), "%ums", delay_ms);
 	snprintf(n, sizeof(n), "%lu", count);
 	dup2(out[1], STDOUT_FILENO);

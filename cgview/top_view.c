@@ -216,7 +216,7 @@ size_t view_path_width(const struct model *m, const size_t *order, size_t n,
 		       const struct view_opts *o)
 {
 	char buf[PATH_MAX + 64];
-	size_t w = 4;
+	size_t w = strlen("CGROUP");
 
 	for (size_t i = 0; i < n; i++) {
 		size_t l = strlen(
