@@ -16,7 +16,10 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I$(BUILD)/views -Iviews
 
 VIEWS := $(patsubst views/%.bpf.c,%,$(wildcard views/*.bpf.c))
-CGVIEW_SRCS := $(wildcard cgview/*.c)
+# lib/: what both programs need, compiled into each
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_HDRS := $(wildcard lib/*.h)
+CGVIEW_SRCS := $(wildcard cgview/*.c) $(LIB_SRCS)
 SKELS := $(VIEWS:%=$(BUILD)/views/%.skel.h)
 
 .PHONY: all help deps kernel kernel-bench kernel-src kernel-patches kernel-each kernel-matrix checkpatch \
@@ -103,8 +106,8 @@ $(BUILD)/views/%.skel.h: $(BUILD)/views/%.bpf.o
 CGVIEW_PROTO := $(BUILD)/proto/cgview.pb-c.c
 CGVIEW_LIBS := $(LIBBPF_LIBS) $(shell pkg-config --libs libprotobuf-c ncurses 2>/dev/null || \
 	echo -lprotobuf-c -lncurses -ltinfo)
-$(BUILD)/cgview: $(CGVIEW_SRCS) $(wildcard cgview/*.h) $(SKELS) $(CGVIEW_PROTO) $(CGVIEW_PROTO:.c=.h)
-	$(CC) $(CFLAGS) -Icgview -I$(BUILD)/views -I$(BUILD)/proto -o $@ $(CGVIEW_SRCS) \
+$(BUILD)/cgview: $(CGVIEW_SRCS) $(wildcard cgview/*.h) $(LIB_HDRS) $(SKELS) $(CGVIEW_PROTO) $(CGVIEW_PROTO:.c=.h)
+	$(CC) $(CFLAGS) -Icgview -Ilib -I$(BUILD)/views -I$(BUILD)/proto -o $@ $(CGVIEW_SRCS) \
 		$(CGVIEW_PROTO) $(CGVIEW_LIBS)
 
 cgview: deps $(BUILD)/cgview
@@ -199,14 +202,16 @@ bench-cgroups: deps cgview kernel-bench $(BUILD)/bench/cgroup_churn
 	bench/cgroups
 
 # cgview-exporter: protobuf-c for the protos, the schemas compiled in
-EXPORTER_SRCS := $(filter-out exporter/fuzz_%.c exporter/%.bpf.c,$(wildcard exporter/*.c))
+EXPORTER_SRCS := $(filter-out exporter/fuzz_%.c exporter/%.bpf.c,$(wildcard exporter/*.c)) \
+	$(LIB_SRCS)
 EXPORTER_PROTOS := $(patsubst proto/%.proto,$(BUILD)/proto/%.pb-c.c,$(wildcard proto/*.proto))
 EXPORTER_SCHEMAS := $(sort $(wildcard exporter/schemas/*.schema)) $(sort $(wildcard views/*.schema))
-EXPORTER_CFLAGS := $(CFLAGS) -Iexporter -I$(BUILD)/proto -I$(BUILD)/exporter
+EXPORTER_CFLAGS := $(CFLAGS) -Iexporter -Ilib -I$(BUILD)/proto -I$(BUILD)/exporter
 EXPORTER_LIBS := $(shell pkg-config --libs libprotobuf-c libcurl libmicrohttpd zlib 2>/dev/null) \
 	-lsnappy -lm -lpthread $(LIBBPF_LIBS)
 PARSER_SRCS := exporter/parse.c exporter/model.c exporter/schema.c exporter/self.c \
-	exporter/util.c exporter/escape.c exporter/names.c $(BUILD)/exporter/schemas.c
+	exporter/util.c exporter/escape.c exporter/names.c $(BUILD)/exporter/schemas.c \
+	$(LIB_SRCS)
 FUZZ_SECONDS ?= 300
 
 $(BUILD)/proto/%.pb-c.c: proto/%.proto | deps
@@ -227,17 +232,17 @@ $(BUILD)/exporter/bulk.bpf.o: exporter/bulk.bpf.c exporter/bulk_rec.h $(BUILD)/v
 $(BUILD)/exporter/bulk.skel.h: $(BUILD)/exporter/bulk.bpf.o
 	bpftool gen skeleton $< name bulk_bpf > $@
 
-$(BUILD)/cgview-exporter: $(EXPORTER_SRCS) exporter/exporter.h exporter/bulk_rec.h VERSION \
+$(BUILD)/cgview-exporter: $(EXPORTER_SRCS) exporter/exporter.h exporter/bulk_rec.h $(LIB_HDRS) VERSION \
 		$(BUILD)/exporter/bulk.skel.h $(EXPORTER_PROTOS) \
 		$(EXPORTER_PROTOS:.c=.h) $(BUILD)/exporter/schemas.c
 	$(CC) $(EXPORTER_CFLAGS) -o $@ $(EXPORTER_SRCS) $(EXPORTER_PROTOS) \
 		$(BUILD)/exporter/schemas.c $(EXPORTER_LIBS)
 
 # the parser alone under ASan+UBSan, and as a libFuzzer target
-$(BUILD)/exporter/parse-asan: exporter/fuzz_parse.c $(PARSER_SRCS) exporter/exporter.h
+$(BUILD)/exporter/parse-asan: exporter/fuzz_parse.c $(PARSER_SRCS) exporter/exporter.h $(LIB_HDRS)
 	clang $(EXPORTER_CFLAGS) -DPARSE_MAIN -fsanitize=address,undefined \
 		-fno-sanitize-recover=all -o $@ exporter/fuzz_parse.c $(PARSER_SRCS) -lm
-$(BUILD)/exporter/fuzz-parse: exporter/fuzz_parse.c $(PARSER_SRCS) exporter/exporter.h
+$(BUILD)/exporter/fuzz-parse: exporter/fuzz_parse.c $(PARSER_SRCS) exporter/exporter.h $(LIB_HDRS)
 	clang $(EXPORTER_CFLAGS) -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ exporter/fuzz_parse.c $(PARSER_SRCS) -lm
 

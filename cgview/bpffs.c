@@ -2,7 +2,8 @@
 /* bpffs: make sure it is mounted, and lay out cgview's pins in it.
  *
  *   /sys/fs/bpf/cgview/views/<view>/prog             a loaded view
- *   /sys/fs/bpf/cgview/cgroups/<cgroup>/bpf.<view>   an exposure (stock)
+ *   /sys/fs/bpf/cgview/cgroups/<cgroup>/bpf.<view>   an exposure (stock;
+ *                                                    mirror.c's layout)
  *
  * bpffs refuses names with a dot ("reserved for future extensions") in a
  * directory that has any permission bits, so the mirror's directories,
@@ -108,15 +109,6 @@ int view_pin_path(char *buf, size_t size, const char *view, const char *what)
 {
 	int n = snprintf(buf, size, "%s/views/%s/%s", CGVIEW_PIN_ROOT, view,
 			 what);
-
-	return n < (int)size ? 0 : -ENAMETOOLONG;
-}
-
-int expose_pin_path(char *buf, size_t size, const struct cgroup_ref *cg,
-		    const char *view)
-{
-	int n = snprintf(buf, size, "%s/cgroups%s%s/bpf.%s", CGVIEW_PIN_ROOT,
-			 cg->rel[0] ? "/" : "", cg->rel, view);
 
 	return n < (int)size ? 0 : -ENAMETOOLONG;
 }

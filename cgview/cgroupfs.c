@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Find the cgroup v2 hierarchy and resolve cgroups named by the user. */
+/* Resolve cgroups named by the user in the cgroup v2 hierarchy. */
 #include <errno.h>
-#include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,26 +8,8 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
+#include "cgroup.h"
 #include "cgview.h"
-
-/* The first cgroup2 mount in /proc/self/mounts (hybrid hosts have it at
- * /sys/fs/cgroup/unified, pure v2 hosts at /sys/fs/cgroup).
- */
-int cgroup2_mount(char *buf, size_t size)
-{
-	FILE *f = setmntent("/proc/self/mounts", "r");
-	struct mntent *m;
-	int found = 0;
-
-	if (!f)
-		return -errno;
-	while (!found && (m = getmntent(f)))
-		if (!strcmp(m->mnt_type, "cgroup2"))
-			found = snprintf(buf, size, "%s", m->mnt_dir) <
-				(int)size;
-	endmntent(f);
-	return found ? 0 : -ENOENT;
-}
 
 static int is_cgroup2_dir(const char *path)
 {
@@ -48,7 +29,8 @@ static int is_cgroup2_dir(const char *path)
 int cgroup_resolve(const char *arg, struct cgroup_ref *cg)
 {
 	char mnt[PATH_MAX], joined[PATH_MAX * 2];
-	size_t len;
+	const char *rel;
+	int err;
 
 	if (cgroup2_mount(mnt, sizeof(mnt))) {
 		err_msg(0,
@@ -59,19 +41,17 @@ int cgroup_resolve(const char *arg, struct cgroup_ref *cg)
 		snprintf(joined, sizeof(joined), "%s", arg);
 	else
 		snprintf(joined, sizeof(joined), "%s/%s", mnt, arg);
-	if (!realpath(joined, cg->path) || is_cgroup2_dir(cg->path)) {
+	err = cgroup2_rel(mnt, joined, cg->path, &rel);
+	if ((err && err != -EXDEV) || is_cgroup2_dir(cg->path)) {
 		err_msg(0, "no cgroup '%s' in the cgroup2 hierarchy at %s", arg,
 			mnt);
 		return -ENOENT;
 	}
-	len = strlen(mnt);
-	if (strncmp(cg->path, mnt, len) ||
-	    (cg->path[len] && cg->path[len] != '/')) {
+	if (err) {
 		err_msg(0, "'%s' is not below the cgroup2 mount %s", arg, mnt);
 		return -EINVAL;
 	}
-	snprintf(cg->rel, sizeof(cg->rel), "%s",
-		 cg->path[len] ? cg->path + len + 1 : "");
+	snprintf(cg->rel, sizeof(cg->rel), "%s", rel);
 	return 0;
 }
 

@@ -31,13 +31,14 @@ void view_list_names(char *buf, size_t size);
 size_t view_builtin_count(void);
 const struct view *view_builtin(size_t i);
 
-/* cgroupfs.c: a cgroup named on the command line. */
+/* cgroupfs.c: a cgroup named on the command line (lib/cgroup.h: the
+ * hierarchy itself)
+ */
 struct cgroup_ref {
 	char path[PATH_MAX]; /* absolute path in the cgroup2 mount */
 	char rel[PATH_MAX]; /* path below the cgroup2 root, "" for the root */
 };
 int cgroup_resolve(const char *arg, struct cgroup_ref *cg);
-int cgroup2_mount(char *buf, size_t size);
 int cgroup_child(const struct cgroup_ref *cg, const char *name,
 		 struct cgroup_ref *sub);
 /* CG's path for people: its path below the root, or "/" */
@@ -51,8 +52,6 @@ void bpffs_prune(const char *dir, const char *stop);
 void bpffs_prune_view(const char *view);
 int pin_in_new_dirs(int fd, const char *path, const char *top, mode_t mode);
 int view_pin_path(char *buf, size_t size, const char *view, const char *what);
-int expose_pin_path(char *buf, size_t size, const struct cgroup_ref *cg,
-		    const char *view);
 
 /* What expose was asked for besides a view and a cgroup. */
 struct expose_opts {
@@ -142,7 +141,17 @@ const struct inherit_root *inherit_covering(const struct inherit_root *roots,
 					    const char *rel);
 int watch_pid(void);
 
-/* mirror.c: stock mode's exposures, one cgroup or a subtree */
+/*
+ * mirror.c: stock mode's exposures, one cgroup or a subtree, pinned in the
+ * bpffs mirror of the cgroup tree; the one file that knows its layout,
+ * CGVIEW_MIRROR/<cgroup below the cgroup2 root>/bpf.<view>
+ */
+/* the pin of VIEW for the cgroup REL; VIEW NULL: REL's directory */
+int mirror_pin_path(char *buf, size_t size, const char *view, const char *rel);
+/* FN for each pin in the mirror: its path, view and cgroup */
+typedef void (*mirror_pin_fn)(void *ctx, const char *pin, const char *view,
+			      const char *rel);
+void mirror_for_each_pin(mirror_pin_fn fn, void *ctx);
 int mirror_expose(const struct view *v, const struct cgroup_ref *cg, int mode,
 		  bool quiet);
 int mirror_expose_tree(const struct view *v, const struct cgroup_ref *cg,

@@ -8,17 +8,14 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "cgroup.h"
 #include "cgview.h"
-
-static struct exposures *collecting;
 
 static struct exposure *add(struct exposures *x, const char *view,
 			    const char *rel, const char *file)
@@ -71,20 +68,11 @@ static int loaded_views(struct exposures *x)
 	return 0;
 }
 
-/* nftw: each bpf.<view> pin in the mirror */
-static int mirror_pin(const char *path, const struct stat *st, int type,
-		      struct FTW *ftw)
+/* mirror_for_each_pin(): an exposure */
+static void mirror_pin(void *x, const char *pin, const char *view,
+		       const char *rel)
 {
-	char rel[PATH_MAX];
-	size_t top = strlen(CGVIEW_MIRROR);
-	int len = ftw->base - (int)top - 2;
-
-	(void)st;
-	if (type != FTW_F || strncmp(path + ftw->base, "bpf.", 4))
-		return 0;
-	snprintf(rel, sizeof(rel), "%.*s", len > 0 ? len : 0, path + top + 1);
-	add(collecting, path + ftw->base + 4, rel, path);
-	return 0;
+	add(x, view, rel, pin);
 }
 
 void exposures_stock(struct exposures *x)
@@ -93,8 +81,7 @@ void exposures_stock(struct exposures *x)
 	const struct inherit_root *r;
 	size_t n;
 
-	collecting = x;
-	nftw(CGVIEW_MIRROR, mirror_pin, 16, FTW_PHYS);
+	mirror_for_each_pin(mirror_pin, x);
 	if (inherit_load(&roots, &n))
 		return;
 	for (size_t i = 0; i < x->n; i++) {
@@ -108,19 +95,11 @@ void exposures_stock(struct exposures *x)
 }
 
 /* Patched kernels: one walk of cgroupfs, BPF_PROG_QUERY in each cgroup */
-struct seen {
-	__u64 id;
-	char *rel;
-};
 struct patched_walk {
 	struct exposures *x;
 	__u32 *link_ids; /* of x->views[i], 0 if not found */
-	struct seen *seen; /* every cgroup walked, to name origins by id */
-	size_t nseen;
 	__u64 *origins; /* x->e[i] inherited from the cgroup of this id */
-	size_t mount_len;
 };
-static struct patched_walk *walking;
 
 static __u32 view_link_id(const char *view)
 {
@@ -152,10 +131,13 @@ static void record(struct patched_walk *w, const char *rel,
 		   const struct cgroup_view *cv, const char *file, __u64 id)
 {
 	const char *view = view_of_link(w, cv->link_id);
-	__u64 *more = realloc(w->origins, (w->x->n + 1) * sizeof(*more));
 	struct exposure *e;
+	__u64 *more;
 
-	if (!view || !more)
+	if (!view)
+		return;
+	more = realloc(w->origins, (w->x->n + 1) * sizeof(*more));
+	if (!more)
 		return;
 	w->origins = more;
 	e = add(w->x, view, rel, file);
@@ -166,52 +148,39 @@ static void record(struct patched_walk *w, const char *rel,
 		     (cv->flags & CGVIEW_BPF_F_VIEW_INHERIT);
 }
 
-static void remember(struct patched_walk *w, __u64 id, const char *rel)
+/* walk_tree() of cgroupfs: the views of each cgroup directory (a
+ * cgroup's id is its inode number)
+ */
+static int cgroup_dir(void *ctx, const struct walk_entry *e)
 {
-	struct seen *more = realloc(w->seen, (w->nseen + 1) * sizeof(*more));
-
-	if (!more)
-		return;
-	w->seen = more;
-	w->seen[w->nseen++] = (struct seen){ .id = id, .rel = strdup(rel) };
-}
-
-/* nftw: the views of each cgroup directory */
-static int cgroup_dir(const char *path, const struct stat *st, int type,
-		      struct FTW *ftw)
-{
-	struct patched_walk *w = walking;
-	const char *rel = path[w->mount_len] ? path + w->mount_len + 1 : "";
+	struct patched_walk *w = ctx;
 	char file[PATH_MAX * 2];
 	struct cgroup_view *cv;
-	size_t n = 0;
-	int fd;
+	size_t n;
 
-	(void)ftw;
-	if (type != FTW_D)
+	if (e->type != WALK_DIR || cgroup_views(e->fd, &cv, &n))
 		return 0;
-	remember(w, st->st_ino, rel);
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || cgroup_views(fd, &cv, &n))
-		n = 0;
 	for (size_t i = 0; i < n; i++) {
-		snprintf(file, sizeof(file), "%s/%s", path, cv[i].name);
-		record(w, rel, &cv[i], file, st->st_ino);
+		snprintf(file, sizeof(file), "%s/%s", e->path, cv[i].name);
+		record(w, e->rel, &cv[i], file, e->st->st_ino);
 	}
-	if (n)
-		free(cv);
-	if (fd >= 0)
-		close(fd);
+	free(cv);
 	return 0;
 }
 
-/* The cgroups inherited views came from, now that every id was seen */
-static void name_origins(struct patched_walk *w)
+/* The cgroup x->e[I] is inherited from, by its id: as the exposure before
+ * it from the same cgroup has it, else looked up below the mount MNT
+ */
+static char *origin(const struct patched_walk *w, size_t i, const char *mnt)
 {
-	for (size_t i = 0; i < w->x->n; i++)
-		for (size_t j = 0; w->origins[i] && j < w->nseen; j++)
-			if (w->seen[j].id == w->origins[i])
-				w->x->e[i].from = strdup(w->seen[j].rel);
+	char rel[PATH_MAX];
+
+	for (size_t j = i; j-- > 0;)
+		if (w->origins[j] == w->origins[i])
+			return w->x->e[j].from ? strdup(w->x->e[j].from) : NULL;
+	if (cgroup_path_by_id(mnt, w->origins[i], rel, sizeof(rel)))
+		return NULL;
+	return strdup(rel);
 }
 
 void exposures_patched(struct exposures *x)
@@ -226,14 +195,10 @@ void exposures_patched(struct exposures *x)
 		return;
 	for (size_t i = 0; i < x->nviews; i++)
 		w.link_ids[i] = view_link_id(x->views[i]);
-	w.mount_len = strlen(mnt);
-	walking = &w;
-	nftw(mnt, cgroup_dir, 16, FTW_PHYS);
-	if (w.origins)
-		name_origins(&w);
-	for (size_t j = 0; j < w.nseen; j++)
-		free(w.seen[j].rel);
-	free(w.seen);
+	walk_tree(mnt, cgroup_dir, &w);
+	for (size_t i = 0; w.origins && i < x->n; i++)
+		if (w.origins[i])
+			x->e[i].from = origin(&w, i, mnt);
 	free(w.origins);
 	free(w.link_ids);
 }

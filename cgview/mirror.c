@@ -2,12 +2,13 @@
 /* Stock kernels: exposing a view at a cgroup attaches one cgroup_iter link
  * (order SELF_ONLY) to that cgroup and pins it in a mirror of the cgroup
  * tree in bpffs, where reading the pin runs the view. With --inherit, every
- * cgroup of the subtree gets one; all or none.
+ * cgroup of the subtree gets one; all or none. The mirror's layout is
+ * written and read here alone: CGVIEW_MIRROR/<cgroup>/bpf.<view>, the
+ * cgroup as its path below the cgroup2 root.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,62 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cgview.h"
+
+#define PIN_PREFIX "bpf."
+
+int mirror_pin_path(char *buf, size_t size, const char *view, const char *rel)
+{
+	int n = snprintf(buf, size, "%s%s%s%s%s", CGVIEW_MIRROR,
+			 rel[0] ? "/" : "", rel, view ? "/" PIN_PREFIX : "",
+			 view ? view : "");
+
+	return n < (int)size ? 0 : -ENAMETOOLONG;
+}
+
+/* PIN's view (a suffix of PIN) and cgroup; -EINVAL: not a mirror's pin */
+static int mirror_decode(const char *pin, const char **view, char *rel,
+			 size_t size)
+{
+	size_t top = strlen(CGVIEW_MIRROR "/");
+	const char *name;
+	int len;
+
+	if (strncmp(pin, CGVIEW_MIRROR "/", top))
+		return -EINVAL;
+	name = strrchr(pin, '/') + 1;
+	if (strncmp(name, PIN_PREFIX, strlen(PIN_PREFIX)))
+		return -EINVAL;
+	*view = name + strlen(PIN_PREFIX);
+	len = name - 1 - (pin + top); /* -1: a pin of the root */
+	len = snprintf(rel, size, "%.*s", len > 0 ? len : 0, pin + top);
+	return len < (int)size ? 0 : -ENAMETOOLONG;
+}
+
+struct pin_walk {
+	mirror_pin_fn fn;
+	void *ctx;
+};
+
+static int each_pin(void *ctx, const struct walk_entry *e)
+{
+	struct pin_walk *p = ctx;
+	const char *view;
+	char rel[PATH_MAX];
+
+	if (e->type == WALK_FILE &&
+	    !mirror_decode(e->path, &view, rel, sizeof(rel)))
+		p->fn(p->ctx, e->path, view, rel);
+	return 0;
+}
+
+void mirror_for_each_pin(mirror_pin_fn fn, void *ctx)
+{
+	struct pin_walk p = { .fn = fn, .ctx = ctx };
+
+	walk_tree(CGVIEW_MIRROR, each_pin, &p);
+}
 
 /*
  * Tell readers of the mirror that it changed, wherever below: the mtime of
@@ -42,7 +98,7 @@ static int pin_exposure(const struct view *v, const struct cgroup_ref *cg,
 {
 	int link_fd, err;
 
-	if (expose_pin_path(pin, size, cg, v->name))
+	if (mirror_pin_path(pin, size, v->name, cg->rel))
 		return -ENAMETOOLONG;
 	if (!access(pin, F_OK))
 		return -EEXIST;
@@ -161,7 +217,7 @@ int mirror_expose_tree(const struct view *v, const struct cgroup_ref *cg,
 	char pin[PATH_MAX];
 	int err;
 
-	if (expose_pin_path(pin, sizeof(pin), cg, v->name))
+	if (mirror_pin_path(pin, sizeof(pin), v->name, cg->rel))
 		return -ENAMETOOLONG;
 	if (!access(pin, F_OK)) {
 		err_msg(0, "view '%s' is already exposed at %s (%s)", v->name,
@@ -173,17 +229,15 @@ int mirror_expose_tree(const struct view *v, const struct cgroup_ref *cg,
 	return err;
 }
 
-static const char *unexpose_name;
-
-static int unlink_exposure(const char *path, const struct stat *st, int type,
-			   struct FTW *ftw)
+/* walk_tree(): the pins named NAME (NULL: every file), then each
+ * directory left empty
+ */
+static int unlink_exposure(void *name, const struct walk_entry *e)
 {
-	(void)st;
-	if (type == FTW_F &&
-	    (!unexpose_name || !strcmp(path + ftw->base, unexpose_name)))
-		unlink(path);
-	else if (type == FTW_DP && strcmp(path, CGVIEW_MIRROR))
-		rmdir(path); /* fails, harmlessly, while not empty */
+	if (e->type == WALK_FILE && (!name || !strcmp(e->name, name)))
+		unlink(e->path);
+	else if (e->type == WALK_DIR_DONE && strcmp(e->path, CGVIEW_MIRROR))
+		rmdir(e->path); /* fails, harmlessly, while not empty */
 	return 0;
 }
 
@@ -194,11 +248,10 @@ void mirror_unexpose_tree(const char *view, const char *rel)
 {
 	char name[NAME_MAX + 1], dir[PATH_MAX];
 
-	snprintf(name, sizeof(name), "bpf.%s", view ? view : "");
-	snprintf(dir, sizeof(dir), CGVIEW_MIRROR "%s%s", rel[0] ? "/" : "",
-		 rel);
-	unexpose_name = view ? name : NULL;
-	nftw(dir, unlink_exposure, 16, FTW_DEPTH | FTW_PHYS);
+	snprintf(name, sizeof(name), PIN_PREFIX "%s", view ? view : "");
+	if (mirror_pin_path(dir, sizeof(dir), NULL, rel))
+		return;
+	walk_tree(dir, unlink_exposure, view ? name : NULL);
 	bpffs_prune(dir, CGVIEW_MIRROR);
 	mirror_changed();
 }

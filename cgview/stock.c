@@ -67,7 +67,7 @@ static int stock_unexpose(const struct view *v, const struct cgroup_ref *cg)
 			cgroup_name(cg), v->name, root, root);
 		return -1;
 	}
-	if (expose_pin_path(pin, sizeof(pin), cg, v->name))
+	if (mirror_pin_path(pin, sizeof(pin), v->name, cg->rel))
 		return -1;
 	if (access(pin, F_OK)) {
 		err_msg(0, "view '%s' is not exposed at %s", v->name, cg->path);
@@ -75,6 +75,12 @@ static int stock_unexpose(const struct view *v, const struct cgroup_ref *cg)
 	}
 	mirror_prune_pin(pin);
 	return 0;
+}
+
+static int stock_file_path(char *buf, size_t size, const struct cgroup_ref *cg,
+			   const char *view)
+{
+	return mirror_pin_path(buf, size, view, cg->rel);
 }
 
 static int stock_load(const struct view *v)
@@ -104,7 +110,7 @@ const struct backend stock_backend = {
 	.load = stock_load,
 	.expose = stock_expose,
 	.unexpose = stock_unexpose,
-	.file_path = expose_pin_path,
+	.file_path = stock_file_path,
 	.collect = exposures_stock,
 	.inherited_missing = stock_inherited_missing,
 	.watch = mirror_watch,

@@ -9,7 +9,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -104,25 +103,16 @@ static void cgroup_appeared(struct watcher *w, const struct cgroup_ref *cg)
 	free(roots);
 }
 
-static const char *cgroup_top;
-
-/* nftw: a pin whose cgroup is gone goes too. */
-static int stale_pin(const char *path, const struct stat *st, int type,
-		     struct FTW *ftw)
+/* mirror_for_each_pin(): a pin whose cgroup is gone goes too. */
+static void stale_pin(void *w, const char *pin, const char *view,
+		      const char *rel)
 {
-	char dir[PATH_MAX * 2];
-	size_t top = strlen(CGVIEW_MIRROR);
-	int len = ftw->base - (int)top - 1;
-	struct stat cst;
+	struct cgroup_ref *cg = malloc(sizeof(*cg));
 
-	(void)st;
-	if (type != FTW_F)
-		return 0;
-	snprintf(dir, sizeof(dir), "%s%.*s", cgroup_top, len > 0 ? len : 0,
-		 path + top);
-	if (stat(dir, &cst) && errno == ENOENT)
-		mirror_prune_pin(path);
-	return 0;
+	(void)view;
+	if (cg && cgroup_at(w, rel, cg) == -ENOENT)
+		mirror_prune_pin(pin);
+	free(cg);
 }
 
 static void sync_all(struct watcher *w)
@@ -140,7 +130,7 @@ static void sync_all(struct watcher *w)
 			cgroup_appeared(w, cg);
 	free(roots);
 	free(cg);
-	nftw(CGVIEW_MIRROR, stale_pin, 16, FTW_PHYS);
+	mirror_for_each_pin(stale_pin, w);
 }
 
 static void cgroup_event(struct watcher *w, const struct inotify_event *ev)
@@ -228,7 +218,6 @@ int mirror_watch(void)
 
 	if (bpffs_ensure() || cgroup_resolve("/", &w.top) || write_pid())
 		return EXIT_FAIL;
-	cgroup_top = w.top.path;
 	w.fd = inotify_init1(IN_CLOEXEC);
 	if (w.fd >= 0)
 		w.run_wd = inotify_add_watch(w.fd, CGVIEW_RUN,

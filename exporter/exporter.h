@@ -92,7 +92,7 @@ void name_claim(struct schemas *ss, struct smetric *m);
 void name_release(struct schemas *ss, const struct smetric *m);
 void name_rename(struct schemas *ss, struct smetric *m);
 
-/* parse.c: the cgroup v2 file formats */
+/* parse.c: the cgroup v2 file formats (lib/keyed.c splits them) */
 struct item {
 	const char *key; /* the line's first field, or "." for a single value */
 	size_t keylen;
@@ -103,8 +103,8 @@ struct item {
 };
 typedef void (*item_fn)(void *ctx, const struct item *it);
 typedef void (*error_fn)(void *ctx, int line, const char *why);
-int parse_text(const char *buf, size_t len, item_fn item, error_fn err,
-	       void *ctx);
+void parse_text(const char *buf, size_t len, item_fn item, error_fn err,
+		void *ctx);
 bool parse_number(const char *s, size_t n, double *v);
 
 /* model.c: the typed snapshot */
@@ -317,7 +317,6 @@ struct walk_opts {
 	const char **files; /* standard files to read */
 	size_t nfiles;
 };
-const char *cgroup2_mount(void);
 int root_check(const char *root);
 int collect(const struct walk_opts *o, struct schemas *ss,
 	    struct snapshot *snap, struct stats *st);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "exporter.h"
 
 #define MIRROR "/sys/fs/bpf/cgview/cgroups"
@@ -519,6 +520,14 @@ static void option(struct opts *o, int c, char *arg)
 	}
 }
 
+/* --root's default: the cgroup2 mount, or NULL */
+static const char *default_root(void)
+{
+	static char mnt[PATH_MAX];
+
+	return cgroup2_mount(mnt, sizeof(mnt)) ? NULL : mnt;
+}
+
 void parse_options(int argc, char **argv, struct opts *o,
 		   const struct schemas *builtin)
 {
@@ -552,7 +561,7 @@ void parse_options(int argc, char **argv, struct opts *o,
 	if (o->count && o->listen && !o->nout)
 		usage_error("--once or --count with only --listen would exit "
 			    "before anyone scrapes");
-	if (!o->walk.root && !(o->walk.root = cgroup2_mount())) {
+	if (!o->walk.root && !(o->walk.root = default_root())) {
 		fputs("cgview-exporter: no cgroup2 mount in /proc/self/mounts; "
 		      "mount one or give --root DIR\n",
 		      stderr);

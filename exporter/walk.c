@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "exporter.h"
 
 /* A standard file to read, with its schema */
@@ -149,31 +150,13 @@ static void visit(struct walker *w, int dfd, int mfd, ino_t ino)
 	free(kids.c);
 }
 
-/* Where cgroup2 is mounted: /sys/fs/cgroup, or /sys/fs/cgroup/unified on
- * hybrid hosts. NULL when it is not.
- */
-const char *cgroup2_mount(void)
-{
-	static char mnt[PATH_MAX];
-	char dev[256], fstype[64];
-	FILE *f = fopen("/proc/self/mounts", "r");
-	const char *found = NULL;
-
-	while (f && !found &&
-	       fscanf(f, "%255s %4095s %63s %*[^\n]", dev, mnt, fstype) == 3)
-		if (!strcmp(fstype, "cgroup2"))
-			found = mnt;
-	if (f)
-		fclose(f);
-	return found;
-}
-
 /* 0 when ROOT is in a cgroup2 file system, else -1 (reported, with what
  * to pass instead)
  */
 int root_check(const char *root)
 {
-	const char *mnt = cgroup2_mount();
+	char mnt[PATH_MAX];
+	bool mounted = !cgroup2_mount(mnt, sizeof(mnt));
 	struct statfs sf;
 
 	if (statfs(root, &sf)) {
@@ -187,7 +170,7 @@ int root_check(const char *root)
 		sf.f_type == CGROUP_SUPER_MAGIC ?
 			"a cgroup v1 hierarchy, not cgroup2" :
 			"not a cgroup2 file system");
-	if (mnt)
+	if (mounted)
 		fprintf(stderr,
 			"pass the cgroup2 mount %s or a directory "
 			"below it\n",
@@ -199,21 +182,20 @@ int root_check(const char *root)
 	return -1;
 }
 
-/* ROOT's path inside the cgroup2 hierarchy ("" for the mount itself, or
- * when ROOT is not in it: then paths are relative to ROOT).
+/* ROOT's path inside the cgroup2 hierarchy, "/a/b" ("" for the mount
+ * itself, or when ROOT is not in it: then paths are relative to ROOT).
  */
 const char *hierarchy_prefix(const char *root)
 {
-	static char real[PATH_MAX], mnt[PATH_MAX];
-	const char *m = cgroup2_mount();
-	size_t n;
+	static char prefix[PATH_MAX];
+	char mnt[PATH_MAX], real[PATH_MAX];
+	const char *rel;
 
-	if (!m || !realpath(root, real) || !realpath(m, mnt))
+	if (cgroup2_mount(mnt, sizeof(mnt)) ||
+	    cgroup2_rel(mnt, root, real, &rel) || !*rel)
 		return "";
-	n = strlen(mnt);
-	if (strncmp(real, mnt, n) || (real[n] && real[n] != '/'))
-		return "";
-	return real + n;
+	snprintf(prefix, sizeof(prefix), "/%s", rel);
+	return prefix;
 }
 
 static double now(clockid_t clk)

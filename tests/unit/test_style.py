@@ -1,5 +1,5 @@
-"""Userspace C (cgview/, bench/, exporter/) follows the kernel style in
-.clang-format."""
+"""Userspace C (cgview/, bench/, exporter/, lib/) follows the kernel style
+in .clang-format."""
 
 import glob
 import os
@@ -11,7 +11,8 @@ from cgtest import REPO
 def test_c_sources_are_clang_formatted():
     files = sorted(glob.glob(os.path.join(REPO, "cgview", "*.[ch]")) +
                    glob.glob(os.path.join(REPO, "bench", "*.[ch]")) +
-                   glob.glob(os.path.join(REPO, "exporter", "*.[ch]")))
+                   glob.glob(os.path.join(REPO, "exporter", "*.[ch]")) +
+                   glob.glob(os.path.join(REPO, "lib", "*.[ch]")))
     assert files
     r = subprocess.run(["clang-format", "--dry-run", "-Werror", *files],
                        capture_output=True, text=True)
