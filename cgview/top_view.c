@@ -176,28 +176,38 @@ size_t *view_order(const struct model *m, const struct view_opts *o, size_t *n)
 	return out;
 }
 
-/* V in BUF, at most 7 characters: 1.5K 12.3M, 850us 12.5ms 1.25s, 99.5 */
+/* V in BUF, at most 7 characters whatever V: 1.5K 12.3M, 850us 12.5ms
+ * 1.25s 12.5s 125s, 99.5 1250 1.2e+06; a unit is picked after rounding
+ * (0.99996 s is 1.00s, not 1000.0ms)
+ */
 static void cell(char *buf, size_t size, enum col_fmt fmt, double v)
 {
 	static const char units[] = "BKMGTPE";
+	double orig = v;
 	int u = 0;
 
 	if (fmt == FMT_BYTES) {
-		while (v >= 1024 && u < 6)
+		while (v >= 1023.95 && u < 6)
 			v /= 1024, u++;
 		snprintf(buf, size, u ? "%.1f%c" : "%.0f%c", v, units[u]);
 	} else if (fmt == FMT_SECS) {
-		if (v < 1e-3)
+		if (v < 999.5e-6)
 			snprintf(buf, size, "%.0fus", v * 1e6);
-		else if (v < 1)
+		else if (v < 0.99995)
 			snprintf(buf, size, "%.1fms", v * 1e3);
-		else
+		else if (v < 9.995)
 			snprintf(buf, size, "%.2fs", v);
-	} else if (fmt == FMT_COUNT) {
-		snprintf(buf, size, v < 1e7 ? "%.0f" : "%.2g", v);
+		else if (v < 99.95)
+			snprintf(buf, size, "%.1fs", v);
+		else
+			snprintf(buf, size, v < 99999.5 ? "%.0fs" : "%.0es", v);
+	} else if (fmt == FMT_COUNT || v >= 999.95) {
+		snprintf(buf, size, v < 999999.5 ? "%.0f" : "%.1e", v);
 	} else {
-		snprintf(buf, size, v < 1000 ? "%.1f" : "%.3g", v);
+		snprintf(buf, size, "%.1f", v);
 	}
+	if (strlen(buf) > CELL - 1) /* beyond every unit: exabytes of I/O */
+		snprintf(buf, size, "%.0e", orig);
 }
 
 /* The path cell: the whole path, or in a tree the last part indented */
