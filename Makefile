@@ -22,7 +22,7 @@ LIB_HDRS := $(wildcard lib/*.h)
 CGVIEW_SRCS := $(wildcard cgview/*.c) $(LIB_SRCS)
 SKELS := $(VIEWS:%=$(BUILD)/views/%.skel.h)
 
-.PHONY: all help deps kernel kernel-bench kernel-src kernel-patches kernel-each kernel-matrix checkpatch \
+.PHONY: all help deps kernel kernel-bench kernel-src kernel-patches kernel-each kernel-matrix checkpatch selftests-bpf test-selftests-bpf \
 	cgview test test-unit test-host test-vm bench demo clean \
 	exporter test-exporter fuzz bench-exporter bench-recorders bench-cgroups demo-host \
 	bench-peers bench-plot bench-views-host bench-top install deb
@@ -51,6 +51,8 @@ help:
 	@echo "make checkpatch     scripts/checkpatch.pl --strict over the series, and docutils"
 	@echo "                    over the reStructuredText it adds (scripts/check-rst.sh)"
 	@echo "make kernel-each    build the series patch by patch (each must build alone)"
+	@echo "make selftests-bpf  build the series' BPF selftests for views (test_progs)"
+	@echo "make test-selftests-bpf   run them in the VM on the debug kernel"
 	@echo "make kernel-matrix  build the series in four tinyconfig configurations"
 	@echo "make exporter       build $(BUILD)/cgview-exporter"
 	@echo "make install        install the programs, views, schemas, rules, man pages and"
@@ -138,9 +140,22 @@ test-unit: deps cgview
 test-host: deps cgview exporter $(TEST_VIEWS) $(DEB)
 	$(PYTEST) tests/host
 
-test-vm: deps cgview kernel $(TEST_VIEWS) $(BUILD)/libbpf/libbpf.so
-	$(VM_RUN) -- $(PYTEST) tests/vm/guest
-	$(PYTEST) tests/vm/selftest
+test-vm: deps cgview kernel $(TEST_VIEWS) $(BUILD)/libbpf/libbpf.so selftests-bpf
+	@rc=0; \
+	$(VM_RUN) -- $(PYTEST) tests/vm/guest || rc=1; \
+	echo "test-vm: the series' BPF selftests for views (test_progs -t bpf_view)"; \
+	$(VM_RUN) -- $(BUILD)/selftests-bpf/test_progs -t bpf_view || rc=1; \
+	$(PYTEST) tests/vm/selftest || rc=1; \
+	exit $$rc
+
+# The series' own BPF selftests for views (tools/testing/selftests/bpf in
+# the kernel tree): a test_progs with only those tests, for the debug kernel
+selftests-bpf: deps kernel
+	@scripts/kernel-tree.sh >/dev/null
+	@scripts/selftests-bpf.sh
+
+test-selftests-bpf: selftests-bpf
+	$(VM_RUN) -- $(BUILD)/selftests-bpf/test_progs -t bpf_view
 
 # Install (README.md, "Install"). SYSCONFDIR holds the exporter's options
 # file, kept if it is there; systemd finds units under PREFIX/lib/systemd.

@@ -9,6 +9,7 @@
 # is checked in the result. Finished images are kept in a cache outside the
 # clone ($CGVIEW_CACHE, default ~/.cache/cgview), keyed by everything that
 # goes into them, and reused only while the tree is exactly the series.
+# Beside the image: vmlinux.btf, the kernel's BTF (for make selftests).
 set -euo pipefail
 . "$(dirname "$0")/kernel-lib.sh"
 
@@ -32,7 +33,7 @@ config_hash() {
 }
 
 cache_key() {
-	echo "$(series_hash) $(config_hash)" | sha256sum | cut -c1-24
+	echo "$(kernel_hash) $(config_hash)" | sha256sum | cut -c1-24
 }
 
 configure() {
@@ -53,7 +54,7 @@ configure() {
 
 from_cache() {
 	local dir=$cache_root/$1
-	[ -f "$dir/bzImage" ] || return 1
+	[ -f "$dir/bzImage" ] && [ -f "$dir/vmlinux.btf" ] || return 1
 	if [ "$(cat "$out/.cgview-cache" 2>/dev/null)" = "$1" ]; then
 		echo "kernel-build: $flavor kernel is up to date (from cache $1)"
 		return 0
@@ -64,6 +65,7 @@ from_cache() {
 	cp "$dir/bzImage" "$out/arch/x86/boot/bzImage"
 	cp "$dir/config" "$out/.config"
 	cp "$dir/kernelrelease" "$out/kernelrelease"
+	cp "$dir/vmlinux.btf" "$out/vmlinux.btf"
 	echo "$1" >"$out/.cgview-cache"
 }
 
@@ -73,6 +75,7 @@ to_cache() {
 	cp "$out/arch/x86/boot/bzImage" "$dir.tmp/bzImage"
 	cp "$out/.config" "$dir.tmp/config"
 	cp "$out/kernelrelease" "$dir.tmp/kernelrelease"
+	cp "$out/vmlinux.btf" "$dir.tmp/vmlinux.btf"
 	rm -rf "$dir"
 	mv "$dir.tmp" "$dir"
 }
@@ -84,6 +87,9 @@ build() {
 	echo "kernel-build: building $flavor kernel in $out"
 	"${kmake[@]}" bzImage
 	"${kmake[@]}" -s kernelrelease >"$out/kernelrelease"
+	# The kernel's BTF alone: what the selftests' vmlinux.h is made from
+	# (make selftests), kept in the cache beside the image
+	objcopy -O binary --only-section=.BTF "$out/vmlinux" "$out/vmlinux.btf"
 	echo "kernel-build: $(cat "$out/kernelrelease") -> $out/arch/x86/boot/bzImage"
 }
 

@@ -1,9 +1,11 @@
 #!/bin/bash
 # Build the series one patch at a time, so that each patch is known to
 # build on its own (bisectable): a worktree of build/linux is moved from
-# patch to patch and vmlinux, plus libbpf, is built after each, with the
-# bench config (no debug options: the same code, built faster) and
-# CONFIG_BPF_VIEW on wherever the tree has it.
+# patch to patch, and after each vmlinux and libbpf are built, and from the
+# patch that adds them on, the view selftests (scripts/selftests-bpf.sh,
+# with that vmlinux's BTF). The kernel gets the bench config (no debug
+# options: the same code, built faster) and CONFIG_BPF_VIEW wherever the
+# tree has it.
 set -euo pipefail
 . "$(dirname "$0")/kernel-lib.sh"
 
@@ -33,5 +35,14 @@ for commit in $(git -C "$ksrc" rev-list --reverse base..cgview); do
 	fi
 	make -s -C "$wt/tools/lib/bpf" OUTPUT="$out/libbpf/" >/dev/null ||
 		die "'$subject': tools/lib/bpf does not build"
+	# the view selftests that exist at this patch, against its own BTF
+	if ls "$wt"/tools/testing/selftests/bpf/prog_tests/bpf_view*.c >/dev/null 2>&1; then
+		objcopy -O binary --only-section=.BTF "$out/vmlinux" "$out/vmlinux.btf"
+		"$top/scripts/selftests-bpf.sh" --ksrc "$wt" --btf "$out/vmlinux.btf" \
+			--out "$out/selftests" >"$out/selftests.log" 2>&1 || {
+			tail -20 "$out/selftests.log" >&2
+			die "'$subject': the view selftests do not build (log: $out/selftests.log)"
+		}
+	fi
 done
 echo "kernel-each: every patch builds on its own"

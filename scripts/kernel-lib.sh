@@ -29,6 +29,26 @@ series_hash() {
 	} | sha256sum | cut -d' ' -f1
 }
 
+# Hash of what the series changes in what a kernel build reads: the base
+# version and each patch's diff, without commit messages and without the
+# files no kernel image depends on: Documentation/, MAINTAINERS, the
+# selftests, bpftool and libbpf (which a kernel build compiles only into
+# resolve_btfids, to read BTF; the series adds program sections, opts
+# fields and helpers there, nothing resolve_btfids calls).
+# Kernel images and build records are keyed by it, so a patch that only
+# edits a message, the documentation or those tools does not cost a kernel
+# build.
+kernel_hash() {
+	{
+		echo "$base_version"
+		series_patches | while read -r p; do
+			awk '/^diff --git /{ keep = $3 !~ "^a/(Documentation/|tools/testing/|tools/bpf/bpftool/|tools/lib/bpf/|MAINTAINERS$)" }
+			     /^-- $/{ keep = 0 }
+			     keep' "$patches/$p"
+		done
+	} | sha256sum | cut -d' ' -f1
+}
+
 # True when the kernel tree holds exactly what the series says: HEAD is the
 # commit built from the current series and nothing is modified.
 tree_matches_series() {

@@ -48,7 +48,7 @@ fragment() {
 
 stamp() {
 	{
-		series_hash
+		kernel_hash
 		cat "$0"
 		gcc --version | head -n 1
 		pahole --version

@@ -128,6 +128,33 @@ def test_patch_that_does_not_apply_is_named(kernel):
     assert "0002-b-one.patch does not apply" in r.stderr
 
 
+def kernel_hash(k):
+    r = subprocess.run(["bash", "-c", f". {SCRIPTS}/kernel-lib.sh; kernel_hash"],
+                       env=k.env, capture_output=True, text=True, check=True)
+    return r.stdout.strip()
+
+
+def test_kernel_cache_key_ignores_what_no_image_is_built_from(kernel):
+    """Kernel images (and matrix records) are keyed by kernel_hash: a
+    commit message, the docs, the selftests, bpftool and libbpf do not
+    change it; kernel code does."""
+    key = kernel_hash(kernel)
+    git(kernel.tree, "commit", "-q", "--amend", "-m", "b: one, said better")
+    for name in ("Documentation/bpf/x.rst", "tools/testing/selftests/x.c",
+                 "tools/bpf/bpftool/x.c", "tools/lib/bpf/x.c", "MAINTAINERS"):
+        os.makedirs(os.path.dirname(os.path.join(kernel.tree, name)) or ".",
+                    exist_ok=True)
+        with open(os.path.join(kernel.tree, name), "w") as f:
+            f.write("x\n")
+        git(kernel.tree, "add", "-f", name)
+    git(kernel.tree, "commit", "-qm", "tools and docs")
+    assert run(kernel, "kernel-patches.sh").returncode == 0
+    assert len(series(kernel)) == 3
+    assert kernel_hash(kernel) == key
+    edit_and_export(kernel, "c.c", "int c = 1;\n", "c: one")
+    assert kernel_hash(kernel) != key
+
+
 def test_every_patch_of_the_series_has_one_author_who_signs_it():
     """kernel-patches/: one identity across the series, each patch's From
     and its one Signed-off-by the same."""
