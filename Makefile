@@ -22,7 +22,7 @@ LIB_HDRS := $(wildcard lib/*.h)
 CGVIEW_SRCS := $(wildcard cgview/*.c) $(LIB_SRCS)
 SKELS := $(VIEWS:%=$(BUILD)/views/%.skel.h)
 
-.PHONY: all help deps kernel kernel-bench kernel-src kernel-patches kernel-each kernel-matrix checkpatch selftests-bpf test-selftests-bpf \
+.PHONY: all help deps bpftool kernel kernel-bench kernel-src kernel-patches kernel-each kernel-matrix checkpatch selftests-bpf test-selftests-bpf \
 	cgview test test-unit test-host test-vm bench demo clean \
 	exporter test-exporter fuzz bench-exporter bench-recorders bench-cgroups demo-host \
 	bench-peers bench-plot bench-views-host bench-top install deb
@@ -48,6 +48,7 @@ help:
 	@echo "make demo-host      every view on the running kernel (stock mode)"
 	@echo "make kernel-src     $(BUILD)/linux ready for editing (series as commits)"
 	@echo "make kernel-patches export $(BUILD)/linux's commits to kernel-patches/"
+	@echo "make bpftool        $(BUILD)/bpftool/bpftool, the series' bpftool (it shows views)"
 	@echo "make checkpatch     scripts/checkpatch.pl --strict over the series, and docutils"
 	@echo "                    over the reStructuredText it adds (scripts/check-rst.sh)"
 	@echo "make kernel-each    build the series patch by patch (each must build alone)"
@@ -121,6 +122,15 @@ $(BUILD)/libbpf/libbpf.so: kernel-patches/series $(wildcard kernel-patches/*.pat
 	@mkdir -p $(@D)
 	$(MAKE) -s -C $(BUILD)/linux/tools/lib/bpf OUTPUT=$(abspath $(@D))/ $(abspath $@)
 
+# bpftool as the series patches it (tools/bpf/bpftool), which shows view
+# links and the views in a cgroup
+bpftool: deps $(BUILD)/bpftool/bpftool
+
+$(BUILD)/bpftool/bpftool: kernel-patches/series $(wildcard kernel-patches/*.patch) | deps
+	@scripts/kernel-tree.sh
+	@mkdir -p $(@D)
+	$(MAKE) -s -C $(BUILD)/linux/tools/bpf/bpftool OUTPUT=$(abspath $(@D))/
+
 # Views that only tests load, from their object files
 TEST_VIEWS := $(patsubst tests/vm/views/%.bpf.c,$(BUILD)/tests/%.bpf.o,$(wildcard tests/vm/views/*.bpf.c))
 $(BUILD)/tests/%.bpf.o: tests/vm/views/%.bpf.c views/view.bpf.h tests/vm/views/refused.h \
@@ -140,7 +150,8 @@ test-unit: deps cgview
 test-host: deps cgview exporter $(TEST_VIEWS) $(DEB)
 	$(PYTEST) tests/host
 
-test-vm: deps cgview kernel $(TEST_VIEWS) $(BUILD)/libbpf/libbpf.so selftests-bpf
+test-vm: deps cgview kernel $(TEST_VIEWS) $(BUILD)/libbpf/libbpf.so $(BUILD)/bpftool/bpftool \
+		selftests-bpf
 	@rc=0; \
 	$(VM_RUN) -- $(PYTEST) tests/vm/guest || rc=1; \
 	echo "test-vm: the series' BPF selftests for views (test_progs -t bpf_view)"; \

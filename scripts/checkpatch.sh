@@ -1,6 +1,6 @@
 #!/bin/bash
-# scripts/checkpatch.pl --strict over every patch of the series; any error,
-# warning or check fails. One warning is answered here instead:
+# scripts/checkpatch.pl --strict over every patch of the series, and over
+# the cover letter's text; any error, warning or check fails. One warning is answered here instead:
 # FILE_PATH_CHANGES asks "does MAINTAINERS need updating?" of any patch
 # that adds a file without touching MAINTAINERS, whatever MAINTAINERS
 # already covers (Documentation/bpf/ is BPF [GENERAL]'s, say). Every file
@@ -25,6 +25,23 @@ while read -r p; do
 		bad=$((bad + 1))
 	fi
 done < <(series_patches)
+# The cover letter's text (its headers and body, up to git's shortlog and
+# diffstat) as checkpatch checks a commit message: spelling, repeated
+# words, line length. It has no diff and no sign-off.
+cover=$patches/0000-cover-letter.patch
+if [ -f "$cover" ]; then
+	n=$((n + 1))
+	awk '/^[^ ].* \([0-9]+\):$/ { exit } { print }' "$cover" >"$ksrc/.cover-letter.tmp"
+	report=$(cd "$ksrc" && perl scripts/checkpatch.pl --strict --quiet \
+		--show-types --ignore NOT_UNIFIED_DIFF,MISSING_SIGN_OFF \
+		.cover-letter.tmp 2>&1) || true
+	rm -f "$ksrc/.cover-letter.tmp"
+	if [ -n "$report" ]; then
+		echo "checkpatch: 0000-cover-letter.patch:"
+		echo "$report"
+		bad=$((bad + 1))
+	fi
+fi
 # The files the patches add, and whether MAINTAINERS has them
 added=0
 orphans=0

@@ -8,7 +8,7 @@ import os
 import pytest
 
 import bpfsys
-from cgtest import cgroup, cgroup2_root, read, umask
+from cgtest import cgroup, cgroup2_root, read, rel, umask
 
 from conftest import ID_LINK_PIN as LINK_PIN
 
@@ -61,9 +61,10 @@ def test_fdinfo_names_where_an_inherited_file_comes_from(link_fd, tree):
     bpfsys.pin(link_fd, os.path.join(a, "bpf.id"), bpfsys.BPF_F_VIEW_INHERIT)
     info = bpfsys.fdinfo(link_fd)
     ida, idb = os.stat(a).st_ino, os.stat(b).st_ino
+    pa, pb = "/" + rel(a), "/" + rel(b)
     assert "exposures:\t3\n" in info
-    assert f"exposure:\t{ida}\tbpf.id\tinherit\n" in info
-    assert f"exposure:\t{idb}\tbpf.id\tinherited\t{ida}\n" in info
+    assert f"exposure:\t{ida}\t{pa}\tbpf.id\tinherit\n" in info
+    assert f"exposure:\t{idb}\t{pb}\tbpf.id\tinherited\t{ida}\n" in info
 
 
 def test_without_the_flag_nothing_is_inherited(link_fd, tree):

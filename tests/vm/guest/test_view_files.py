@@ -137,7 +137,8 @@ def test_rm_removes_only_that_file(link_fd):
         assert bpfsys.link_info(link_fd)["exposures"] == 1
         fdinfo = bpfsys.fdinfo(link_fd)
         assert "exposures:\t1\n" in fdinfo
-        assert f"exposure:\t{os.stat(b).st_ino}\tbpf.id\n" in fdinfo
+        path = "/" + rel(b)
+        assert f"exposure:\t{os.stat(b).st_ino}\t{path}\tbpf.id\n" in fdinfo
 
 
 def test_rm_of_a_cgroup_file_still_fails(view):
