@@ -12,11 +12,13 @@
  * I/O counts in the cgroup of the task that submitted the request (hosts
  * without the io controller on cgroup v2 have no bio->bi_blkg to go by):
  * its cgroup id is noted when the request starts, in the submitter's
- * context, and a bio merged into a request later counts with it. The
- * bytes count as they complete. Completions run in interrupt context,
- * often after the submitter's cgroup is gone, so the statistics are kept
- * by cgroup id (cgid_stats.bpf.h), made only in the submitter's context
- * and deleted when the cgroup is removed: no state outlives its cgroup.
+ * context, in a slot of the table of requests in flight (below) where
+ * the completion finds it, and a bio merged into a request later counts
+ * with it. The bytes count as they complete. Completions run in
+ * interrupt context, often after the submitter's cgroup is gone, so the
+ * statistics are kept by cgroup id (cgid_stats.bpf.h), made only in the
+ * submitter's context and deleted when the cgroup is removed: no state
+ * outlives its cgroup.
  * The request's start notes the slot of its cgroup's statistics too (as
  * a rule without a hash lookup: through the CPU's note of the last
  * cgroup), so that the completion finds them without a hash lookup (nor
@@ -24,7 +26,13 @@
  * the completion checks that the slot is still the cgroup's: the start
  * does not read the slot, whose cache line the completion writes, often
  * on another CPU (a read there cost about 70 ns per start on a KVM guest
- * whose completions ran on the other CPU).
+ * whose completions ran on the other CPU). The start does read its own
+ * slot of requests in flight, to claim it: a line that the completion of
+ * that slot's last request wrote.
+ *
+ * Not counted: a request that started when its window of that table was
+ * full of requests in flight; a request whose completion the programs
+ * did not see; what completed after its cgroup was removed.
  */
 #include "view.bpf.h"
 #include "hist.bpf.h"
@@ -48,23 +56,52 @@ CGID_STATS(io_by_cgroup, struct io_stats);
 
 /*
  * Requests in flight, in a fixed table of slots: no map update and no
- * hash walk on the I/O path. A request's slot is its tag's in a run of
- * slots that starts where a hash of its queue and hardware queue puts
- * it, so that the tags of one queue never share a slot. A queue hands
- * its tags out in turn, and its requests take neighbouring slots, two to
- * a cache line, a page for 128 tags: on a device with an I/O now and
- * then, the slot's line and page are as a rule still cached from the
- * requests before. (A hash of the whole identity put each tag on a line
- * and page of its own, among 512 KiB: a cache and TLB miss at the start
- * and at the completion, about 150 ns each on a KVM guest.) Requests of
- * different queues may share a slot, and then the older one's
- * completion is not counted. A slot whose completion was never seen is
- * taken by the next request that lands on it.
+ * hash walk on the I/O path. A request's first slot is its tag's in a run
+ * of slots that starts where a hash of its queue and hardware queue puts
+ * it, so that the tags of one queue never share a first slot. A queue
+ * hands its tags out in turn, and its requests take neighbouring slots,
+ * two to a cache line (the table is BPF_F_MMAPABLE, whose values start on
+ * a page: no slot straddles two lines), a page for 128 tags: on a device
+ * with an I/O now and then, the slot's line and page are as a rule still
+ * cached from the requests before. (A hash of the whole identity put each
+ * tag on a line and page of its own, among 512 KiB: a cache and TLB miss
+ * at the start and at the completion, about 150 ns each on a KVM guest.)
+ *
+ * The runs of different queues overlap, so a request may find its first
+ * slot taken by another queue's request. It then takes the first free
+ * slot of its window: the INFLIGHT_WINDOW (4) slots of the aligned 128
+ * bytes that hold its first slot (two lines, one page), in the order
+ * first, first ^ 1 (the same line), first ^ 2, first ^ 3. A slot holds
+ * the address of the request's struct (no two requests in flight share
+ * one: a struct is freed before it serves another). The start claims a slot with a
+ * compare-and-swap of 0 for that address, so that two starts on two CPUs
+ * never take the same slot; a start whose first slot is free, the rule,
+ * touches no other. The completion looks for its request in the same
+ * order and frees the slot (0). So two requests in flight never take
+ * each other's slot while their window has one free.
+ *
+ * A slot whose completion was never seen stays taken (a request freed
+ * without one; or a completion whose programs the kernel did not run:
+ * on the tests' 6.18 host kernel, one in 50,000 to 200,000 of a loop
+ * device's, those whose softirq ran inside another task that had
+ * preemption off). A start takes it again when it meets its own address
+ * in the window before a free slot (the request that slot was taken for
+ * is done: its struct was freed and taken again), and, when no slot of
+ * the window is free, when the request it was taken for is done: no
+ * reference left to it (request->ref 0, or unreadable). Requests in
+ * flight are never taken over: a start whose window holds four of them
+ * is not counted. (A slot of a device removed while it was stale stays
+ * taken unless its struct's memory reads as free.)
  */
+#ifndef INFLIGHT_SHIFT /* test builds make it small, to share windows */
 #define INFLIGHT_SHIFT 14
+#endif
+#define INFLIGHT_WINDOW 4
+
+_Static_assert(INFLIGHT_SHIFT >= 2, "a table of at least one window");
 
 struct rq_start {
-	__u64 rq; /* rq_ident(), 0 when free */
+	__u64 rq; /* the request's address, 0 when free */
 	__u64 cgroup_id;
 	__u64 start_ns; /* when the queue keeps no start time */
 	__u32 stats; /* the slot of the cgroup's statistics */
@@ -73,26 +110,101 @@ struct rq_start {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE); /* values from a page boundary */
 	__uint(max_entries, 1 << INFLIGHT_SHIFT);
 	__type(key, __u32);
 	__type(value, struct rq_start);
 } inflight SEC(".maps");
 
-static __always_inline __u64 rq_ident(const struct request *rq)
+/*
+ * Test builds only: with INFLIGHT_ONLY_MAJOR, the requests of that block
+ * major alone, so that a small table holds the test's devices' requests
+ * and not the host disk's.
+ */
+static __always_inline bool recorded(const struct request *rq)
 {
-	int tag = rq->internal_tag >= 0 ? rq->internal_tag : rq->tag;
-
-	return (__u64)rq->q->id << 32 | (__u64)rq->mq_hctx->queue_num << 16 |
-	       (__u16)tag | 1ULL << 63;
+#ifdef INFLIGHT_ONLY_MAJOR
+	return rq->q->disk && rq->q->disk->major == INFLIGHT_ONLY_MAJOR;
+#else
+	return true;
+#endif
 }
 
-static __always_inline struct rq_start *slot_of(__u64 ident)
+/* The request's first slot, by its queue, hardware queue and tag. */
+static __always_inline __u32 first_slot(const struct request *rq)
 {
-	__u64 queue = ident >> 16; /* the queue and hardware queue */
+	int tag = rq->internal_tag >= 0 ? rq->internal_tag : rq->tag;
+	__u64 queue = (__u64)rq->q->id << 16 | (__u16)rq->mq_hctx->queue_num;
 	__u32 run = (queue * 0x9E3779B97F4A7C15ULL) >> (64 - INFLIGHT_SHIFT);
-	__u32 i = (run + (__u16)ident) & ((1 << INFLIGHT_SHIFT) - 1);
 
-	return bpf_map_lookup_elem(&inflight, &i);
+	return (run + (__u16)tag) & ((1 << INFLIGHT_SHIFT) - 1);
+}
+
+/* Whether the request at ADDR is done: no reference left to it. */
+static __always_inline bool rq_done(__u64 addr)
+{
+	const struct request *rq = (const struct request *)addr;
+
+	return !BPF_CORE_READ(rq, ref.counter);
+}
+
+/*
+ * The first slot of request ADDR's window, in the order of probes, that
+ * holds ADDR or, with CLAIM, is free: claimed then. SEEN gets what the
+ * slots passed held.
+ */
+static __always_inline struct rq_start *probe(__u32 first, __u64 addr,
+					      bool claim, __u64 *seen)
+{
+	struct rq_start *s;
+	__u64 old;
+
+	for (__u32 k = 0; k < INFLIGHT_WINDOW; k++) {
+		__u32 i = first ^ k;
+
+		s = bpf_map_lookup_elem(&inflight, &i);
+		if (!s)
+			return NULL;
+		old = claim ? __sync_val_compare_and_swap(&s->rq, 0, addr) :
+			      s->rq;
+		if (old == addr || (claim && !old))
+			return s;
+		if (seen)
+			seen[k] = old;
+	}
+	return NULL;
+}
+
+/*
+ * The slot of a request that starts, claimed: the first of its window
+ * that is free or holds its own address (stale); else the first whose
+ * request is done (stale), taken over unless it changed meanwhile.
+ */
+static __always_inline struct rq_start *claim_slot(const struct request *rq)
+{
+	__u64 addr = (__u64)rq, seen[INFLIGHT_WINDOW] = {};
+	__u32 first = first_slot(rq);
+	struct rq_start *s = probe(first, addr, true, seen);
+
+	if (s)
+		return s;
+	for (__u32 k = 0; k < INFLIGHT_WINDOW; k++) {
+		__u32 i = first ^ k;
+
+		if (!rq_done(seen[k]))
+			continue;
+		s = bpf_map_lookup_elem(&inflight, &i);
+		if (s && __sync_val_compare_and_swap(&s->rq, seen[k], addr) ==
+				 seen[k])
+			return s;
+	}
+	return NULL;
+}
+
+/* The slot of a request that completes, if its start was noted. */
+static __always_inline struct rq_start *find_slot(const struct request *rq)
+{
+	return probe(first_slot(rq), (__u64)rq, false, NULL);
 }
 
 /* A request starts in the context of the task that submitted it. */
@@ -100,16 +212,15 @@ SEC("tp_btf/block_io_start")
 int BPF_PROG(io_start, struct request *rq)
 {
 	struct cgroup *cgrp = task_dfl_cgroup(bpf_get_current_task_btf());
-	__u64 id = rq_ident(rq), cgid = cgrp->kn->id;
+	__u64 cgid = cgrp->kn->id;
 	struct rq_start *s;
 	__u32 stats;
 
-	if (!io_by_cgroup_slot_of(cgrp, cgid, &stats))
+	if (!recorded(rq) || !io_by_cgroup_slot_of(cgrp, cgid, &stats))
 		return 0;
-	s = slot_of(id);
+	s = claim_slot(rq);
 	if (!s)
 		return 0;
-	s->rq = id;
 	s->cgroup_id = cgid;
 	s->stats = stats;
 	s->start_ns = rq->start_time_ns ? 0 : bpf_ktime_get_ns();
@@ -147,20 +258,24 @@ static __always_inline void account_done(struct io_stats *st, __u32 op,
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(io_complete, struct request *rq, int error, unsigned int nr_bytes)
 {
-	__u64 id = rq_ident(rq), start;
 	__u32 op = rq->cmd_flags & REQ_OP_MASK;
-	struct rq_start *s = slot_of(id);
+	struct rq_start *s;
 	struct io_stats *st;
+	__u64 start;
 
-	if (!s || s->rq != id)
+	if (!recorded(rq))
+		return 0;
+	s = find_slot(rq);
+	if (!s)
 		return 0;
 	st = io_by_cgroup_at(s->stats, s->cgroup_id);
 	if (st)
 		account_bytes(st, op, nr_bytes);
 	if (nr_bytes < rq->__data_len)
 		return 0; /* more parts to come */
-	s->rq = 0;
 	start = rq->start_time_ns ?: s->start_ns;
+	barrier(); /* the slot read before it is freed */
+	s->rq = 0;
 	if (st)
 		account_done(st, op, bpf_ktime_get_ns() - start);
 	return 0;
