@@ -176,7 +176,8 @@ def test_request_given_up_after_retry_for():
     assert r.returncode == 3
     assert lost_line(f"{url}/v1/metrics", r.stderr)[:2] == [1, 1]
     assert lost_line(f"{url}/v1/metrics", r.stderr)[3:] == [0, 0, 1, 0]
-    assert re.search(r"Operation timed out after 2\d\d milliseconds",
+    # libcurl's own clock may say 199 for a 200 ms timeout
+    assert re.search(r"Operation timed out after (19\d|2\d\d) milliseconds",
                      r.stderr)
     # tried again within the second, then no more: not until the deadline
     assert 2 <= attempts <= 6 and took < 3
