@@ -109,9 +109,22 @@ $(BUILD)/views/%.skel.h: $(BUILD)/views/%.bpf.o
 CGVIEW_PROTO := $(BUILD)/proto/cgview.pb-c.c
 CGVIEW_LIBS := $(LIBBPF_LIBS) $(shell pkg-config --libs libprotobuf-c ncurses 2>/dev/null || \
 	echo -lprotobuf-c -lncurses -ltinfo)
-$(BUILD)/cgview: $(CGVIEW_SRCS) $(wildcard cgview/*.h) $(LIB_HDRS) $(SKELS) $(CGVIEW_PROTO) $(CGVIEW_PROTO:.c=.h)
-	$(CC) $(CFLAGS) -Icgview -Ilib -I$(BUILD)/views -I$(BUILD)/proto -o $@ $(CGVIEW_SRCS) \
-		$(CGVIEW_PROTO) $(CGVIEW_LIBS)
+# cgview pins and queries views through libbpf where its bpf/bpf.h has the
+# series' view fields (the series' libbpf), through bpf(2) elsewhere
+libbpf_views = $(shell printf '\043include <bpf/bpf.h>\nint x = sizeof(((struct bpf_obj_pin_opts *)0)->expected_view_revision);\n' | \
+	$(CC) $(1) -x c -fsyntax-only - 2>/dev/null && echo -DCGVIEW_LIBBPF_VIEWS)
+CGVIEW_DEPS := $(CGVIEW_SRCS) $(wildcard cgview/*.h) $(LIB_HDRS) $(SKELS) $(CGVIEW_PROTO) \
+	$(CGVIEW_PROTO:.c=.h)
+CGVIEW_CC = $(CC) $(CFLAGS) $(1) $(call libbpf_views,$(1)) -Icgview -Ilib -I$(BUILD)/views \
+	-I$(BUILD)/proto -o $@ $(CGVIEW_SRCS) $(CGVIEW_PROTO)
+$(BUILD)/cgview: $(CGVIEW_DEPS)
+	$(call CGVIEW_CC,) $(CGVIEW_LIBS)
+
+# The same cgview built against the series' libbpf, statically: it pins and
+# queries views through the series' libbpf API (tests/vm/guest/test_cgview_libbpf.py)
+$(BUILD)/cgview-series-libbpf: $(CGVIEW_DEPS) $(BUILD)/libbpf/libbpf.so
+	$(call CGVIEW_CC,-I$(BUILD)/libbpf/include) $(BUILD)/libbpf/libbpf.a \
+		$(filter-out -lbpf,$(CGVIEW_LIBS)) -lelf -lz
 
 cgview: deps $(BUILD)/cgview
 
@@ -120,7 +133,10 @@ cgview: deps $(BUILD)/cgview
 $(BUILD)/libbpf/libbpf.so: kernel-patches/series $(wildcard kernel-patches/*.patch) | deps
 	@scripts/kernel-tree.sh
 	@mkdir -p $(@D)
-	$(MAKE) -s -C $(BUILD)/linux/tools/lib/bpf OUTPUT=$(abspath $(@D))/ $(abspath $@)
+	$(MAKE) -s -C $(BUILD)/linux/tools/lib/bpf OUTPUT=$(abspath $(@D))/ $(abspath $@) \
+		$(abspath $(@D))/libbpf.a
+	$(MAKE) -s -C $(BUILD)/linux/tools/lib/bpf OUTPUT=$(abspath $(@D))/ \
+		DESTDIR=$(abspath $(@D)) prefix= install_headers
 
 # bpftool as the series patches it (tools/bpf/bpftool), which shows view
 # links and the views in a cgroup
@@ -158,8 +174,8 @@ test-unit: deps cgview
 test-host: deps cgview exporter $(TEST_VIEWS) $(DEB)
 	$(PYTEST) tests/host
 
-test-vm: deps cgview kernel $(TEST_VIEWS) $(BUILD)/libbpf/libbpf.so $(BUILD)/bpftool/bpftool \
-		selftests-bpf
+test-vm: deps cgview exporter kernel $(TEST_VIEWS) $(BUILD)/libbpf/libbpf.so $(BUILD)/bpftool/bpftool \
+		$(BUILD)/cgview-series-libbpf selftests-bpf
 	@rc=0; \
 	$(VM_RUN) -- $(PYTEST) tests/vm/guest || rc=1; \
 	echo "test-vm: the series' BPF selftests for views (test_progs -t bpf_view)"; \

@@ -188,6 +188,22 @@ struct cgroup_view {
 };
 int cgroup_views(int dir_fd, struct cgroup_view **out, size_t *n);
 
+/* viewapi.c: BPF_OBJ_PIN's view flags and BPF_PROG_QUERY's view fields,
+ * through the series' libbpf where cgview is built with it; -errno
+ */
+struct view_query {
+	__u32 count; /* in: room in the arrays; out: views there */
+	__u32 names_len; /* in: room in names; out: what they all need */
+	__u32 *link_ids, *flags;
+	__u64 *origins; /* ids of the cgroups they were exposed at */
+	char *names; /* NUL-terminated, one after another */
+};
+int view_pin(int fd, const char *path, __u32 flags);
+int view_query(int dir_fd, struct view_query *q);
+const char *view_api(void);
+bool view_api_libbpf(void);
+const char *view_attach_prefix(void);
+
 /* watch.c: stock's cgview watch */
 int mirror_watch(void);
 

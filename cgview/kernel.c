@@ -16,8 +16,6 @@
 
 #include "cgview.h"
 
-#define VIEW_FUNC_PREFIX "bpf_view_"
-
 /* The kernel describes itself in BTF (CONFIG_DEBUG_INFO_BTF=y). */
 bool kernel_has_btf(void)
 {
@@ -75,7 +73,7 @@ static int view_prog_setup(struct bpf_program *prog, long sleepable)
 
 	if (!kernel_backend()->view_programs)
 		return bpf_program__set_autoload(prog, false);
-	snprintf(func, sizeof(func), VIEW_FUNC_PREFIX "%s",
+	snprintf(func, sizeof(func), "%s%s", view_attach_prefix(),
 		 strchr(sec, '/') + 1);
 	if (sleepable)
 		bpf_program__set_flags(prog, BPF_F_SLEEPABLE);

@@ -5,11 +5,9 @@
  * such file to the bpffs pin: unpinning the link removes them all.
  */
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 
@@ -21,21 +19,6 @@ static int cgroupfs_path(char *buf, size_t size, const struct cgroup_ref *cg,
 	int n = snprintf(buf, size, "%s/bpf.%s", cg->path, view);
 
 	return n < (int)size ? 0 : -ENAMETOOLONG;
-}
-
-/*
- * BPF_OBJ_PIN with file flags (CGVIEW_BPF_F_VIEW_INHERIT): Debian's libbpf
- * 1.1 has no bpf_obj_pin_opts, so this is bpf(2) itself.
- */
-static int obj_pin_flags(int fd, const char *path, __u32 flags)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.pathname = (__u64)(uintptr_t)path;
-	attr.bpf_fd = fd;
-	attr.file_flags = flags;
-	return syscall(__NR_bpf, BPF_OBJ_PIN, &attr, sizeof(attr)) ? -errno : 0;
 }
 
 static void expose_failed(const struct view *v, const struct cgroup_ref *cg,
@@ -68,8 +51,8 @@ static void expose_failed(const struct view *v, const struct cgroup_ref *cg,
 static int pin_with_mode(int fd, const char *file, const struct expose_opts *o)
 {
 	mode_t old = umask(0777 & ~(o->mode < 0 ? 0444 : o->mode));
-	int err = obj_pin_flags(fd, file,
-				o->inherit ? CGVIEW_BPF_F_VIEW_INHERIT : 0);
+	int err =
+		view_pin(fd, file, o->inherit ? CGVIEW_BPF_F_VIEW_INHERIT : 0);
 
 	umask(old);
 	return err;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/libbpf.h>
 
 #include "cgroup.h"
 #include "cgview.h"
@@ -104,6 +105,7 @@ static void text_facts(const struct facts *f)
 			  "not mounted at " BPFFS_ROOT
 			  " (cgview mounts it when it loads a view)");
 	printf("cgroup2\t%s\n", f->cgroup2[0] ? f->cgroup2 : "not mounted");
+	printf("libbpf\t%s: %s\n", libbpf_version_string(), view_api());
 	if (!f->root)
 		printf("fentry\tunknown (probing needs root)\n");
 	else if (f->fentry)
@@ -152,6 +154,10 @@ static void json_facts(struct jw *w, const struct facts *f)
 	jw_bool(w, f->root);
 	jw_key(w, "cgroup2");
 	json_str_or_null(w, f->cgroup2[0] ? f->cgroup2 : NULL);
+	jw_key(w, "libbpf");
+	jw_str(w, libbpf_version_string());
+	jw_key(w, "libbpf_view_api");
+	jw_bool(w, view_api_libbpf());
 	jw_key(w, "loaded");
 	jw_open(w, '[');
 	for (size_t i = 0; i < f->x.nviews; i++)

@@ -212,7 +212,7 @@ def test_status_says_why_a_file_is_missing(id_view):
             (1, "view 'id' is not loaded: run 'cgview load id'")
 
 
-def test_status_reports_mode_btf_bpffs_and_fentry(bpf_ok):
+def test_status_reports_mode_btf_bpffs_libbpf_and_fentry(bpf_ok):
     r = cgview("status")
     assert r.returncode == 0, r.stderr
     fields = dict(line.split("\t", 1) for line in r.stdout.splitlines())
@@ -220,9 +220,14 @@ def test_status_reports_mode_btf_bpffs_and_fentry(bpf_ok):
                                      "series")
     assert fields["btf"] == "yes (/sys/kernel/btf/vmlinux)"
     assert fields["bpffs"] == "mounted at /sys/fs/bpf"
+    # Debian's libbpf has no view fields: views would be pinned and
+    # queried with bpf(2) on a patched kernel
+    assert fields["libbpf"] == "v1.1: bpf(2) for view pins and queries " \
+        "(this libbpf has no view fields)"
     rc, st = status_json()
     assert (rc, st["mode"], st["btf"], st["bpffs"], st["root"]) == \
         (0, "stock", True, True, True)
+    assert (st["libbpf"], st["libbpf_view_api"]) == ("v1.1", False)
     assert st["fentry"] == fields["fentry"].startswith("allowed")
 
 

@@ -22,16 +22,8 @@ def bpftool(*args, json_out=True):
 
 
 def plain_link(link_id):
-    """What plain `bpftool link show` prints for link LINK_ID: its line and
-    the tab-indented lines after it. (Not `bpftool link show id N`: its
-    exit status is that of whatever errno was left, 255 here.)"""
-    blocks = []
-    for line in bpftool("link", "show", json_out=False).splitlines(True):
-        if line.startswith("\t"):
-            blocks[-1] += line
-        else:
-            blocks.append(line)
-    return next(b for b in blocks if b.startswith(f"{link_id}: "))
+    """What plain `bpftool link show id LINK_ID` prints (exiting 0)"""
+    return bpftool("link", "show", "id", str(link_id), json_out=False)
 
 
 def cgid(path):
@@ -138,6 +130,19 @@ def test_link_show_plain(tree):
         "inherit  \n" in text
     assert f"\tfile {hier(child)}/bpf.id  cgroup_id {cgid(child)}  " \
         f"inherited_from {cgid(top)}  \n" in text
+
+
+def test_link_show_id_exits_0_and_a_missing_id_fails(tree):
+    """bpftool exited with whatever errno was left over for one link (the
+    series' bpftool fix): 0 when it showed it, non-zero when it could not"""
+    link = view_links()["id"]
+    shown = bpftool("link", "show", "id", str(link["id"]))
+    assert (shown["id"], shown["files"]) == (link["id"], link["files"])
+    missing = max(l["id"] for l in bpftool("link", "show")) + 1000
+    r = subprocess.run([BPFTOOL, "link", "show", "id", str(missing)],
+                       capture_output=True, text=True)
+    assert r.returncode != 0
+    assert f"failed to get link with ID {missing}" in r.stderr
 
 
 def test_cgroup_show_lists_the_views_of_a_cgroup(tree):
