@@ -276,7 +276,7 @@ $(BUILD)/exporter/schemas.c: $(EXPORTER_SCHEMAS)
 	  sed 's/\\/\\\\/g; s/"/\\"/g; s/.*/"&\\n"/' $^; echo ';'; } > $@
 
 # the bulk read's program, CO-RE like the views
-$(BUILD)/exporter/bulk.bpf.o: exporter/bulk.bpf.c exporter/bulk_rec.h $(BUILD)/views/vmlinux.h
+$(BUILD)/exporter/bulk.bpf.o: exporter/bulk.bpf.c exporter/bulk_rec.h views/walk.bpf.h $(BUILD)/views/vmlinux.h
 	@mkdir -p $(@D)
 	clang $(BPF_CFLAGS) -Iexporter -c $< -o $@
 $(BUILD)/exporter/bulk.skel.h: $(BUILD)/exporter/bulk.bpf.o

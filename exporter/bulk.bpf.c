@@ -5,12 +5,14 @@
  * `recs`, slot by slot in pre-order. flush_root, a cgroup_iter on the
  * subtree's root alone, flushes rstat first (the cgroup lock is held for
  * that only); bulk, run with BPF_PROG_RUN, walks the subtree with the css
- * iterator under RCU, in runs of at most CHUNK_END - NREC cgroups.
+ * iterator under RCU, in runs of at most LIMIT cgroups, each starting
+ * where the one before stopped (views/walk.bpf.h).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include "bulk_rec.h"
+#include "walk.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -23,12 +25,12 @@ struct {
 
 __u32 nrec; /* records written; bulk.c zeroes it before each walk */
 __u32 overflow; /* cgroups that found no free slot */
-/* A walk comes in sessions (reads of a new iterator) that hold the cgroup
- * lock for at most a chunk of cgroups each: a session passes over the
- * first SKIP cgroups and stops once slot CHUNK_END - 1 is written.
+/* The walk (struct cgview_walk): its root, the cgroup the next run starts
+ * at (0: the root; after a run, 0 when the walk is done) and where if that
+ * one is removed meanwhile, cgroups a run visits at most
  */
-__u32 skip, seen, chunk_end;
-__u64 root_id; /* the walk's root */
+__u64 root_id, next_id, after_id;
+__u32 limit;
 const volatile __u32 nr_cpus = 1; /* possible CPUs */
 struct bulk_index mindex; /* written with the walk's first record */
 const struct bulk_rec zero;
@@ -62,18 +64,6 @@ struct cgroup_bpf___view {
 		 (cgrp)->subsys[bpf_core_enum_value(enum cgroup_subsys_id, \
 						    id)] :                 \
 		 NULL)
-
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-extern struct cgroup *bpf_cgroup_from_id(u64 cgid) __ksym;
-extern void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
-extern int bpf_iter_css_new(struct bpf_iter_css *it,
-			    struct cgroup_subsys_state *start,
-			    unsigned int flags) __ksym;
-extern struct cgroup_subsys_state *
-bpf_iter_css_next(struct bpf_iter_css *it) __ksym;
-extern void bpf_iter_css_destroy(struct bpf_iter_css *it) __ksym;
-extern void bpf_rcu_read_lock(void) __ksym;
-extern void bpf_rcu_read_unlock(void) __ksym;
 
 /* CSS as the structure of its controller (TYPE), for direct loads; NULL
  * stays NULL
@@ -418,45 +408,35 @@ int flush_root(struct bpf_iter__cgroup *ctx)
 	return 0;
 }
 
-/* A session of the walk (BPF_PROG_RUN): the subtree of cgroup ROOT_ID in
- * pre-order, by the css iterator under RCU alone; SKIP cgroups passed
- * over, then records into slot NREC on, up to CHUNK_END
- */
+/* A cgroup of the walk, into the next free slot */
+static __always_inline void emit(struct cgroup_subsys_state *pos, __u32 i,
+				 void *ctx)
+{
+	__u32 slot = nrec;
+	struct bulk_rec *r = bpf_map_lookup_elem(&recs, &slot);
+	__u64 addr;
+
+	if (!r) {
+		overflow++;
+		return;
+	}
+	nrec = slot + 1;
+	/* its address as a number, which a global function takes */
+	bpf_probe_read_kernel(&addr, sizeof(addr), &pos->cgroup);
+	fill_cgroup(r, addr);
+}
+
+/* A run of the walk (BPF_PROG_RUN): records into slot NREC on */
 SEC("syscall")
 int bulk(void *ctx)
 {
-	struct cgroup *root = bpf_cgroup_from_id(root_id);
-	struct cgroup_subsys_state *pos;
-	struct bpf_iter_css it;
-	struct bulk_rec *r;
-	__u64 addr;
-	__u32 i;
+	struct cgview_walk w = { .root = root_id,
+				 .next = next_id,
+				 .after = after_id,
+				 .limit = limit };
+	int err = cgview_walk(&w, emit, NULL);
 
-	if (!root)
-		return -2; /* -ENOENT */
-	bpf_rcu_read_lock();
-	bpf_iter_css_new(&it, &root->self, BPF_CGROUP_ITER_DESCENDANTS_PRE);
-	while ((pos = bpf_iter_css_next(&it))) {
-		/* removed ones linger until released: not shown (as the
-		 * cgroup_iter does not show them), counted for SKIP
-		 */
-		if (seen++ < skip || !(pos->flags & CSS_ONLINE))
-			continue;
-		i = nrec;
-		r = bpf_map_lookup_elem(&recs, &i);
-		if (!r) {
-			overflow++;
-			continue;
-		}
-		nrec = i + 1;
-		/* its address as a number, which a global function takes */
-		bpf_probe_read_kernel(&addr, sizeof(addr), &pos->cgroup);
-		fill_cgroup(r, addr);
-		if (nrec >= chunk_end)
-			break;
-	}
-	bpf_iter_css_destroy(&it);
-	bpf_rcu_read_unlock();
-	bpf_cgroup_release(root);
-	return 0;
+	next_id = w.next;
+	after_id = w.after;
+	return err;
 }

@@ -22,6 +22,7 @@
 #include "bulk.skel.h"
 
 #define BATCH 256 /* records per map lookup */
+#define WALK_ONE_RUN 1000000000 /* cgroups: --bulk-chunk's most */
 
 struct bulk {
 	struct bulk_bpf *skel;
@@ -30,11 +31,8 @@ struct bulk {
 	int rootfd;
 	ino_t ino; /* the root's, when the link was made */
 	__u32 slots;
-	__u32 chunk; /* cgroups per session */
+	__u32 chunk; /* cgroups per run of the walk */
 	double longest; /* seconds the last walk's flush held the cgroup lock */
-	__u32 *bound; /* slots where a session's first record (a repeat of
-		       * the slot before) landed */
-	size_t nbound, cap_bound;
 	__u32 keys[BATCH];
 	struct bulk_rec recs[BATCH];
 };
@@ -136,7 +134,6 @@ void bulk_close(struct bulk *b)
 		return;
 	unload(b);
 	close(b->rootfd);
-	free(b->bound);
 	free(b);
 }
 
@@ -170,89 +167,51 @@ static int flush_root(struct bulk *b)
 	return r < 0 ? -errno : 0;
 }
 
-/* One session of the walk (BPF_PROG_RUN), flushed first if it is the
- * walk's first; 0, or -errno
- */
-static int session(struct bulk *b)
+/* One run of the walk (BPF_PROG_RUN); 0, or -errno */
+static int run(struct bulk *b)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	struct bulk_bpf__bss *bss = b->skel->bss;
-	int err = !bss->nrec && !bss->skip ? flush_root(b) : 0;
 
-	if (!err &&
-	    bpf_prog_test_run_opts(bpf_program__fd(b->skel->progs.bulk), &opts))
-		err = -errno;
-	return err ? err : (int)opts.retval < 0 ? (int)opts.retval : 0;
+	if (bpf_prog_test_run_opts(bpf_program__fd(b->skel->progs.bulk), &opts))
+		return -errno;
+	return (int)opts.retval < 0 ? (int)opts.retval : 0;
 }
 
-/* One walk into the array, in sessions of at most b->chunk cgroups, each
- * starting again at the last cgroup of the one before (a repeat, to check
- * that the tree did not change in between): the records written, or
- * -errno
+/* The walk from its first run on, in runs of at most LIMIT cgroups, each
+ * starting where the one before stopped: the records written, or -errno
  */
-static int walk(struct bulk *b, __u32 *overflow)
+static int runs(struct bulk *b, __u32 limit, __u32 *overflow)
 {
 	struct bulk_bpf__bss *bss = b->skel->bss;
 	int err;
 
-	bss->nrec = bss->overflow = bss->skip = 0;
+	bss->nrec = bss->overflow = 0;
 	bss->root_id = b->ino;
-	b->nbound = 0;
-	b->longest = 0;
-	for (;;) {
-		/* a session after the first writes its repeat, then CHUNK */
-		__u64 end = (__u64)bss->nrec + b->chunk + (b->nbound ? 1 : 0);
-
-		bss->seen = 0;
-		bss->chunk_end = end > UINT32_MAX ? UINT32_MAX : end;
-		err = session(b);
-		if (err)
-			return err;
-		if (bss->overflow || bss->nrec < bss->chunk_end)
-			break;
-		b->bound = grow(b->bound, &b->cap_bound, b->nbound + 1,
-				sizeof(*b->bound));
-		b->bound[b->nbound++] = bss->nrec;
-		bss->skip = bss->seen - 1;
-	}
+	bss->next_id = bss->after_id = 0;
+	bss->limit = limit;
+	do
+		err = run(b);
+	while (!err && bss->next_id);
 	*overflow = bss->overflow;
-	return bss->nrec;
+	return err ? err : (int)bss->nrec;
 }
 
-static __u64 slot_id(struct bulk *b, __u32 slot)
-{
-	int fd = bpf_map__fd(b->skel->maps.recs);
-
-	return bpf_map_lookup_elem(fd, &slot, &b->recs[0]) ? 0 : b->recs[0].id;
-}
-
-/* Did every session start with the cgroup the one before ended with? */
-static bool continuous(struct bulk *b)
-{
-	for (size_t i = 0; i < b->nbound; i++)
-		if (slot_id(b, b->bound[i]) != slot_id(b, b->bound[i] - 1))
-			return false;
-	return true;
-}
-
-/* Drop the repeats from the COUNT records of b->recs read from slot
- * FIRST on: the new count
+/* One walk into the array, after the flush, in runs of at most b->chunk
+ * cgroups: the records written, or -errno. A run whose start was removed
+ * since the run before, and the cgroup after it too (-ESTALE: a tenant
+ * removing cgroups as fast as it can), makes the walk start again, in one
+ * run.
  */
-static __u32 drop_repeats(struct bulk *b, __u32 first, __u32 count)
+static int walk(struct bulk *b, __u32 *overflow)
 {
-	__u32 out = 0;
-	size_t k = 0;
+	int err, n;
 
-	for (__u32 i = 0; i < count; i++) {
-		while (k < b->nbound && b->bound[k] < first + i)
-			k++;
-		if (k < b->nbound && b->bound[k] == first + i)
-			continue;
-		if (out != i)
-			b->recs[out] = b->recs[i];
-		out++;
-	}
-	return out;
+	b->longest = 0;
+	err = flush_root(b);
+	if (err)
+		return err;
+	n = runs(b, b->chunk, overflow);
+	return n == -ESTALE ? runs(b, WALK_ONE_RUN, overflow) : n;
 }
 
 /* COUNT records into b->recs, from the first slot (FIRST) or from the one
@@ -309,7 +268,7 @@ static int follow_root(struct bulk *b)
 int bulk_walk(struct bulk *b, void (*walked)(void *ctx), bulk_fn fn, void *ctx)
 {
 	char why[256];
-	__u32 overflow, got, count, last = 0, chunk = b->chunk;
+	__u32 overflow, got, count, last = 0;
 	int n = follow_root(b), err;
 
 	if (n)
@@ -326,12 +285,6 @@ int bulk_walk(struct bulk *b, void (*walked)(void *ctx), bulk_fn fn, void *ctx)
 		}
 		n = walk(b, &overflow);
 	}
-	if (n >= 0 && !continuous(b)) {
-		/* the tree changed between sessions: once more, in one */
-		b->chunk = UINT32_MAX;
-		n = walk(b, &overflow);
-		b->chunk = chunk;
-	}
 	if (n < 0)
 		return n;
 	walked(ctx);
@@ -340,8 +293,7 @@ int bulk_walk(struct bulk *b, void (*walked)(void *ctx), bulk_fn fn, void *ctx)
 		err = lookup(b, !got, &last, count);
 		if (err)
 			return err;
-		fn(ctx, b->recs, drop_repeats(b, got, count),
-		   &b->skel->bss->mindex);
+		fn(ctx, b->recs, count, &b->skel->bss->mindex);
 	}
 	return 0;
 }

@@ -400,6 +400,7 @@ struct vview {
 	size_t nrec, cap;
 	uint32_t *hash; /* by cgroup id: index in rec + 1 */
 	size_t hcap;
+	size_t next; /* the record after the one viewrecs_record() found */
 	uint64_t load_ns; /* when its program was loaded (CLOCK_REALTIME) */
 	bool ok; /* this scrape has records (those it lacks: per file) */
 	bool wanted; /* a cgroup had the view's file in this scrape */
@@ -409,7 +410,7 @@ struct viewrecs;
 struct viewrecs *viewrecs_new(const char *dir);
 void viewrecs_walk(struct viewrecs *vr, uint64_t root, unsigned chunk);
 struct vview *viewrecs_view(struct viewrecs *vr, const char *file);
-const uint8_t *viewrecs_record(const struct vview *v, uint64_t id);
+const uint8_t *viewrecs_record(struct vview *v, uint64_t id);
 void viewrecs_free(struct viewrecs *vr);
 bool viewrec_emit(struct cgreader *r, const struct vview *v,
 		  const uint8_t *rec);

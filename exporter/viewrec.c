@@ -29,6 +29,7 @@
 struct bulk_args {
 	__u64 root;
 	__u32 skip, limit, seen, nrec;
+	__u64 next, after;
 };
 
 struct viewrecs {
@@ -306,27 +307,47 @@ static int take(struct vview *v, __u32 n)
 	return 0;
 }
 
+/* Is there more to walk after run A? Views built before the walk resumed
+ * by id (they say how many cgroups they visited, SEEN) pass over SKIP
+ * cgroups from the root: the next run passes over those this one saw.
+ */
+static bool more(struct bulk_args *a)
+{
+	if (!a->seen)
+		return a->next;
+	a->skip = a->seen;
+	return a->nrec == a->limit;
+}
+
 /*
  * Walk cgroup ROOT (an id) with view V's bulk program, in runs of at most
- * CHUNK cgroups, each passing over those the runs before it wrote; 0, or
- * -errno. A tree that changes between runs may make a run pass over a
- * cgroup no run wrote, or write one twice: a cgroup without a record is
- * read per file, one with two has either (both of this scrape).
+ * CHUNK cgroups, each starting where the one before stopped
+ * (views/walk.bpf.h); 0, or -errno. A cgroup made between two runs may
+ * have no record (it is read per file). A run whose start, and the
+ * cgroup after its subtree, were removed since the run before (-ESTALE)
+ * starts the walk again from ROOT, once: a cgroup with two records has
+ * either, both of this scrape.
  */
 static int walk(struct vview *v, __u64 root, __u32 chunk)
 {
 	struct bulk_args a = { .root = root };
+	bool again = false;
 	int err;
 
 	v->nrec = 0;
 	a.limit = chunk < v->slots ? chunk : v->slots;
-	do {
+	for (;;) {
 		err = run(v, &a);
+		if (err == -ESTALE && !again) {
+			again = true;
+			a.next = a.after = 0;
+			continue;
+		}
 		if (!err && a.nrec)
 			err = take(v, a.nrec);
-		a.skip = a.seen;
-	} while (!err && a.nrec == a.limit && v->nrec < MAX_RECORDS);
-	return err;
+		if (err || !more(&a) || v->nrec >= MAX_RECORDS)
+			return err;
+	}
 }
 
 static __u32 id_slot(const struct vview *v, __u64 id)
@@ -380,6 +401,7 @@ static void view_walk(struct vview *v, __u64 root, __u32 chunk)
 		return;
 	}
 	index_records(v);
+	v->next = 0;
 	v->ok = true;
 }
 
@@ -406,18 +428,28 @@ struct vview *viewrecs_view(struct viewrecs *vr, const char *file)
 	return NULL;
 }
 
-/* The value of cgroup ID in V's walk; NULL: none */
-const uint8_t *viewrecs_record(const struct vview *v, uint64_t id)
+/* The value of cgroup ID in V's walk; NULL: none. The cgroups come in
+ * the standard walk's order, which is the views' walks' as a rule: the
+ * record after the one found last is looked at first, then the index.
+ */
+const uint8_t *viewrecs_record(struct vview *v, uint64_t id)
 {
 	__u64 got;
 
 	if (!v->ok)
 		return NULL;
+	if (v->next < v->nrec) {
+		memcpy(&got, v->rec + v->next * v->vsize, sizeof(got));
+		if (got == id)
+			return v->rec + v->next++ * v->vsize;
+	}
 	for (__u32 h = id_slot(v, id); v->hash[h];
 	     h = (h + 1) & (v->hcap - 1)) {
 		memcpy(&got, v->rec + (v->hash[h] - 1) * v->vsize, sizeof(got));
-		if (got == id)
+		if (got == id) {
+			v->next = v->hash[h];
 			return v->rec + (v->hash[h] - 1) * v->vsize;
+		}
 	}
 	return NULL;
 }

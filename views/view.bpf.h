@@ -86,97 +86,91 @@ struct bpf_view__cgroup {
  *
  * NAME_bulk, SEC("syscall"), is run by BPF_PROG_RUN with a struct
  * cgview_bulk_args: it walks the subtree of cgroup ROOT in pre-order
- * with the css iterator, under RCU only (not the cgroup mutex a
- * cgroup_iter holds: mkdir, rmdir and migrations never wait for it),
- * passes over SKIP cgroups and writes one struct cgview_bulk_NAME per
- * cgroup after them into the array cgview_bulk (slot 0 on), at most
- * LIMIT, and says how many cgroups it visited (SEEN) and wrote (NREC).
- * It flushes nothing: cgview-exporter runs it right after its own walk
- * flushed rstat at the same root. cgview pins the program and the array
- * next to the view (bulk, bulk_records); the exporter reads the records
- * by the array's BTF, member by name, one reader at a time (flock(2) on
- * the view's pin directory).
+ * (walk.bpf.h: under RCU only, not the cgroup mutex a cgroup_iter holds:
+ * mkdir, rmdir and migrations never wait for it), from cgroup NEXT on (0:
+ * ROOT), writes one struct cgview_bulk_NAME per cgroup into the array
+ * cgview_bulk (slot 0 on), at most LIMIT (and the array's size), and says
+ * how many it wrote (NREC) and where the next run starts (NEXT, 0 when
+ * the walk is done; AFTER, should NEXT be removed meanwhile). It flushes
+ * nothing: cgview-exporter runs it right after its own walk flushed rstat
+ * at the same root. cgview pins the program and the array next to the
+ * view (bulk, bulk_records); the exporter reads the records by the
+ * array's BTF, member by name, one reader at a time (flock(2) on the
+ * view's pin directory).
  */
+#include "walk.bpf.h"
+
 #define CGVIEW_BULK_SLOTS 1024
 /* The text programs hold the record on the stack, beside text.bpf.h's
  * buffer (260 bytes): within the verifier's 512 bytes
  */
 #define CGVIEW_RECORD_MAX 224
 
+/* SKIP and SEEN are those of the views built before the walk resumed
+ * by NEXT: they passed over SKIP cgroups and said how many they visited.
+ * These ones leave SEEN 0, which is how the exporter tells them apart.
+ */
 struct cgview_bulk_args {
 	__u64 root;
 	__u32 skip;
 	__u32 limit;
 	__u32 seen;
 	__u32 nrec;
+	__u64 next;
+	__u64 after;
 };
 
-extern struct cgroup *bpf_cgroup_from_id(u64 cgid) __ksym __weak;
-extern void bpf_cgroup_release(struct cgroup *cgrp) __ksym __weak;
-extern int bpf_iter_css_new(struct bpf_iter_css *it,
-			    struct cgroup_subsys_state *start,
-			    unsigned int flags) __ksym __weak;
-extern struct cgroup_subsys_state *
-bpf_iter_css_next(struct bpf_iter_css *it) __ksym __weak;
-extern void bpf_iter_css_destroy(struct bpf_iter_css *it) __ksym __weak;
-extern void bpf_rcu_read_lock(void) __ksym __weak;
-extern void bpf_rcu_read_unlock(void) __ksym __weak;
-
-#define __CGVIEW_RECORD(name, iter_sec, view_sec)                           \
-	__CGVIEW(name, iter_sec, view_sec)                                  \
-	{                                                                   \
-		struct name##_record r = {};                                \
-                                                                            \
-		_Static_assert(sizeof(r) <= CGVIEW_RECORD_MAX,              \
-			       "a record beside the text: 512 bytes");      \
-		name##_fill(cgrp, &r, false);                               \
-		name##_print(seq, &r);                                      \
-		return 0;                                                   \
-	}                                                                   \
-	struct cgview_bulk_##name {                                         \
-		__u64 cgroup_id;                                            \
-		struct name##_record record;                                \
-	};                                                                  \
-	struct {                                                            \
-		__uint(type, BPF_MAP_TYPE_ARRAY);                           \
-		__uint(max_entries, CGVIEW_BULK_SLOTS);                     \
-		__type(key, __u32);                                         \
-		__type(value, struct cgview_bulk_##name);                   \
-	} cgview_bulk SEC(".maps");                                         \
-	SEC("syscall")                                                      \
-	int name##_bulk(struct cgview_bulk_args *a)                         \
-	{                                                                   \
-		__u32 i = 0, seen = 0, skip = a->skip, limit = a->limit;    \
-		struct cgview_bulk_##name *slot;                            \
-		struct cgroup_subsys_state *pos;                            \
-		struct bpf_iter_css it;                                     \
-		struct cgroup *root = bpf_cgroup_from_id(a->root);          \
-                                                                            \
-		if (!root)                                                  \
-			return -2; /* -ENOENT: the root is gone */          \
-		bpf_rcu_read_lock();                                        \
-		bpf_iter_css_new(&it, &root->self,                          \
-				 BPF_CGROUP_ITER_DESCENDANTS_PRE);          \
-		while (i < limit && (pos = bpf_iter_css_next(&it))) {       \
-			if (seen++ < skip || !(pos->flags & CSS_ONLINE))    \
-				continue; /* a removed one, still listed */ \
-			slot = bpf_map_lookup_elem(&cgview_bulk, &i);       \
-			if (!slot) {                                        \
-				seen--;                                     \
-				break;                                      \
-			}                                                   \
-			slot->cgroup_id = pos->cgroup->kn->id;              \
-			__builtin_memset(&slot->record, 0,                  \
-					 sizeof(slot->record));             \
-			name##_fill(pos->cgroup, &slot->record, true);      \
-			i++;                                                \
-		}                                                           \
-		bpf_iter_css_destroy(&it);                                  \
-		bpf_rcu_read_unlock();                                      \
-		bpf_cgroup_release(root);                                   \
-		a->seen = seen;                                             \
-		a->nrec = i;                                                \
-		return 0;                                                   \
+#define __CGVIEW_RECORD(name, iter_sec, view_sec)                         \
+	__CGVIEW(name, iter_sec, view_sec)                                \
+	{                                                                 \
+		struct name##_record r = {};                              \
+                                                                          \
+		_Static_assert(sizeof(r) <= CGVIEW_RECORD_MAX,            \
+			       "a record beside the text: 512 bytes");    \
+		name##_fill(cgrp, &r, false);                             \
+		name##_print(seq, &r);                                    \
+		return 0;                                                 \
+	}                                                                 \
+	struct cgview_bulk_##name {                                       \
+		__u64 cgroup_id;                                          \
+		struct name##_record record;                              \
+	};                                                                \
+	struct {                                                          \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                         \
+		__uint(max_entries, CGVIEW_BULK_SLOTS);                   \
+		__type(key, __u32);                                       \
+		__type(value, struct cgview_bulk_##name);                 \
+	} cgview_bulk SEC(".maps");                                       \
+	static __always_inline void name##_emit(                          \
+		struct cgroup_subsys_state *pos, __u32 i, void *ctx)      \
+	{                                                                 \
+		struct cgview_bulk_##name *slot =                         \
+			bpf_map_lookup_elem(&cgview_bulk, &i);            \
+                                                                          \
+		if (!slot)                                                \
+			return; /* not past LIMIT: bulk() bounds it */    \
+		slot->cgroup_id = pos->cgroup->kn->id;                    \
+		__builtin_memset(&slot->record, 0, sizeof(slot->record)); \
+		name##_fill(pos->cgroup, &slot->record, true);            \
+	}                                                                 \
+	SEC("syscall")                                                    \
+	int name##_bulk(struct cgview_bulk_args *a)                       \
+	{                                                                 \
+		struct cgview_walk w = { .root = a->root,                 \
+					 .next = a->next,                 \
+					 .after = a->after,               \
+					 .limit = a->limit };             \
+		int err;                                                  \
+                                                                          \
+		if (w.limit > CGVIEW_BULK_SLOTS)                          \
+			w.limit = CGVIEW_BULK_SLOTS;                      \
+		if (!w.limit)                                             \
+			return -22; /* -EINVAL */                         \
+		err = cgview_walk(&w, name##_emit, NULL);                 \
+		a->next = w.next;                                         \
+		a->after = w.after;                                       \
+		a->nrec = w.nrec;                                         \
+		return err;                                               \
 	}
 
 #define CGVIEW_RECORD(name) __CGVIEW_RECORD(name, "iter/cgroup", "view/cgroup")

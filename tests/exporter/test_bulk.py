@@ -7,7 +7,7 @@ import subprocess
 import time
 
 from bulkcmp import bulk_files, compare, frozen, scrape
-from exlib import hier, snapshots, start, stop, subtree
+from exlib import hier, self_metrics, snapshots, start, stop, subtree
 
 # what the host's cgroup v2 hierarchy has (a hybrid host: its controllers
 # are in v1, so the core files): the VM tier covers memory, pids and cpu
@@ -27,8 +27,9 @@ def test_bulk_equals_files_on_frozen_tree():
 
 
 def test_bulk_in_chunks_equals_files():
-    """--bulk-chunk 4: the walk comes in sessions of four cgroups, each
-    starting again with the last one of the session before."""
+    """--bulk-chunk 4: the walk comes in runs of four cgroups, each
+    starting where the one before stopped (at a leaf, at a parent, at the
+    next subtree)."""
     names = [f"p{i}" for i in range(3)] + \
         [f"p{i}/c{j}" for i in range(3) for j in range(4)]
     with subtree(*names) as top:
@@ -167,9 +168,11 @@ def test_bulk_follows_a_root_made_again(tmp_path):
 
 def test_bulk_sessions_under_a_tenant_churning_cgroups(tmp_path):
     """A tenant makes and removes cgroups as fast as it can while the bulk
-    read walks in sessions of one cgroup each, so that changes fall
-    between sessions: every snapshot lists each cgroup once, with its
-    parent, and the exporter keeps going."""
+    read walks in runs of one cgroup each, so that changes fall between
+    runs, and a run's start is often one the tenant just removed: every
+    snapshot lists each cgroup once, with its parent, from the bulk read
+    (the exporter never falls back to reading each file), and the
+    exporter keeps going."""
     out = tmp_path / "snap"
     with subtree(*[f"p{i}" for i in range(4)]) as top:
         churn = subprocess.Popen(
@@ -186,6 +189,7 @@ def test_bulk_sessions_under_a_tenant_churning_cgroups(tmp_path):
             os.killpg(churn.pid, signal.SIGKILL)  # and its mkdir, rmdir
             churn.wait()
         assert r.returncode == 0, r.stderr
+        assert b"from now on" not in r.stderr, r.stderr
         snaps = snapshots(out.read_bytes())
     assert len(snaps) == 50
     for snap in snaps:
@@ -193,3 +197,7 @@ def test_bulk_sessions_under_a_tenant_churning_cgroups(tmp_path):
         assert len(paths) == len(set(paths))
         for p in paths:
             assert p == hier(top) or os.path.dirname(p) in paths
+        assert {hier(top)} | {hier(f"{top}/p{i}") for i in range(4)} <= \
+            set(paths)
+        # the five cgroups' cgroup.stat at least, from the records
+        assert self_metrics(snap)["cgview_exporter_files_bulk"] >= 5
