@@ -199,7 +199,8 @@ static int runs(struct bulk *b, __u32 limit, __u32 *overflow)
 /* One walk into the array, after the flush, in runs of at most b->chunk
  * cgroups: the records written, or -errno. A run whose start was removed
  * since the run before, and the cgroup after it too (-ESTALE: a tenant
- * removing cgroups as fast as it can), makes the walk start again, in one
+ * removing cgroups as fast as it can), or that stopped in a chain of
+ * cgroups too deep to climb (-E2BIG), makes the walk start again, in one
  * run.
  */
 static int walk(struct bulk *b, __u32 *overflow)
@@ -211,7 +212,9 @@ static int walk(struct bulk *b, __u32 *overflow)
 	if (err)
 		return err;
 	n = runs(b, b->chunk, overflow);
-	return n == -ESTALE ? runs(b, WALK_ONE_RUN, overflow) : n;
+	if (n == -ESTALE || n == -E2BIG)
+		n = runs(b, WALK_ONE_RUN, overflow);
+	return n;
 }
 
 /* COUNT records into b->recs, from the first slot (FIRST) or from the one

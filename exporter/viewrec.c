@@ -397,7 +397,10 @@ static void view_walk(struct vview *v, __u64 root, __u32 chunk)
 		warn_once(v->file,
 			  "bulk read: the records of %s: %s; it is read per "
 			  "file (reported once)",
-			  v->file, strerror(-err));
+			  v->file,
+			  err == -E2BIG ? "a chain of cgroups below --root "
+					  "too deep to walk in runs" :
+					  strerror(-err));
 		return;
 	}
 	index_records(v);

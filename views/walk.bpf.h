@@ -25,7 +25,9 @@
  * past its limit (NEXT) and, should that one be removed before the next
  * run (its subtree with it), the first cgroup after its subtree (AFTER).
  * Both removed: -ESTALE (the caller walks again from ROOT: the
- * exporter's own walk in one run, a view's in runs, once). The tree
+ * exporter's own walk in one run, a view's in runs, once). A run that
+ * stops deeper than CGVIEW_WALK_DEPTH below the cgroup with its next
+ * subtree (a tenant's chain of cgroups): -E2BIG. The tree
  * changing between runs otherwise: a run may miss a cgroup made since (it
  * is in the next walk), and never writes one twice.
  */
@@ -33,11 +35,16 @@
 #define CGVIEW_WALK_BPF_H
 
 #define CGVIEW_ENOENT 2
+#define CGVIEW_E2BIG 7
 #define CGVIEW_ESTALE 116
 /* Subtree starts found removed that a run passes over before it stops */
 #define CGVIEW_WALK_GONE 64
-/* Levels a cgroup is below ROOT, at most (kernfs paths end at 4096) */
-#define CGVIEW_WALK_DEPTH 2048
+/* Levels a run climbs from a cgroup to find the next subtree, at most: a
+ * cgroup nested deeper below ROOT, where a run stops, ends the runs with
+ * -E2BIG (and the caller walks in one run, which climbs nothing)
+ */
+#define CGVIEW_WALK_DEPTH 4096
+#define CGVIEW_WALK_DEEP 1 /* cgview_after_subtree(): climbed too far */
 /* Subtrees a run walks at most (a numbers iterator's bound is 8M) */
 #define CGVIEW_WALK_SUBTREES (1 << 22)
 
@@ -93,8 +100,10 @@ __noinline __u64 cgview_css_id(__u64 addr)
 /*
  * The css after the subtree of the css at ADDR in pre-order below cgroup
  * ROOT: its next sibling, else its parent's, and so on; 0 when there is
- * none (the walk is done). Addresses as numbers, list pointers read as
- * numbers too, for the comparison with the list's head.
+ * none (the walk is done), CGVIEW_WALK_DEEP when ADDR is more than
+ * CGVIEW_WALK_DEPTH levels below the one that has it. Addresses as
+ * numbers, list pointers read as numbers too, for the comparison with the
+ * list's head.
  */
 __noinline __u64 cgview_after_subtree(__u64 addr, __u64 root)
 {
@@ -124,7 +133,7 @@ __noinline __u64 cgview_after_subtree(__u64 addr, __u64 root)
 		addr = parent;
 	}
 	bpf_iter_num_destroy(&depth);
-	return found;
+	return addr ? CGVIEW_WALK_DEEP : found;
 }
 
 /* The id of the first cgroup after the subtree of POS (0: none) */
@@ -135,14 +144,14 @@ static __always_inline __u64 cgview_walk_after(struct cgroup_subsys_state *pos,
 
 	bpf_probe_read_kernel(&addr, sizeof(addr), &pos->cgroup);
 	addr = cgview_after_subtree(addr, root);
-	return addr ? cgview_css_id(addr) : 0;
+	return addr > CGVIEW_WALK_DEEP ? cgview_css_id(addr) : 0;
 }
 
 /*
  * One run of W's walk: EMIT for each online cgroup, in pre-order, from
  * W->next (or W->root) on, at most W->limit of them; W->next, W->after
- * and W->nrec for the next run. 0, -ENOENT (ROOT is gone) or -ESTALE
- * (the run's start is gone).
+ * and W->nrec for the next run. 0, -ENOENT (ROOT is gone), -ESTALE (the
+ * run's start is gone) or -E2BIG (nested too deep to go on from).
  */
 static __always_inline int
 cgview_walk(struct cgview_walk *w,
@@ -201,6 +210,10 @@ cgview_walk(struct cgview_walk *w,
 		}
 		/* else removed since the list gave it: the one after it */
 		at = cgview_after_subtree(at, w->root);
+		if (at == CGVIEW_WALK_DEEP) {
+			err = -CGVIEW_E2BIG;
+			at = 0;
+		}
 		id = at ? cgview_css_id(at) : 0;
 	}
 	bpf_iter_num_destroy(&steps);

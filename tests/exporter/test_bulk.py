@@ -201,3 +201,69 @@ def test_bulk_sessions_under_a_tenant_churning_cgroups(tmp_path):
             set(paths)
         # the five cgroups' cgroup.stat at least, from the records
         assert self_metrics(snap)["cgview_exporter_files_bulk"] >= 5
+
+
+def make_chain(parent, depth):
+    """DEPTH cgroups named d below PARENT, each in the one before."""
+    fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(depth):
+            os.mkdir("d", dir_fd=fd)
+            below = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = below
+    finally:
+        os.close(fd)
+
+
+def remove_chain(parent):
+    """The chain of cgroups named d below PARENT, deepest first (its paths
+    are longer than PATH_MAX: by directory descriptors)."""
+    fds = [os.open(parent, os.O_RDONLY | os.O_DIRECTORY)]
+    try:
+        while True:
+            try:
+                fds.append(os.open("d", os.O_RDONLY | os.O_DIRECTORY,
+                                   dir_fd=fds[-1]))
+            except FileNotFoundError:
+                break
+        while len(fds) > 1:
+            os.close(fds.pop())
+            os.rmdir("d", dir_fd=fds[-1])
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def test_bulk_walks_on_past_a_chain_too_deep_to_climb():
+    """A tenant nests 4,300 cgroups in a chain, before a sibling of its
+    top: runs of 100 cgroups stop deeper in it than the 4,096 levels a run
+    climbs to find the next subtree (views/walk.bpf.h), so the walk is
+    done again in one run: the cgroup after the chain is in the snapshot,
+    from the bulk read (the exporter never falls back to reading each
+    file), and so is every cgroup of the chain whose path fits in 4,096
+    bytes."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)),
+                                                hard))
+    with subtree("a", "z") as top:
+        try:
+            make_chain(f"{top}/a", 4300)
+            r = subprocess.run([bulkcmp_exporter(), "--read", "bulk",
+                                "--bulk-chunk", "100", "--once",
+                                "--files", "cgroup.stat", "--root", top,
+                                "--output", "-"],
+                               capture_output=True, timeout=120)
+        finally:
+            remove_chain(f"{top}/a")
+        assert r.returncode == 0, r.stderr
+        assert b"from now on" not in r.stderr, r.stderr
+        snap, = snapshots(r.stdout)
+    paths = {c.path for c in snap.cgroups}
+    assert {hier(top), hier(f"{top}/a"), hier(f"{top}/z")} <= paths
+    fits = [hier(f"{top}/a" + "/d" * k) for k in range(1, 4300)
+            if len(hier(f"{top}/a" + "/d" * k)) < 4000]
+    assert len(fits) > 1900 and set(fits) <= paths
+    assert self_metrics(snap)["cgview_exporter_files_bulk"] >= len(fits)
+
