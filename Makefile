@@ -11,7 +11,10 @@ VERSION := $(shell cat VERSION)
 DEB := $(BUILD)/deb/cgview_$(VERSION)_amd64.deb
 CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 	-DCGVIEW_VERSION='"$(VERSION)"'
-LIBBPF_LIBS := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
+# Library flags are looked up when a recipe runs (=, not :=): on a fresh
+# machine `make deps` installs the libraries and pkg-config after make has
+# read this file
+LIBBPF_LIBS = $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I$(BUILD)/views -Iviews
 
@@ -107,7 +110,7 @@ $(BUILD)/views/%.skel.h: $(BUILD)/views/%.bpf.o
 
 # cgview top reads cgview-exporter's snapshot stream (proto/cgview.proto)
 CGVIEW_PROTO := $(BUILD)/proto/cgview.pb-c.c
-CGVIEW_LIBS := $(LIBBPF_LIBS) $(shell pkg-config --libs libprotobuf-c ncurses 2>/dev/null || \
+CGVIEW_LIBS = $(LIBBPF_LIBS) $(shell pkg-config --libs libprotobuf-c ncurses 2>/dev/null || \
 	echo -lprotobuf-c -lncurses -ltinfo)
 # cgview pins and queries views through libbpf where its bpf/bpf.h has the
 # series' view fields (the series' libbpf), through bpf(2) elsewhere
@@ -257,7 +260,8 @@ EXPORTER_SRCS := $(filter-out exporter/fuzz_%.c exporter/%.bpf.c,$(wildcard expo
 EXPORTER_PROTOS := $(patsubst proto/%.proto,$(BUILD)/proto/%.pb-c.c,$(wildcard proto/*.proto))
 EXPORTER_SCHEMAS := $(sort $(wildcard exporter/schemas/*.schema)) $(sort $(wildcard views/*.schema))
 EXPORTER_CFLAGS := $(CFLAGS) -Iexporter -Ilib -I$(BUILD)/proto -I$(BUILD)/exporter
-EXPORTER_LIBS := $(shell pkg-config --libs libprotobuf-c libcurl libmicrohttpd zlib 2>/dev/null) \
+EXPORTER_LIBS = $(shell pkg-config --libs libprotobuf-c libcurl libmicrohttpd zlib 2>/dev/null || \
+	echo -lprotobuf-c -lcurl -lmicrohttpd -lz) \
 	-lsnappy -lm -lpthread $(LIBBPF_LIBS)
 PARSER_SRCS := exporter/parse.c exporter/model.c exporter/schema.c exporter/self.c \
 	exporter/util.c exporter/escape.c exporter/names.c $(BUILD)/exporter/schemas.c \
