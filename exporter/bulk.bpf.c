@@ -16,8 +16,10 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* Mapped by bulk.c a batch at a time: no copy by the kernel */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1); /* set by bulk.c before loading */
 	__type(key, __u32);
 	__type(value, struct bulk_rec);
@@ -33,7 +35,6 @@ __u64 root_id, next_id, after_id;
 __u32 limit;
 const volatile __u32 nr_cpus = 1; /* possible CPUs */
 struct bulk_index mindex; /* written with the walk's first record */
-const struct bulk_rec zero;
 
 extern void cgroup_rstat_flush(struct cgroup *cgrp) __ksym __weak; /* 6.12 */
 extern void css_rstat_flush(struct cgroup_subsys_state *css) __ksym __weak;
@@ -358,8 +359,8 @@ static __always_inline void fill(struct bulk_rec *r, struct cgroup *cgrp)
 	struct cgroup *parent = up ? up->cgroup : NULL;
 	long n;
 
-	/* too large for an inline memset; the slot holds the last walk's */
-	bpf_probe_read_kernel(r, offsetof(struct bulk_rec, mstate), &zero);
+	/* the slot holds the last walk's: stores, not a helper's copy */
+	__builtin_memset(r, 0, offsetof(struct bulk_rec, mstate));
 	r->id = kn->id;
 	r->parent = parent ? parent->kn->id : 0;
 	if (!parent)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -21,7 +22,7 @@
 #include "exporter.h"
 #include "bulk.skel.h"
 
-#define BATCH 256 /* records per map lookup */
+#define BATCH 256 /* records mapped at a time */
 #define WALK_ONE_RUN 1000000000 /* cgroups: --bulk-chunk's most */
 
 struct bulk {
@@ -33,9 +34,12 @@ struct bulk {
 	__u32 slots;
 	__u32 chunk; /* cgroups per run of the walk */
 	double longest; /* seconds the last walk's flush held the cgroup lock */
-	__u32 keys[BATCH];
-	struct bulk_rec recs[BATCH];
 };
+
+/* The array's slots hold the records back to back (its element size is
+ * the value's rounded up to 8 bytes)
+ */
+_Static_assert(sizeof(struct bulk_rec) % 8 == 0, "records back to back");
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -217,21 +221,25 @@ static int walk(struct bulk *b, __u32 *overflow)
 	return n;
 }
 
-/* COUNT records into b->recs, from the first slot (FIRST) or from the one
- * after slot *LAST; *LAST becomes the last one read. 0, or -errno
+/* Records FIRST to FIRST + COUNT of the array, read where the program
+ * wrote them (the pages that hold them, mapped read only; a lookup
+ * copied each twice, 2 KiB a cgroup); munmap() *LEN bytes from *BASE
+ * after. NULL with errno when the mapping fails.
  */
-static int lookup(struct bulk *b, bool first, __u32 *last, __u32 count)
+static const struct bulk_rec *map_records(struct bulk *b, __u32 first,
+					  __u32 count, void **base, size_t *len)
 {
-	__u32 want = count, out;
-	int err;
+	size_t page = sysconf(_SC_PAGESIZE);
+	size_t from = (size_t)first * sizeof(struct bulk_rec);
+	size_t to = from + (size_t)count * sizeof(struct bulk_rec);
+	size_t off = from & ~(page - 1);
 
-	err = bpf_map_lookup_batch(bpf_map__fd(b->skel->maps.recs),
-				   first ? NULL : last, &out, b->keys, b->recs,
-				   &count, NULL);
-	if ((err && errno != ENOENT) || count != want)
-		return -(err ? errno : EIO);
-	*last = out;
-	return 0;
+	*len = ((to + page - 1) & ~(page - 1)) - off;
+	*base = mmap(NULL, *len, PROT_READ, MAP_SHARED,
+		     bpf_map__fd(b->skel->maps.recs), off);
+	if (*base == MAP_FAILED)
+		return NULL;
+	return (const struct bulk_rec *)((char *)*base + (from - off));
 }
 
 /* --root removed and made again (say, a service restarted): the link
@@ -271,8 +279,11 @@ static int follow_root(struct bulk *b)
 int bulk_walk(struct bulk *b, void (*walked)(void *ctx), bulk_fn fn, void *ctx)
 {
 	char why[256];
-	__u32 overflow, got, count, last = 0;
+	__u32 overflow, got, count;
 	int n = follow_root(b), err;
+	const struct bulk_rec *recs;
+	void *base;
+	size_t len;
 
 	if (n)
 		return n;
@@ -293,10 +304,11 @@ int bulk_walk(struct bulk *b, void (*walked)(void *ctx), bulk_fn fn, void *ctx)
 	walked(ctx);
 	for (got = 0; got < (__u32)n; got += count) {
 		count = (__u32)n - got < BATCH ? (__u32)n - got : BATCH;
-		err = lookup(b, !got, &last, count);
-		if (err)
-			return err;
-		fn(ctx, b->recs, count, &b->skel->bss->mindex);
+		recs = map_records(b, got, count, &base, &len);
+		if (!recs)
+			return -errno;
+		fn(ctx, recs, count, &b->skel->bss->mindex);
+		munmap(base, len);
 	}
 	return 0;
 }

@@ -26,6 +26,7 @@
 struct mirrorlist {
 	char **dirs; /* sorted: "PATH\0NAME\0NAME\0\0", PATH relative */
 	size_t n, cap;
+	size_t hint; /* mirror_names(): the entry to look at first */
 	char top[PATH_MAX]; /* the mirror's top directory */
 	dev_t dev;
 	ino_t ino; /* of the directory scanned */
@@ -143,11 +144,19 @@ void mirror_update(struct mirrorlist *ml, const char *top, int mfd)
 }
 
 /* The bpf.* names the mirror has for RELPATH, NUL separated, or NULL */
-const char *mirror_names(const struct mirrorlist *ml, const char *relpath)
+const char *mirror_names(struct mirrorlist *ml, const char *relpath)
 {
-	char **m = ml->n ? bsearch(&relpath, ml->dirs, ml->n, sizeof(*ml->dirs),
-				   cmp_str) :
-			   NULL;
+	char **m = NULL;
 
+	/* the walk's pre-order is the sorted order where the cgroups were
+	 * made in the order of their names: the entry after the last found
+	 */
+	if (ml->hint < ml->n && !strcmp(ml->dirs[ml->hint], relpath))
+		m = &ml->dirs[ml->hint];
+	else if (ml->n)
+		m = bsearch(&relpath, ml->dirs, ml->n, sizeof(*ml->dirs),
+			    cmp_str);
+	if (m)
+		ml->hint = m - ml->dirs + 1;
 	return m ? *m + strlen(*m) + 1 : NULL;
 }

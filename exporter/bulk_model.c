@@ -577,7 +577,7 @@ static void emit_io(struct model *mo, const struct layout *l,
 					      sizeof(r->dev[d].name)));
 		for (int k = 0; k < 6; k++)
 			*PUSH(snap, samples) = (struct sample){
-				.m = l->k[k].m,
+				.metric = metric_ref(l->k[k].m),
 				.value = io_value(r, d, k) / l->k[k].m->div,
 				.label = label,
 			};
@@ -606,7 +606,7 @@ static void emit(struct model *mo, const struct layout *l,
 	adjust(r, &ut, &st);
 	for (size_t i = 0; i < l->n; i++)
 		*PUSH(snap, samples) = (struct sample){
-			.m = l->k[i].m,
+			.metric = metric_ref(l->k[i].m),
 			.value = value(mo, r, l->k[i].field, &ut, &st) /
 				 l->k[i].m->div
 		};

@@ -213,11 +213,11 @@ static void exp_point(struct req *r, ExpPoint *ep)
 static bool exponential(struct req *r, const struct snapshot *snap,
 			const struct point *pts, size_t n, size_t i)
 {
-	const struct smetric *m = snap->samples[pts[i].sample].m;
+	const struct smetric *m = point_metric(snap, &pts[i]);
 
 	if (m->type != MT_HISTOGRAM || r->classic)
 		return false;
-	for (; i < n && snap->samples[pts[i].sample].m == m; i++) {
+	for (; i < n && point_metric(snap, &pts[i]) == m; i++) {
 		hist_series(snap, &snap->samples[pts[i].sample], &r->h);
 		if (!r->h.log2)
 			return false;
@@ -262,11 +262,12 @@ static void add_point(struct req *r, const struct snapshot *snap,
 		      const struct point *pt, Metric *pm)
 {
 	const struct sample *s = &snap->samples[pt->sample];
+	enum mtype type = sample_metric(snap, s)->type;
 	NumberPoint *np = &r->npoints[r->npts];
 	size_t nattrs;
 	KeyValue **a = attrs(r, snap, pt, &nattrs);
 
-	if (s->m->type == MT_HISTOGRAM) {
+	if (type == MT_HISTOGRAM) {
 		add_hist(r, snap, s, pm, a, nattrs, point_start(snap, pt));
 		return;
 	}
@@ -278,7 +279,7 @@ static void add_point(struct req *r, const struct snapshot *snap,
 		OPENTELEMETRY__PROTO__NUMBER_DATA_POINT__VALUE_AS_DOUBLE;
 	np->as_double = s->value;
 	r->pnpoints[r->npts++] = np;
-	if (s->m->type == MT_COUNTER) {
+	if (type == MT_COUNTER) {
 		np->start_time_unix_nano = point_start(snap, pt);
 		pm->sum->n_data_points++;
 	} else {
@@ -368,7 +369,7 @@ void encode_otlp(const struct snapshot *snap, const struct schemas *ss,
 
 	req_alloc(&r, max_points, snap->n_buckets);
 	for (size_t i = 0; i < n; i++) {
-		m = snap->samples[pts[i].sample].m;
+		m = point_metric(snap, &pts[i]);
 		if (m != cur)
 			exp = exponential(&r, snap, pts, n, i);
 		if (r.npts == max_points) {

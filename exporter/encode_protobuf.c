@@ -134,6 +134,7 @@ static void metric(struct fam *f, const struct snapshot *snap,
 		   const struct point *pt)
 {
 	const struct sample *s = &snap->samples[pt->sample];
+	enum mtype type = sample_metric(snap, s)->type;
 	size_t k = f->nm++;
 	Metric *m = &f->m[k];
 	struct label l[POINT_LABELS];
@@ -149,9 +150,9 @@ static void metric(struct fam *f, const struct snapshot *snap,
 		f->l[f->nl].value = (char *)l[i].value;
 		f->pl[f->nl] = &f->l[f->nl];
 	}
-	if (s->m->type == MT_HISTOGRAM) {
+	if (type == MT_HISTOGRAM) {
 		histogram(f, snap, s, k);
-	} else if (s->m->type == MT_COUNTER) {
+	} else if (type == MT_COUNTER) {
 		f->c[k] = (Io__Prometheus__Client__Counter)
 			IO__PROMETHEUS__CLIENT__COUNTER__INIT;
 		f->c[k].has_value = 1;
@@ -213,11 +214,11 @@ static size_t hist_buckets(const struct snapshot *snap, const struct sample *s)
 static size_t family_end(const struct snapshot *snap, const struct point *pts,
 			 size_t n, size_t *nb)
 {
-	const struct smetric *m = snap->samples[pts[0].sample].m;
+	const struct smetric *m = point_metric(snap, &pts[0]);
 	size_t k = 0;
 
 	*nb = 0;
-	for (; k < n && snap->samples[pts[k].sample].m == m; k++)
+	for (; k < n && point_metric(snap, &pts[k]) == m; k++)
 		if (m->type == MT_HISTOGRAM)
 			*nb += 2 * hist_buckets(snap,
 						&snap->samples[pts[k].sample]);
@@ -236,7 +237,7 @@ void encode_protobuf(const struct snapshot *snap, const struct schemas *ss,
 		fam_room(&f, k, nb);
 		for (size_t j = i; j < i + k; j++)
 			metric(&f, snap, &pts[j]);
-		put_family(&f, snap->samples[pts[i].sample].m, out);
+		put_family(&f, point_metric(snap, &pts[i]), out);
 	}
 	fam_free_arrays(&f);
 	hseries_free(&f.hs);

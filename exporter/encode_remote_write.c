@@ -187,7 +187,7 @@ static void flush(struct req *r)
 static size_t nseries(const struct snapshot *snap, const struct sample *s,
 		      struct hseries *h, bool classic)
 {
-	if (s->m->type != MT_HISTOGRAM)
+	if (sample_metric(snap, s)->type != MT_HISTOGRAM)
 		return 1;
 	hist_series(snap, s, h);
 	if (h->log2 && !classic)
@@ -264,20 +264,21 @@ static void point(struct req *r, const struct snapshot *snap,
 		  const struct point *pt, bool stale)
 {
 	const struct sample *s = &snap->samples[pt->sample];
+	const struct smetric *m = sample_metric(snap, s);
 	size_t k = nseries(snap, s, &r->h, r->classic);
 
 	if (r->nseries && r->nseries + k > r->max_points) {
 		flush(r);
 		r->cur = NULL;
 	}
-	if (!stale && s->m != r->cur)
-		metadata(r, r->cur = s->m);
+	if (!stale && m != r->cur)
+		metadata(r, r->cur = m);
 	r->pl.n = point_labels(snap, pt, true, r->pl.l);
 	r->stale = stale;
-	if (s->m->type == MT_HISTOGRAM)
-		histogram(r, s->m);
+	if (m->type == MT_HISTOGRAM)
+		histogram(r, m);
 	else
-		series(r, s->m, "", NULL, s->value);
+		series(r, m, "", NULL, s->value);
 }
 
 /* Each sample of the last snapshot that is gone: all those of a file
@@ -300,7 +301,7 @@ static void gone(struct req *r, const struct snapshot *snap, bool lay_out,
 		for (uint32_t x = first; x < end; x++) {
 			struct point pt = { x, g->cgroup, g->file };
 
-			if (!prev->samples[x].m)
+			if (!prev->samples[x].metric)
 				continue;
 			if (lay_out)
 				point(r, prev, &pt, true);

@@ -99,12 +99,15 @@ static size_t len_size(size_t len)
 	return 1 + varint_len(len) + len;
 }
 
-/* A string field, left out when empty */
+/* A string field of N bytes, left out when empty */
+static size_t strn_size(size_t n)
+{
+	return n ? len_size(n) : 0;
+}
+
 static size_t str_size(const char *s)
 {
-	size_t n = strlen(s);
-
-	return n ? len_size(n) : 0;
+	return strn_size(strlen(s));
 }
 
 /* A uint64 (or bool) field, left out when 0 */
@@ -136,15 +139,18 @@ static uint8_t *put_u64(uint8_t *p, unsigned field, uint64_t v)
 	return put_varint(p, v);
 }
 
-static uint8_t *put_str(uint8_t *p, unsigned field, const char *s)
+static uint8_t *put_strn(uint8_t *p, unsigned field, const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
 	if (!n)
 		return p;
 	p = put_head(p, field, n);
 	memcpy(p, s, n);
 	return p + n;
+}
+
+static uint8_t *put_str(uint8_t *p, unsigned field, const char *s)
+{
+	return put_strn(p, field, s, strlen(s));
 }
 
 /* Little-endian, as protobuf's fixed64 */
@@ -206,10 +212,11 @@ static size_t sample_size(struct scratch *sc, const struct snapshot *snap,
 			  const struct sample *s)
 {
 	const char *label = sample_label(snap, s);
-	size_t len = u64_size(s->m->id) + (label ? str_size(label) : 0) +
+	const struct smetric *m = sample_metric(snap, s);
+	size_t len = u64_size(m->id) + (label ? str_size(label) : 0) +
 		     dbl_size(s->value);
 
-	if (s->m->type != MT_HISTOGRAM)
+	if (m->type != MT_HISTOGRAM)
 		return len;
 	hist_series(snap, s, &sc->h);
 	sc->hb = grow(sc->hb, &sc->cap_hb, sc->n_hb + sc->h.n, sizeof(*sc->hb));
@@ -226,14 +233,15 @@ static size_t sample_size(struct scratch *sc, const struct snapshot *snap,
 static uint8_t *put_sample(uint8_t *p, const struct snapshot *snap,
 			   const struct sample *s, struct cursor *c)
 {
+	const struct smetric *m = sample_metric(snap, s);
 	const char *label = sample_label(snap, s);
 	const struct hist *hi;
 
-	p = put_u64(p, SAMPLE_METRIC, s->m->id);
+	p = put_u64(p, SAMPLE_METRIC, m->id);
 	if (label)
 		p = put_str(p, SAMPLE_LABEL, label);
 	p = put_dbl(p, SAMPLE_VALUE, s->value);
-	if (s->m->type != MT_HISTOGRAM)
+	if (m->type != MT_HISTOGRAM)
 		return p;
 	hi = sample_hist(snap, s);
 	do {
@@ -256,7 +264,7 @@ static size_t samples_size(struct scratch *sc, const struct snapshot *snap,
 	for (uint32_t i = first; i < first + n; i++) {
 		size_t at;
 
-		if (!snap->samples[i].m)
+		if (!snap->samples[i].metric)
 			continue;
 		at = take_sizes(sc, 1);
 		sc->sizes[at] = sample_size(sc, snap, &snap->samples[i]);
@@ -271,7 +279,7 @@ static uint8_t *put_samples(uint8_t *p, unsigned field,
 			    uint32_t n, struct cursor *c)
 {
 	for (uint32_t i = first; i < first + n; i++) {
-		if (!snap->samples[i].m)
+		if (!snap->samples[i].metric)
 			continue;
 		p = put_head(p, field, *c->size++);
 		p = put_sample(p, snap, &snap->samples[i], c);
@@ -300,7 +308,8 @@ static size_t cgroup_size(struct scratch *sc, const struct snapshot *snap,
 	for (uint32_t i = 0; i < cg->nfiles; i++) {
 		const struct frec *f = &snap->files[cg->file + i];
 		size_t at = take_sizes(sc, 1);
-		size_t flen = str_size(f->s->file) + u64_size(own_start(cg, f));
+		size_t flen =
+			strn_size(f->s->filelen) + u64_size(own_start(cg, f));
 
 		flen += samples_size(sc, snap, f->sample, f->nsamples);
 		sc->sizes[at] = flen;
@@ -317,21 +326,20 @@ static uint8_t *put_file(uint8_t *p, const struct snapshot *snap,
 			 struct cursor *c)
 {
 	p = put_head(p, CGROUP_FILES, *c->size++);
-	p = put_str(p, FILE_NAME, f->s->file);
+	p = put_strn(p, FILE_NAME, f->s->file, f->s->filelen);
 	p = put_samples(p, FILE_SAMPLES, snap, f->sample, f->nsamples, c);
 	return put_u64(p, FILE_START, own_start(cg, f));
 }
 
-/* Cgroup CG as field 4 of the Snapshot, appended to BODY */
+/* Cgroup CG as field 4 of the Snapshot, appended to OUT */
 static void put_cgroup(struct scratch *sc, const struct snapshot *snap,
-		       const struct cgrec *cg, struct buf *body)
+		       const struct cgrec *cg, struct buf *out)
 {
 	size_t len = cgroup_size(sc, snap, cg);
 	struct cursor c = { sc->sizes, sc->hb };
-	uint8_t *p;
+	uint8_t *p = buf_room(out, len_size(len));
 
-	body->p = grow(body->p, &body->cap, body->len + len_size(len), 1);
-	p = put_head((uint8_t *)body->p + body->len, SNAPSHOT_CGROUPS, len);
+	p = put_head(p, SNAPSHOT_CGROUPS, len);
 	p = put_u64(p, CGROUP_ID, cg->id);
 	p = put_str(p, CGROUP_PATH, snap_str(snap, cg->path));
 	for (uint32_t i = 0; i < cg->nfiles; i++)
@@ -340,7 +348,7 @@ static void put_cgroup(struct scratch *sc, const struct snapshot *snap,
 	if (cg->labels)
 		p = put_labels(p, CGROUP_LABELS, cg->labels->l, cg->labels->n,
 			       &c);
-	body->len = (char *)p - body->p;
+	buf_wrote(out, (char *)p - (out->p + out->len));
 }
 
 /* The description of every metric; a replaced schema's leave a hole */
@@ -403,18 +411,24 @@ static void pack_header(struct scratch *sc, const struct snapshot *snap,
 	head->len = (char *)p - head->p;
 }
 
-/* HEAD gets the size and the header, BODY the cgroups: write both */
+/* OUT gets the size, the header, then the cgroups one at a time, so that
+ * OUT's drain can write the stream as it is made: the cgroups are sized
+ * twice (to give the size first) and their bytes never held together
+ */
 void encode_snapshot(const struct snapshot *snap, const struct schemas *ss,
-		     struct buf *head, struct buf *body)
+		     struct buf *out)
 {
 	static struct scratch sc;
 	static struct buf hdr;
+	size_t body = 0;
 	uint8_t size[10];
 
-	body->len = head->len = hdr.len = 0;
 	for (size_t i = 0; i < snap->n_cgroups; i++)
-		put_cgroup(&sc, snap, &snap->cgroups[i], body);
+		body += len_size(cgroup_size(&sc, snap, &snap->cgroups[i]));
+	hdr.len = 0;
 	pack_header(&sc, snap, ss, &hdr);
-	buf_put(head, size, put_varint(size, hdr.len + body->len) - size);
-	buf_put(head, hdr.p, hdr.len);
+	buf_put(out, size, put_varint(size, hdr.len + body) - size);
+	buf_put(out, hdr.p, hdr.len);
+	for (size_t i = 0; i < snap->n_cgroups; i++)
+		put_cgroup(&sc, snap, &snap->cgroups[i], out);
 }

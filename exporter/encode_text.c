@@ -120,7 +120,7 @@ void encode_text(const struct snapshot *snap, const struct schemas *ss,
 
 	for (size_t i = 0; i < n; i++) {
 		s = &snap->samples[pts[i].sample];
-		m = s->m;
+		m = sample_metric(snap, s);
 		if (m != fam)
 			put_family(out, fam = m, om);
 		nl = point_labels(snap, &pts[i], true, l);

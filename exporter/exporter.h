@@ -41,6 +41,7 @@ struct smetric {
 /* The schema of one file */
 struct schema {
 	char *file; /* cpu.stat, bpf.sched_wait; valid UTF-8 (escape.c) */
+	size_t filelen;
 	char *label; /* the name a `*` key stands for */
 	char *prefix; /* cgroup_cpu, cgview_sched_wait */
 	struct smetric **m;
@@ -109,11 +110,18 @@ bool parse_number(const char *s, size_t n, double *v);
 
 /* model.c: the typed snapshot */
 struct sample {
-	const struct smetric *m; /* NULL: consumed (a histogram's _sum) */
-	double value; /* counters and gauges; histograms: the count */
+	uint32_t metric; /* its smetric's id + 1 (sample_metric()); 0:
+			  * consumed (a histogram's _sum) */
 	uint32_t label; /* offset in strs of the label value, 0 for none;
 			 * histograms: index in hists[] */
+	double value; /* counters and gauges; histograms: the count */
 };
+
+/* The metric field of a sample of M */
+static inline uint32_t metric_ref(const struct smetric *m)
+{
+	return m ? m->id + 1 : 0;
+}
 
 struct hist {
 	uint32_t bucket, nbuckets; /* in buckets[] */
@@ -156,6 +164,7 @@ struct gone {
 #define GONE_FILE UINT32_MAX
 
 struct snapshot {
+	const struct schemas *ss; /* the metrics its samples name */
 	uint64_t time_ns; /* CLOCK_REALTIME when the walk started */
 	uint64_t start_ns; /* when the exporter started: counters' start */
 	char host[65], kernel[65];
@@ -199,11 +208,21 @@ static inline const char *snap_str(const struct snapshot *snap, uint32_t off)
 	return off ? snap->strs + off : NULL;
 }
 
-/* The label value of a sample (NULL for none), and its histogram */
+/* The metric of a sample (NULL: consumed), its label value (NULL for
+ * none), and its histogram
+ */
+static inline const struct smetric *sample_metric(const struct snapshot *snap,
+						  const struct sample *s)
+{
+	return s->metric ? snap->ss->byid[s->metric - 1] : NULL;
+}
+
 static inline const char *sample_label(const struct snapshot *snap,
 				       const struct sample *s)
 {
-	return s->m->type == MT_HISTOGRAM ? NULL : snap_str(snap, s->label);
+	return sample_metric(snap, s)->type == MT_HISTOGRAM ?
+		       NULL :
+		       snap_str(snap, s->label);
 }
 
 static inline const struct hist *sample_hist(const struct snapshot *snap,
@@ -226,6 +245,11 @@ struct point {
 };
 struct point *snapshot_by_metric(const struct snapshot *snap, unsigned nids,
 				 size_t *n);
+static inline const struct smetric *point_metric(const struct snapshot *snap,
+						 const struct point *pt)
+{
+	return sample_metric(snap, &snap->samples[pt->sample]);
+}
 
 /* identity.c: host, kernel, machine id, --label, remote write's instance */
 struct opts;
@@ -286,6 +310,16 @@ struct hseries {
 	int native_first;
 	int64_t *delta;
 	size_t cap_delta;
+	/* series.c: the last bounds and what they are (a view's histograms
+	 * of every cgroup have the same)
+	 */
+	struct hbounds {
+		double *le, *pow2; /* as given; as powers of two */
+		size_t n, cap;
+		double div;
+		bool log2;
+		int first;
+	} last;
 };
 void hist_series(const struct snapshot *snap, const struct sample *s,
 		 struct hseries *h);
@@ -378,7 +412,7 @@ int bulk_collect(struct bulk *b, const struct walk_opts *o, struct schemas *ss,
 struct mirrorlist;
 struct mirrorlist *mirror_new(void);
 void mirror_update(struct mirrorlist *ml, const char *top, int mfd);
-const char *mirror_names(const struct mirrorlist *ml, const char *relpath);
+const char *mirror_names(struct mirrorlist *ml, const char *relpath);
 
 /* viewrec.c: views' records, the bulk read of views with CGVIEW_RECORD
  * (views/view.bpf.h); viewrec_model.c: records into samples
@@ -396,6 +430,8 @@ struct vview {
 	uint32_t prog_id, vsize, slots;
 	struct vfield *f; /* the record's members */
 	size_t nf;
+	const uint8_t *map; /* the run's values, mapped; NULL: looked up */
+	size_t maplen;
 	uint8_t *rec; /* this walk's values, vsize bytes each */
 	size_t nrec, cap;
 	uint32_t *hash; /* by cgroup id: index in rec + 1 */
@@ -427,12 +463,14 @@ struct buf {
 	void *ctx;
 };
 void buf_put(struct buf *b, const void *p, size_t len);
+void *buf_room(struct buf *b, size_t n);
+void buf_wrote(struct buf *b, size_t n);
 void fmt_double(char *out, size_t n, double v);
 void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 void encode_snapshot(const struct snapshot *snap, const struct schemas *ss,
-		     struct buf *head, struct buf *body);
+		     struct buf *out);
 void encode_text(const struct snapshot *snap, const struct schemas *ss,
 		 struct buf *out, bool om);
 void encode_protobuf(const struct snapshot *snap, const struct schemas *ss,

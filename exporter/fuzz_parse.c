@@ -124,6 +124,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t len)
 	check_escape(data, len);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snapshot_reset(&snap);
+		snap.ss = &ss;
 		model(files[i], (const char *)data, len, &snap, &st);
 	}
 	return 0;
@@ -142,15 +143,15 @@ static void print(const struct snapshot *snap)
 {
 	for (size_t i = 0; i < snap->n_samples; i++) {
 		const struct sample *s = &snap->samples[i];
+		const struct smetric *m = sample_metric(snap, s);
 
-		if (!s->m)
+		if (!m)
 			continue;
-		printf("%s", s->m->name);
+		printf("%s", m->name);
 		if (sample_label(snap, s))
-			printf("{%s=\"%s\"}", s->m->label,
-			       sample_label(snap, s));
+			printf("{%s=\"%s\"}", m->label, sample_label(snap, s));
 		printf(" %.17g", s->value);
-		if (s->m->type == MT_HISTOGRAM)
+		if (m->type == MT_HISTOGRAM)
 			print_hist(snap, sample_hist(snap, s));
 		printf("\n");
 	}
@@ -194,6 +195,7 @@ int main(int argc, char **argv)
 	for (; i < argc; i++) {
 		buf = slurp(argv[i], &len);
 		snapshot_reset(&snap);
+		snap.ss = &ss;
 		model(argv[i], buf ? buf : "", len, &snap, &st);
 		print(&snap);
 		free(buf);

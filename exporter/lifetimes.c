@@ -170,7 +170,7 @@ static bool same_series(const struct snapshot *a, const struct sample *x,
 {
 	const char *lx, *ly;
 
-	if (x->m != y->m || !y->m)
+	if (x->metric != y->metric || !y->metric)
 		return false;
 	lx = sample_label(a, x);
 	ly = sample_label(b, y);
@@ -191,7 +191,7 @@ static void samples_gone(struct snapshot *snap, const struct snapshot *prev,
 	if (pf->nsamples == now->nsamples && !pf->s->label)
 		return;
 	for (uint32_t x = pf->sample; x < pf->sample + pf->nsamples; x++) {
-		if (!prev->samples[x].m)
+		if (!prev->samples[x].metric)
 			continue;
 		for (tries = 0; tries < now->nsamples; tries++, k++) {
 			k %= now->nsamples;

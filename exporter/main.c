@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,7 @@ struct sinks {
 	int fd[MAX_OUTPUTS];
 	struct push *push[MAX_OUTPUTS];
 	struct listener *listener;
-	struct buf buf, head;
+	struct buf buf;
 };
 
 static void die(const char *what, const char *why)
@@ -88,6 +89,40 @@ static void serve(const struct opts *o, struct listener *l,
 	listen_publish(l);
 }
 
+struct file_out {
+	int fd;
+	const char *target;
+};
+
+/* What B holds, to the file output CTX */
+static void to_file(struct buf *b, void *ctx)
+{
+	const struct file_out *f = ctx;
+
+	write_all(f->fd, b->p, b->len, f->target);
+	b->len = 0;
+}
+
+/* The snapshot stream or the text to file output OUT on FD, written as
+ * it is encoded (B holds 64 KiB of it at a time)
+ */
+static void write_file(const struct output *out, int fd, struct buf *b,
+		       const struct snapshot *snap, const struct schemas *ss)
+{
+	struct file_out f = { fd, out->target };
+
+	*b = (struct buf){
+		.p = b->p, .cap = b->cap, .drain = to_file, .ctx = &f
+	};
+	if (out->kind == SINK_TEXT)
+		encode_text(snap, ss, b, false);
+	else
+		encode_snapshot(snap, ss, b);
+	to_file(b, &f);
+	b->drain = NULL;
+	b->ctx = NULL;
+}
+
 static void deliver(const struct opts *o, struct sinks *s,
 		    const struct snapshot *snap, const struct schemas *ss)
 {
@@ -98,17 +133,8 @@ static void deliver(const struct opts *o, struct sinks *s,
 		if (o->out[i].kind == SINK_REMOTE_WRITE)
 			encode_remote_write(snap, ss, o->batch, o->classic_hist,
 					    push_body, s->push[i]);
-		if (o->out[i].kind == SINK_TEXT) {
-			s->buf.len = 0;
-			encode_text(snap, ss, &s->buf, false);
-			write_all(s->fd[i], s->buf.p, s->buf.len,
-				  o->out[i].target);
-		}
-		if (o->out[i].kind != SINK_FILE)
-			continue;
-		encode_snapshot(snap, ss, &s->head, &s->buf);
-		write_all(s->fd[i], s->head.p, s->head.len, o->out[i].target);
-		write_all(s->fd[i], s->buf.p, s->buf.len, o->out[i].target);
+		if (sink_is_file(o->out[i].kind))
+			write_file(&o->out[i], s->fd[i], &s->buf, snap, ss);
 	}
 	if (s->listener)
 		serve(o, s->listener, snap, ss);
@@ -131,7 +157,6 @@ static uint64_t close_sinks(const struct opts *o, struct sinks *s)
 	if (s->listener)
 		listen_stop(s->listener);
 	free(s->buf.p);
-	free(s->head.p);
 	return lost;
 }
 
@@ -280,11 +305,19 @@ int main(int argc, char **argv)
 	int pushing = 0;
 	uint64_t lost;
 
+	/* The model's arrays grow by realloc() and are kept from one scrape
+	 * to the next. Above 1 MiB glibc maps each apart and grows it with
+	 * mremap(); below its default threshold, which rises to the largest
+	 * block freed, each growth left the copy before it in the heap
+	 * (9 MB of the RSS at 10,000 cgroups with seven views)
+	 */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	load_schemas(&ss, argc, argv, &o);
 	for (size_t i = 0; i < o.nout; i++)
 		if (!sink_is_file(o.out[i].kind) && !pushing++)
 			curl_global_init(CURL_GLOBAL_DEFAULT);
 	identity(&o, &snaps[0]);
+	snaps[0].ss = &ss;
 	snaps[1] = snaps[0];
 	start_sinks(&o, &sinks, &st);
 	run(&o, &ss, snaps, &st, &sinks);

@@ -145,7 +145,7 @@ static void drop_hist(struct mctx *c, const struct item *it, const char *why)
 static bool seen(const struct mctx *c, const struct smetric *m)
 {
 	for (size_t i = c->first; i < c->snap->n_samples; i++)
-		if (c->snap->samples[i].m == m)
+		if (c->snap->samples[i].metric == metric_ref(m))
 			return true;
 	return false;
 }
@@ -156,8 +156,8 @@ static void new_hist(struct mctx *c, struct smetric *m, const struct item *it)
 
 	c->hist_line = it->key;
 	c->sample = snap->n_samples;
-	*PUSH(snap, samples) =
-		(struct sample){ .m = m, .label = snap->n_hists };
+	*PUSH(snap, samples) = (struct sample){ .metric = metric_ref(m),
+						.label = snap->n_hists };
 	c->hist = PUSH(snap, hists);
 	*c->hist = (struct hist){ .bucket = snap->n_buckets };
 }
@@ -239,7 +239,8 @@ static void on_item(void *ctx, const struct item *it)
 		c->label = snapshot_name(c->snap, it->key, it->keylen);
 	}
 	smp = PUSH(c->snap, samples);
-	*smp = (struct sample){ .m = m, .value = it->value / m->div };
+	*smp = (struct sample){ .metric = metric_ref(m),
+				.value = it->value / m->div };
 	if (it->sub && c->s->label)
 		smp->label = c->label;
 }
@@ -257,16 +258,18 @@ static void attach_sums(struct snapshot *snap, struct frec *f)
 	s = snap->samples + f->sample;
 	end = s + f->nsamples;
 	for (struct sample *x = s; x < end; x++) {
-		if (!x->m || !x->m->sum_of)
+		const struct smetric *m = sample_metric(snap, x);
+
+		if (!m || !m->sum_of)
 			continue;
 		for (struct sample *h = s; h < end; h++) {
-			if (h->m == x->m->sum_of) {
+			if (h->metric == metric_ref(m->sum_of)) {
 				hist = &snap->hists[h->label];
 				hist->sum = x->value;
 				hist->has_sum = true;
 			}
 		}
-		x->m = NULL;
+		x->metric = 0;
 	}
 }
 
@@ -295,8 +298,8 @@ void model_file(struct snapshot *snap, struct schemas *ss, struct schema *s,
 static void place(struct point *pts, size_t *next, const struct sample *s,
 		  size_t i, uint32_t cg, uint32_t f)
 {
-	if (s->m)
-		pts[next[s->m->id]++] = (struct point){ i, cg, f };
+	if (s->metric)
+		pts[next[s->metric - 1]++] = (struct point){ i, cg, f };
 }
 
 /* Every sample, grouped by metric (a counting sort over smetric ids) */
@@ -309,8 +312,8 @@ struct point *snapshot_by_metric(const struct snapshot *snap, unsigned nids,
 	if (!next || !pts)
 		exit(EXIT_RUNTIME);
 	for (size_t i = 0; i < snap->n_samples; i++)
-		if (snap->samples[i].m)
-			next[snap->samples[i].m->id]++;
+		if (snap->samples[i].metric)
+			next[snap->samples[i].metric - 1]++;
 	for (unsigned id = 0; id < nids; id++) {
 		c = next[id];
 		next[id] = sum;

@@ -177,6 +177,7 @@ static struct schema *schema_new(struct schemas *ss, const char *file)
 	} else {
 		s = xmalloc(sizeof(*s));
 		s->file = name_escape_dup(file);
+		s->filelen = strlen(s->file);
 		s->prefix = file_prefix(file);
 		ss->s = realloc(ss->s, (ss->n + 1) * sizeof(*ss->s));
 		if (!ss->s)

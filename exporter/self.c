@@ -15,7 +15,7 @@ static void self_sample(struct snapshot *snap, struct schemas *ss,
 	struct smetric *m = schema_lookup(ss, s, key, strlen(key), &added);
 	struct sample *smp = PUSH(snap, samples);
 
-	*smp = (struct sample){ .m = m, .value = v / m->div };
+	*smp = (struct sample){ .metric = metric_ref(m), .value = v / m->div };
 }
 
 void self_model(struct snapshot *snap, struct schemas *ss,

@@ -41,7 +41,8 @@ size_t point_labels(const struct snapshot *snap, const struct point *pt,
 			    cg->labels->l[i].value);
 	}
 	if (sample_label(snap, s))
-		put(out, &n, s->m->label, sample_label(snap, s));
+		put(out, &n, sample_metric(snap, s)->label,
+		    sample_label(snap, s));
 	return n;
 }
 
@@ -90,27 +91,61 @@ static void native_deltas(struct hseries *h)
 	}
 }
 
-/* Log2 bounds: consecutive powers of two, then +Inf. Their bounds become
- * the exact powers; H's scale-0 form: b[0] is the zero bucket, b[i] the
- * bucket (2^(min+i-1), 2^(min+i)], the +Inf one too (2^(max+1): native
- * and exponential histograms have no overflow bucket).
+/* Whether H's bounds (DIV raw units in one) are those of H->last */
+static bool same_bounds(const struct hseries *h, double div)
+{
+	if (h->n != h->last.n || div != h->last.div)
+		return false;
+	for (size_t i = 0; i + 1 < h->n; i++)
+		if (h->b[i].le != h->last.le[i])
+			return false;
+	return true;
+}
+
+/* Log2 bounds: consecutive powers of two, then +Inf; H->last gets them
+ * and, if they are, the exact powers
+ */
+static void learn_bounds(struct hseries *h, double div)
+{
+	struct hbounds *l = &h->last;
+	int first;
+
+	l->le = grow(l->le, &l->cap, h->n, sizeof(*l->le));
+	l->pow2 = realloc(l->pow2, l->cap * sizeof(*l->pow2));
+	if (!l->pow2)
+		exit(EXIT_RUNTIME);
+	l->n = h->n;
+	l->div = div;
+	for (size_t i = 0; i + 1 < h->n; i++)
+		l->le[i] = h->b[i].le;
+	l->log2 = false;
+	if (h->n < 3 || !(h->b[0].le > 0))
+		return;
+	first = (int)lround(log2(h->b[0].le));
+	for (size_t i = 0; i + 1 < h->n; i++) {
+		l->pow2[i] = ldexp(1, first + (int)i);
+		if (!is_pow2_bound(h->b[i].le, div, l->pow2[i]))
+			return;
+	}
+	l->log2 = true;
+	l->first = first;
+}
+
+/* Log2 bounds become the exact powers; H's scale-0 form: b[0] is the
+ * zero bucket, b[i] the bucket (2^(min+i-1), 2^(min+i)], the +Inf one too
+ * (2^(max+1): native and exponential histograms have no overflow bucket).
  */
 static void log2_form(struct hseries *h, double div)
 {
-	int first;
-
-	h->log2 = false;
+	if (!same_bounds(h, div))
+		learn_bounds(h, div);
 	/* counts beyond 2^53 are not whole numbers in a double: classic */
-	if (h->n < 3 || !(h->b[0].le > 0) || !(h->count <= 0x1p53))
+	h->log2 = h->last.log2 && h->count <= 0x1p53;
+	if (!h->log2)
 		return;
-	first = (int)lround(log2(h->b[0].le));
 	for (size_t i = 0; i + 1 < h->n; i++)
-		if (!is_pow2_bound(h->b[i].le, div, ldexp(1, first + (int)i)))
-			return;
-	for (size_t i = 0; i + 1 < h->n; i++)
-		h->b[i].le = ldexp(1, first + (int)i);
-	h->log2 = true;
-	h->exp_min = first;
+		h->b[i].le = h->last.pow2[i];
+	h->exp_min = h->last.first;
 	native_deltas(h);
 }
 
@@ -133,12 +168,14 @@ void hist_series(const struct snapshot *snap, const struct sample *s,
 	h->count = cum;
 	h->sum = hi->sum;
 	h->has_sum = hi->has_sum;
-	log2_form(h, s->m->div);
+	log2_form(h, sample_metric(snap, s)->div);
 }
 
 void hseries_free(struct hseries *h)
 {
 	free(h->b);
 	free(h->delta);
+	free(h->last.le);
+	free(h->last.pow2);
 	*h = (struct hseries){ 0 };
 }

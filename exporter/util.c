@@ -37,9 +37,21 @@ void *xcalloc(size_t n, size_t size)
 
 void buf_put(struct buf *b, const void *p, size_t len)
 {
-	b->p = grow(b->p, &b->cap, b->len + len + 1, 1);
-	memcpy(b->p + b->len, p, len);
-	b->len += len;
+	memcpy(buf_room(b, len), p, len);
+	buf_wrote(b, len);
+}
+
+/* Room for N more bytes at the end of B, for buf_wrote() */
+void *buf_room(struct buf *b, size_t n)
+{
+	b->p = grow(b->p, &b->cap, b->len + n + 1, 1);
+	return b->p + b->len;
+}
+
+/* N bytes were written at the end of B */
+void buf_wrote(struct buf *b, size_t n)
+{
+	b->len += n;
 	if (b->drain && b->len >= DRAIN_AT)
 		b->drain(b, b->ctx);
 }

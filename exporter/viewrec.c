@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -36,6 +37,7 @@ struct viewrecs {
 	char dir[PATH_MAX]; /* the views' pins: DIR/NAME/bulk, ... */
 	struct vview *v;
 	size_t n, cap;
+	size_t hint; /* viewrecs_view(): where to look first */
 };
 
 static void view_close(struct vview *v)
@@ -45,6 +47,8 @@ static void view_close(struct vview *v)
 	for (size_t i = 0; i < sizeof(fds) / sizeof(*fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	if (v->map)
+		munmap((void *)v->map, v->maplen);
 	free(v->f);
 	free(v->rec);
 	free(v->hash);
@@ -160,6 +164,24 @@ static uint64_t loaded_at(int prog)
 	       (boot.tv_sec * 1000000000ULL + boot.tv_nsec - pi.load_time);
 }
 
+/* The array of a view's records mapped, for runs to be copied out of it
+ * (those of views pinned by an older cgview, not mappable, are looked up)
+ */
+static void map_records(struct vview *v)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t elem = (v->vsize + 7) & ~(size_t)7;
+	size_t len = ((size_t)v->slots * elem + page - 1) & ~(size_t)(page - 1);
+	void *p = elem == v->vsize ?
+			  mmap(NULL, len, PROT_READ, MAP_SHARED, v->recs, 0) :
+			  MAP_FAILED;
+
+	if (p == MAP_FAILED)
+		return;
+	v->map = p;
+	v->maplen = len;
+}
+
 /* Open the pins of view NAME, its program PROG (V owns it from then on,
  * the caller if this fails); 0, or -1 (not a view with records)
  */
@@ -190,6 +212,8 @@ static int view_open(struct vview *v, const struct viewrecs *vr,
 	v->wanted = true; /* walked once; then while cgroups have its file */
 	v->vsize = mi.value_size;
 	v->slots = mi.max_entries;
+	if (mi.map_flags & BPF_F_MMAPABLE)
+		map_records(v);
 	return 0;
 }
 
@@ -294,6 +318,11 @@ static int take(struct vview *v, __u32 n)
 	int err;
 
 	v->rec = grow(v->rec, &v->cap, (v->nrec + n) * v->vsize, 1);
+	if (v->map) {
+		memcpy(v->rec + v->nrec * v->vsize, v->map, n * v->vsize);
+		v->nrec += n;
+		return 0;
+	}
 	for (got = 0; got < n; got += count) {
 		count = n - got < BATCH ? n - got : BATCH;
 		err = bpf_map_lookup_batch(v->recs, got ? &out : NULL, &out,
@@ -425,9 +454,17 @@ void viewrecs_walk(struct viewrecs *vr, uint64_t root, unsigned chunk)
 /* View FILE (bpf.NAME) if it has records, else NULL */
 struct vview *viewrecs_view(struct viewrecs *vr, const char *file)
 {
-	for (size_t i = 0; i < vr->n; i++)
-		if (!strcmp(vr->v[i].file, file))
+	/* each cgroup's mirror lists its views in the same order: the one
+	 * after the view found last first
+	 */
+	for (size_t k = 0; k < vr->n; k++) {
+		size_t i = (vr->hint + k) % vr->n;
+
+		if (!strcmp(vr->v[i].file, file)) {
+			vr->hint = i + 1;
 			return &vr->v[i];
+		}
+	}
 	return NULL;
 }
 

@@ -36,27 +36,28 @@ static const struct vfield *field(const struct vview *v, const char *key)
 	return NULL;
 }
 
-/* Element I of field F of record REC */
+/* Element I of field F of record REC: a load of the field's size (a
+ * memcpy() of a size not known at compile time is a call)
+ */
 static double value(const uint8_t *rec, const struct vfield *f, uint32_t i)
 {
 	const uint8_t *p = rec + f->off + (size_t)i * f->size;
-	union {
-		uint8_t u8;
-		uint16_t u16;
-		uint32_t u32;
-		uint64_t u64;
-	} u = { 0 };
+	uint64_t u64;
+	uint32_t u32;
+	uint16_t u16;
 
-	memcpy(&u, p, f->size);
 	switch (f->size) {
 	case 1:
-		return f->sign ? (double)(int8_t)u.u8 : u.u8;
+		return f->sign ? (double)(int8_t)*p : *p;
 	case 2:
-		return f->sign ? (double)(int16_t)u.u16 : u.u16;
+		memcpy(&u16, p, sizeof(u16));
+		return f->sign ? (double)(int16_t)u16 : u16;
 	case 4:
-		return f->sign ? (double)(int32_t)u.u32 : u.u32;
+		memcpy(&u32, p, sizeof(u32));
+		return f->sign ? (double)(int32_t)u32 : u32;
 	default:
-		return f->sign ? (double)(int64_t)u.u64 : (double)u.u64;
+		memcpy(&u64, p, sizeof(u64));
+		return f->sign ? (double)(int64_t)u64 : (double)u64;
 	}
 }
 
@@ -67,18 +68,18 @@ static bool learn_sample(struct vlayout *l, const struct vview *v,
 	struct ventry *e = &l->e[l->n++];
 	const struct hist *h;
 
-	*e = (struct ventry){ .m = s->m };
-	if (!s->m)
+	*e = (struct ventry){ .m = sample_metric(snap, s) };
+	if (!e->m)
 		return true;
-	e->f = field(v, s->m->key);
-	if (!s->m->known || !e->f)
+	e->f = field(v, e->m->key);
+	if (!e->m->known || !e->f)
 		return false;
-	if (s->m->type != MT_HISTOGRAM)
+	if (e->m->type != MT_HISTOGRAM)
 		return !s->label && e->f->n == 1;
 	h = &snap->hists[s->label];
 	if (e->f->n != h->nbuckets)
 		return false;
-	e->sum = h->has_sum ? field(v, s->m->sum->key) : NULL;
+	e->sum = h->has_sum ? field(v, e->m->sum->key) : NULL;
 	if (h->has_sum && (!e->sum || e->sum->n != 1))
 		return false;
 	e->le = l->nle;
@@ -123,7 +124,8 @@ static void emit_hist(struct snapshot *snap, const struct vlayout *l,
 	struct hist *h;
 	struct bucket *b;
 
-	*s = (struct sample){ .m = e->m, .label = snap->n_hists };
+	*s = (struct sample){ .metric = metric_ref(e->m),
+			      .label = snap->n_hists };
 	h = PUSH(snap, hists);
 	*h = (struct hist){ .bucket = snap->n_buckets,
 			    .nbuckets = e->f->n,
@@ -158,7 +160,7 @@ bool viewrec_emit(struct cgreader *r, const struct vview *v, const uint8_t *rec)
 			emit_hist(snap, l, e, rec);
 		else
 			*PUSH(snap, samples) = (struct sample){
-				.m = e->m,
+				.metric = metric_ref(e->m),
 				.value =
 					e->f ? value(rec, e->f, 0) / e->m->div :
 					       0,

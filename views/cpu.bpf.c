@@ -129,15 +129,24 @@ static __always_inline __u64 subtree_sum(struct cgroup *cgrp)
 	return sum;
 }
 
+extern struct cgroup *bpf_cgroup_acquire(struct cgroup *cgrp) __ksym __weak;
+
 /* The same from the bulk walk (in its RCU read section), where CGRP is
  * an RCU pointer, which the css iterator does not start from: through a
- * reference
+ * reference. A cgroup without descendants, live or dying (most, in a tree
+ * of services), is its own subtree: no iterator, no reference.
  */
 static __always_inline __u64 subtree_ref_sum(struct cgroup *cgrp)
 {
-	struct cgroup *ref = bpf_cgroup_from_id(cgrp->kn->id);
+	struct cgroup *ref;
+	struct cpu_stats *st;
 	__u64 sum;
 
+	if (!cgrp->nr_descendants && !cgrp->nr_dying_descendants) {
+		st = bpf_cgrp_storage_get(&cpu_usage, cgrp, 0, 0);
+		return st ? st->self_ns : 0;
+	}
+	ref = bpf_cgroup_acquire(cgrp);
 	if (!ref)
 		return 0;
 	sum = subtree_sum(ref);

@@ -96,7 +96,8 @@ struct bpf_view__cgroup {
  * at the same root. cgview pins the program and the array next to the
  * view (bulk, bulk_records); the exporter reads the records by the
  * array's BTF, member by name, one reader at a time (flock(2) on the
- * view's pin directory).
+ * view's pin directory), copying each run's out of the array mapped
+ * (BPF_F_MMAPABLE: no copy by the kernel element by element).
  */
 #include "walk.bpf.h"
 
@@ -137,6 +138,7 @@ struct cgview_bulk_args {
 	};                                                                \
 	struct {                                                          \
 		__uint(type, BPF_MAP_TYPE_ARRAY);                         \
+		__uint(map_flags, BPF_F_MMAPABLE);                        \
 		__uint(max_entries, CGVIEW_BULK_SLOTS);                   \
 		__type(key, __u32);                                       \
 		__type(value, struct cgview_bulk_##name);                 \
