@@ -34,6 +34,8 @@ struct bulk {
 	__u32 slots;
 	__u32 chunk; /* cgroups per run of the walk */
 	double longest; /* seconds the last walk's flush held the cgroup lock */
+	struct bulk_run *runs; /* the last walk's, in order */
+	size_t nruns, cap_runs;
 };
 
 /* The array's slots hold the records back to back (its element size is
@@ -127,17 +129,13 @@ double bulk_longest(const struct bulk *b)
 	return b->longest;
 }
 
-unsigned bulk_chunk(const struct bulk *b)
-{
-	return b->chunk;
-}
-
 void bulk_close(struct bulk *b)
 {
 	if (!b)
 		return;
 	unload(b);
 	close(b->rootfd);
+	free(b->runs);
 	free(b);
 }
 
@@ -182,20 +180,31 @@ static int run(struct bulk *b)
 }
 
 /* The walk from its first run on, in runs of at most LIMIT cgroups, each
- * starting where the one before stopped: the records written, or -errno
+ * starting where the one before stopped, noted in b->runs: the records
+ * written, or -errno
  */
 static int runs(struct bulk *b, __u32 limit, __u32 *overflow)
 {
 	struct bulk_bpf__bss *bss = b->skel->bss;
+	struct bulk_run *r;
 	int err;
 
 	bss->nrec = bss->overflow = 0;
 	bss->root_id = b->ino;
 	bss->next_id = bss->after_id = 0;
 	bss->limit = limit;
-	do
+	b->nruns = 0;
+	do {
+		b->runs = grow(b->runs, &b->cap_runs, b->nruns + 1,
+			       sizeof(*b->runs));
+		r = &b->runs[b->nruns++];
+		*r = (struct bulk_run){ .root = b->ino,
+					.next = bss->next_id,
+					.after = bss->after_id,
+					.first = bss->nrec };
 		err = run(b);
-	while (!err && bss->next_id);
+		r->count = bss->nrec - r->first;
+	} while (!err && bss->next_id);
 	*overflow = bss->overflow;
 	return err ? err : (int)bss->nrec;
 }
@@ -272,18 +281,36 @@ static int follow_root(struct bulk *b)
 	return 0;
 }
 
-/* Walk the subtree, call WALKED (the subtree's rstat is flushed now), and
- * call FN with the records, in walk order (a cgroup after its parent); 0,
- * or -errno
+/* Records FIRST to FIRST + N of the array to FN, BATCH at a time; 0, or
+ * -errno
  */
-int bulk_walk(struct bulk *b, void (*walked)(void *ctx), bulk_fn fn, void *ctx)
+static int records(struct bulk *b, __u32 first, __u32 n, bulk_fn fn, void *ctx)
 {
-	char why[256];
-	__u32 overflow, got, count;
-	int n = follow_root(b), err;
 	const struct bulk_rec *recs;
+	__u32 got, count;
 	void *base;
 	size_t len;
+
+	for (got = 0; got < n; got += count) {
+		count = n - got < BATCH ? n - got : BATCH;
+		recs = map_records(b, first + got, count, &base, &len);
+		if (!recs)
+			return -errno;
+		fn(ctx, recs, count, &b->skel->bss->mindex);
+		munmap(base, len);
+	}
+	return 0;
+}
+
+/* Walk the subtree (its rstat flushed first), then, for each run of the
+ * walk, call RUN_FN with where it started and FN with its records, in
+ * walk order (a cgroup after its parent); 0, or -errno
+ */
+int bulk_walk(struct bulk *b, bulk_run_fn run_fn, bulk_fn fn, void *ctx)
+{
+	char why[256];
+	__u32 overflow;
+	int n = follow_root(b), err = 0;
 
 	if (n)
 		return n;
@@ -301,14 +328,9 @@ int bulk_walk(struct bulk *b, void (*walked)(void *ctx), bulk_fn fn, void *ctx)
 	}
 	if (n < 0)
 		return n;
-	walked(ctx);
-	for (got = 0; got < (__u32)n; got += count) {
-		count = (__u32)n - got < BATCH ? (__u32)n - got : BATCH;
-		recs = map_records(b, got, count, &base, &len);
-		if (!recs)
-			return -errno;
-		fn(ctx, recs, count, &b->skel->bss->mindex);
-		munmap(base, len);
+	for (size_t i = 0; i < b->nruns && !err; i++) {
+		run_fn(ctx, &b->runs[i]);
+		err = records(b, b->runs[i].first, b->runs[i].count, fn, ctx);
 	}
-	return 0;
+	return err;
 }

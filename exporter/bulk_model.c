@@ -211,7 +211,6 @@ struct model {
 	char *paths;
 	size_t n_paths, cap_paths;
 	struct mirrorlist *mirror; /* the bpf.* names of the mirror's dirs */
-	unsigned chunk; /* --bulk-chunk */
 	bool failed;
 };
 
@@ -845,14 +844,13 @@ static void one_cgroup(struct model *mo, const struct bulk_rec *r)
 	mo->r.st->cgroups++;
 }
 
-/* The views' walks, after the standard one flushed rstat at the root */
-static void views_walk(void *ctx)
+/* The views' records of the cgroups of the walk's next run */
+static void views_run(void *ctx, const struct bulk_run *run)
 {
 	struct model *mo = ctx;
-	struct stat sb;
 
-	if (mo->r.vr && !fstat(mo->rootfd, &sb))
-		viewrecs_walk(mo->r.vr, sb.st_ino, mo->chunk);
+	if (mo->r.vr)
+		viewrecs_run(mo->r.vr, run);
 }
 
 static void on_batch(void *ctx, const struct bulk_rec *recs, size_t n,
@@ -877,6 +875,8 @@ static void scrape_start(struct model *mo, const struct walk_opts *o,
 	if (mo->cap_ids)
 		memset(mo->ids, 0, mo->cap_ids * sizeof(*mo->ids));
 	mo->nids = mo->n_paths = 0;
+	if (mo->r.vr)
+		viewrecs_scan(mo->r.vr);
 	if (mo->mirrorfd >= 0)
 		mirror_update(mo->mirror, o->mirror, mo->mirrorfd);
 }
@@ -901,8 +901,7 @@ int bulk_collect(struct bulk *b, const struct walk_opts *o, struct schemas *ss,
 			strerror(errno));
 		return -1;
 	}
-	mo.chunk = bulk_chunk(b);
-	err = bulk_walk(b, views_walk, on_batch, &mo);
+	err = bulk_walk(b, views_run, on_batch, &mo);
 	mstat_forget_btf(mo.mstat);
 	close(mo.rootfd);
 	if (mo.mirrorfd >= 0)

@@ -367,7 +367,7 @@ void encode_otlp(const struct snapshot *snap, const struct schemas *ss,
 	Metric *pm = NULL;
 	bool exp = false;
 
-	req_alloc(&r, max_points, snap->n_buckets);
+	req_alloc(&r, max_points, snapshot_buckets(snap));
 	for (size_t i = 0; i < n; i++) {
 		m = point_metric(snap, &pts[i]);
 		if (m != cur)

@@ -331,7 +331,8 @@ void encode_remote_write(const struct snapshot *snap, const struct schemas *ss,
 			max = k;
 	gone(&r, snap, false, &max);
 	req_alloc(&r, max + max_points,
-		  snap->n_buckets + (snap->prev ? snap->prev->n_buckets : 0));
+		  snapshot_buckets(snap) +
+			  (snap->prev ? snapshot_buckets(snap->prev) : 0));
 	for (size_t i = 0; i < n; i++)
 		point(&r, snap, &pts[i], false);
 	gone(&r, snap, true, NULL);

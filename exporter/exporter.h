@@ -123,15 +123,23 @@ static inline uint32_t metric_ref(const struct smetric *m)
 	return m ? m->id + 1 : 0;
 }
 
+/* A histogram: its buckets' upper bounds (in the metric's unit, +Inf
+ * last if any) are in bounds[], shared with the one before it of the
+ * same metric when they are the same (hist_end()); their own counts (not
+ * cumulative) in counts[], up to the last that is not 0: the others are
+ * 0. An idle cgroup's histogram takes no room but its own.
+ */
 struct hist {
-	uint32_t bucket, nbuckets; /* in buckets[] */
+	uint32_t bound, nbuckets; /* in bounds[] */
+	uint32_t count; /* in counts[] */
+	unsigned ncounts : 31;
+	unsigned has_sum : 1;
 	double sum;
-	bool has_sum;
 };
 
-struct bucket {
-	double le; /* upper bound in the metric's unit, +Inf last */
-	double count; /* in this bucket alone (not cumulative) */
+/* The bounds a metric's last histogram had, in bounds[] */
+struct bset {
+	uint32_t off, len;
 };
 
 struct frec {
@@ -176,8 +184,10 @@ struct snapshot {
 	ARRAY(struct frec, files);
 	ARRAY(struct sample, samples);
 	ARRAY(struct hist, hists);
-	ARRAY(struct bucket, buckets);
+	ARRAY(double, bounds);
+	ARRAY(double, counts);
 	ARRAY(char, strs);
+	ARRAY(struct bset, bsets); /* by metric id (hist_end()) */
 	struct frec self; /* the exporter's own metrics */
 	/* lifetimes.c: the last snapshot (NULL when no output needs it) and
 	 * what of it is gone: a removed cgroup's files, a file no longer
@@ -196,11 +206,13 @@ void *xcalloc(size_t n, size_t size);
 
 void snapshot_reset(struct snapshot *snap);
 struct snapshot_mark {
-	size_t cgroups, files, samples, hists, buckets, strs;
+	size_t cgroups, files, samples, hists, bounds, counts, strs;
 };
 void snapshot_mark(const struct snapshot *s, struct snapshot_mark *m);
 void snapshot_rollback(struct snapshot *s, const struct snapshot_mark *m);
 void snapshot_free(struct snapshot *snap);
+void hist_end(struct snapshot *snap, struct hist *h, uint32_t metric);
+size_t snapshot_buckets(const struct snapshot *snap);
 uint32_t snapshot_str(struct snapshot *snap, const char *s, size_t len);
 uint32_t snapshot_name(struct snapshot *snap, const char *s, size_t len);
 static inline const char *snap_str(const struct snapshot *snap, uint32_t off)
@@ -390,12 +402,17 @@ enum { READ_NOT_REGULAR = 4096, READ_TOO_LONG }; /* beside errno values */
 #include <linux/types.h>
 #include "bulk_rec.h"
 struct bulk;
+/* A run of the walk: where it started (views/walk.bpf.h), its records */
+struct bulk_run {
+	__u64 root, next, after;
+	__u32 first, count; /* in the array */
+};
+typedef void (*bulk_run_fn)(void *ctx, const struct bulk_run *run);
 typedef void (*bulk_fn)(void *ctx, const struct bulk_rec *recs, size_t n,
 			const struct bulk_index *index);
 struct bulk *bulk_open(const char *root, unsigned chunk, char *why, size_t n);
-int bulk_walk(struct bulk *b, void (*walked)(void *ctx), bulk_fn fn, void *ctx);
+int bulk_walk(struct bulk *b, bulk_run_fn run_fn, bulk_fn fn, void *ctx);
 double bulk_longest(const struct bulk *b);
-unsigned bulk_chunk(const struct bulk *b);
 void bulk_close(struct bulk *b);
 /* bulk_mstat.c: memory.stat's keys in the records */
 #define MSTAT_MAX 128 /* keys */
@@ -432,19 +449,22 @@ struct vview {
 	size_t nf;
 	const uint8_t *map; /* the run's values, mapped; NULL: looked up */
 	size_t maplen;
-	uint8_t *rec; /* this walk's values, vsize bytes each */
+	uint8_t *rec; /* the values of this run's cgroups, vsize bytes each */
 	size_t nrec, cap;
 	uint32_t *hash; /* by cgroup id: index in rec + 1 */
 	size_t hcap;
 	size_t next; /* the record after the one viewrecs_record() found */
 	uint64_t load_ns; /* when its program was loaded (CLOCK_REALTIME) */
-	bool ok; /* this scrape has records (those it lacks: per file) */
+	bool ok; /* this run has records (those it lacks: per file) */
+	bool walk; /* walked in this scrape's runs */
 	bool wanted; /* a cgroup had the view's file in this scrape */
+	bool old; /* pinned by an older cgview: no records until reloaded */
 	struct vlayout *lay; /* learned from the text; NULL: not yet */
 };
 struct viewrecs;
 struct viewrecs *viewrecs_new(const char *dir);
-void viewrecs_walk(struct viewrecs *vr, uint64_t root, unsigned chunk);
+void viewrecs_scan(struct viewrecs *vr);
+void viewrecs_run(struct viewrecs *vr, const struct bulk_run *run);
 struct vview *viewrecs_view(struct viewrecs *vr, const char *file);
 const uint8_t *viewrecs_record(struct vview *v, uint64_t id);
 void viewrecs_free(struct viewrecs *vr);

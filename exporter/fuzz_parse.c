@@ -133,8 +133,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t len)
 static void print_hist(const struct snapshot *snap, const struct hist *h)
 {
 	for (uint32_t b = 0; b < h->nbuckets; b++)
-		printf(" %.17g:%.17g", snap->buckets[h->bucket + b].le,
-		       snap->buckets[h->bucket + b].count);
+		printf(" %.17g:%.17g", snap->bounds[h->bound + b],
+		       b < h->ncounts ? snap->counts[h->count + b] : 0.0);
 	if (h->has_sum)
 		printf(" sum=%.17g", h->sum);
 }

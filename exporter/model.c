@@ -36,15 +36,16 @@ uint32_t snapshot_name(struct snapshot *snap, const char *s, size_t len)
 void snapshot_reset(struct snapshot *snap)
 {
 	snap->n_cgroups = snap->n_files = snap->n_samples = 0;
-	snap->n_hists = snap->n_buckets = snap->n_strs = 0;
+	snap->n_hists = snap->n_bounds = snap->n_counts = snap->n_strs = 0;
 	snap->self.nsamples = 0;
 }
 
 /* Where the snapshot ends now, to cut it back to (a cgroup that vanished) */
 void snapshot_mark(const struct snapshot *s, struct snapshot_mark *m)
 {
-	*m = (struct snapshot_mark){ s->n_cgroups, s->n_files,	 s->n_samples,
-				     s->n_hists,   s->n_buckets, s->n_strs };
+	*m = (struct snapshot_mark){ s->n_cgroups, s->n_files,	s->n_samples,
+				     s->n_hists,   s->n_bounds, s->n_counts,
+				     s->n_strs };
 }
 
 void snapshot_rollback(struct snapshot *s, const struct snapshot_mark *m)
@@ -53,7 +54,8 @@ void snapshot_rollback(struct snapshot *s, const struct snapshot_mark *m)
 	s->n_files = m->files;
 	s->n_samples = m->samples;
 	s->n_hists = m->hists;
-	s->n_buckets = m->buckets;
+	s->n_bounds = m->bounds;
+	s->n_counts = m->counts;
 	s->n_strs = m->strs;
 }
 
@@ -63,9 +65,63 @@ void snapshot_free(struct snapshot *snap)
 	free(snap->files);
 	free(snap->samples);
 	free(snap->hists);
-	free(snap->buckets);
+	free(snap->bounds);
+	free(snap->counts);
 	free(snap->strs);
+	free(snap->bsets);
 	free(snap->gone);
+}
+
+static bool same_bounds(const double *a, const double *b, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+/* Histogram H of sample METRIC (metric_ref()) is whole, its bounds and
+ * counts the last in SNAP: it takes the bounds of the metric's histogram
+ * before it if they are the same (or its first ones), and its counts
+ * after the last that is not 0 are dropped
+ */
+void hist_end(struct snapshot *snap, struct hist *h, uint32_t metric)
+{
+	struct bset *b;
+	size_t had = snap->n_bsets;
+
+	while (h->ncounts && !snap->counts[h->count + h->ncounts - 1])
+		h->ncounts--;
+	snap->n_counts = h->count + h->ncounts;
+	if (!metric)
+		return;
+	if (metric > had) {
+		snap->bsets = grow(snap->bsets, &snap->cap_bsets, metric,
+				   sizeof(*snap->bsets));
+		memset(snap->bsets + had, 0,
+		       (metric - had) * sizeof(*snap->bsets));
+		snap->n_bsets = metric;
+	}
+	/* a set from a scrape before, or cut off since, is compared too */
+	b = &snap->bsets[metric - 1];
+	if (b->len >= h->nbuckets && b->off + b->len <= h->bound &&
+	    same_bounds(snap->bounds + b->off, snap->bounds + h->bound,
+			h->nbuckets)) {
+		snap->n_bounds = h->bound;
+		h->bound = b->off;
+	} else {
+		*b = (struct bset){ h->bound, h->nbuckets };
+	}
+}
+
+/* The buckets of all its histograms */
+size_t snapshot_buckets(const struct snapshot *snap)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < snap->n_hists; i++)
+		n += snap->hists[i].nbuckets;
+	return n;
 }
 
 struct mctx {
@@ -112,7 +168,7 @@ static const char *bad_bucket(struct mctx *c, const struct smetric *m,
 		return "a bucket bound is not a number";
 	else
 		*le /= m->div;
-	if (c->hist->nbuckets && snap->buckets[snap->n_buckets - 1].le >= *le)
+	if (c->hist->nbuckets && snap->bounds[snap->n_bounds - 1] >= *le)
 		return "bucket bounds are not increasing";
 	if (!isfinite(it->value) || it->value < 0 ||
 	    it->value != floor(it->value))
@@ -132,8 +188,11 @@ static void drop_hist(struct mctx *c, const struct item *it, const char *why)
 
 	if (c->hist && c->hist_line == it->key) {
 		snap->n_samples = c->sample;
-		snap->n_buckets = c->hist->bucket;
+		snap->n_bounds = c->hist->bound;
+		snap->n_counts = c->hist->count;
 		snap->n_hists--;
+	} else if (c->hist) {
+		hist_end(snap, c->hist, snap->samples[c->sample].metric);
 	}
 	c->hist = NULL;
 	c->hist_line = it->key;
@@ -154,19 +213,21 @@ static void new_hist(struct mctx *c, struct smetric *m, const struct item *it)
 {
 	struct snapshot *snap = c->snap;
 
+	if (c->hist)
+		hist_end(snap, c->hist, snap->samples[c->sample].metric);
 	c->hist_line = it->key;
 	c->sample = snap->n_samples;
 	*PUSH(snap, samples) = (struct sample){ .metric = metric_ref(m),
 						.label = snap->n_hists };
 	c->hist = PUSH(snap, hists);
-	*c->hist = (struct hist){ .bucket = snap->n_buckets };
+	*c->hist = (struct hist){ .bound = snap->n_bounds,
+				  .count = snap->n_counts };
 }
 
 static void add_bucket(struct mctx *c, struct smetric *m, const struct item *it)
 {
 	struct snapshot *snap = c->snap;
 	const char *why;
-	struct bucket *b;
 	double le;
 
 	if (c->hist_line == it->key && !c->hist)
@@ -180,10 +241,10 @@ static void add_bucket(struct mctx *c, struct smetric *m, const struct item *it)
 	why = bad_bucket(c, m, it, &le);
 	if (why)
 		return drop_hist(c, it, why);
-	b = PUSH(snap, buckets);
-	b->le = le;
-	b->count = it->value;
+	*PUSH(snap, bounds) = le;
+	*PUSH(snap, counts) = it->value;
 	c->hist->nbuckets++;
+	c->hist->ncounts++;
 	snap->samples[c->sample].value += it->value;
 }
 
@@ -290,6 +351,8 @@ void model_file(struct snapshot *snap, struct schemas *ss, struct schema *s,
 	f->s = s;
 	f->sample = first;
 	parse_text(buf, len, on_item, on_error, &c);
+	if (c.hist)
+		hist_end(snap, c.hist, snap->samples[c.sample].metric);
 	f = &snap->files[snap->n_files - 1];
 	f->nsamples = snap->n_samples - first;
 	attach_sums(snap, f);

@@ -153,15 +153,16 @@ void hist_series(const struct snapshot *snap, const struct sample *s,
 		 struct hseries *h)
 {
 	const struct hist *hi = sample_hist(snap, s);
-	const struct bucket *b = &snap->buckets[hi->bucket];
+	const double *le = &snap->bounds[hi->bound];
+	const double *own = &snap->counts[hi->count];
 	uint32_t nb = hi->nbuckets;
 	double cum = 0;
 
-	h->n = nb + !(nb && isinf(b[nb - 1].le));
+	h->n = nb + !(nb && isinf(le[nb - 1]));
 	h->b = grow(h->b, &h->cap, h->n, sizeof(*h->b));
 	for (size_t i = 0; i < h->n; i++) {
-		h->b[i].le = i < nb ? b[i].le : INFINITY;
-		h->b[i].own = i < nb ? b[i].count : 0;
+		h->b[i].le = i < nb ? le[i] : INFINITY;
+		h->b[i].own = i < hi->ncounts ? own[i] : 0;
 		cum += h->b[i].own;
 		h->b[i].cum = cum;
 	}

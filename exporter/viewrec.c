@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Views' records (views/view.bpf.h, CGVIEW_RECORD): for each view that
  * cgview pinned with a bulk program, walk --root with it (BPF_PROG_RUN; it
- * walks under RCU, in pre-order) in runs of at most --bulk-chunk cgroups
- * (and the array's slots), and keep each cgroup's record by cgroup id.
- * What a record holds is read from the BTF of the view's array of
- * records, by member name; viewrec_model.c turns records into samples. A
- * view whose walk fails is read per file.
+ * walks under RCU, in pre-order) in step with the exporter's own walk:
+ * before the cgroups of each of its runs are modelled, the view's runs
+ * from where that run started write as many records (at most its
+ * array's slots at a time), which are kept by cgroup id until the next
+ * run. Only one run's records are held, not the tree's. What a record
+ * holds is read from the BTF of the view's array of records, by member
+ * name; viewrec_model.c turns records into samples. A cgroup without a
+ * record (a view whose walk failed, a cgroup made since the exporter's
+ * walk) is read per file.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,7 +27,6 @@
 
 #include "exporter.h"
 
-#define MAX_RECORDS (1 << 22) /* a walk stops there (the rest: per file) */
 #define BATCH 256 /* records per map lookup */
 
 /* view.bpf.h's struct cgview_bulk_args */
@@ -300,7 +303,7 @@ void viewrecs_free(struct viewrecs *vr)
 /* One run of V's bulk program with A (the kernel writes A back); 0, or
  * -errno
  */
-static int run(const struct vview *v, struct bulk_args *a)
+static int run_once(const struct vview *v, struct bulk_args *a)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = a,
 		    .ctx_size_in = sizeof(*a));
@@ -336,47 +339,35 @@ static int take(struct vview *v, __u32 n)
 	return 0;
 }
 
-/* Is there more to walk after run A? Views built before the walk resumed
- * by id (they say how many cgroups they visited, SEEN) pass over SKIP
- * cgroups from the root: the next run passes over those this one saw.
- */
-static bool more(struct bulk_args *a)
-{
-	if (!a->seen)
-		return a->next;
-	a->skip = a->seen;
-	return a->nrec == a->limit;
-}
-
 /*
- * Walk cgroup ROOT (an id) with view V's bulk program, in runs of at most
- * CHUNK cgroups, each starting where the one before stopped
- * (views/walk.bpf.h); 0, or -errno. A cgroup made between two runs may
- * have no record (it is read per file). A run whose start, and the
- * cgroup after its subtree, were removed since the run before (-ESTALE)
- * starts the walk again from ROOT, once: a cgroup with two records has
- * either, both of this scrape.
+ * V's records of the cgroups of RUN, a run of the exporter's own walk
+ * (bulk.c): V's runs from where that run started, until they wrote as
+ * many cgroups or the walk ended, so that the records held are those of
+ * one run (the same cgroups, but for those made or removed since); 0, or
+ * -errno. Views built before the walk resumed by id say how many
+ * cgroups they visited (SEEN): -EPROTO, they cannot start there.
  */
-static int walk(struct vview *v, __u64 root, __u32 chunk)
+static int walk_run(struct vview *v, const struct bulk_run *run)
 {
-	struct bulk_args a = { .root = root };
-	bool again = false;
-	int err;
+	struct bulk_args a = { .root = run->root,
+			       .next = run->next,
+			       .after = run->after };
+	int err = 0;
 
 	v->nrec = 0;
-	a.limit = chunk < v->slots ? chunk : v->slots;
-	for (;;) {
-		err = run(v, &a);
-		if (err == -ESTALE && !again) {
-			again = true;
-			a.next = a.after = 0;
-			continue;
-		}
+	while (!err && v->nrec < run->count) {
+		a.limit = run->count - v->nrec < v->slots ?
+				  run->count - v->nrec :
+				  v->slots;
+		err = run_once(v, &a);
+		if (!err && a.seen)
+			err = -EPROTO;
 		if (!err && a.nrec)
 			err = take(v, a.nrec);
-		if (err || !more(&a) || v->nrec >= MAX_RECORDS)
-			return err;
+		if (!a.next)
+			break;
 	}
+	return err;
 }
 
 static __u32 id_slot(const struct vview *v, __u64 id)
@@ -409,27 +400,41 @@ static void index_records(struct vview *v)
 	}
 }
 
-/* One view's walk, one walker at a time (flock on its pin directory):
- * while another one walks (a second exporter, cgview dump), its files are
- * read instead
+static void walk_failed(struct vview *v, int err)
+{
+	const char *why = strerror(-err);
+
+	if (err == -E2BIG)
+		why = "a chain of cgroups below --root too deep to walk in "
+		      "runs";
+	if (err == -EPROTO) {
+		why = "an older cgview loaded it; `cgview load` it again";
+		v->old = true;
+	}
+	warn_once(v->file,
+		  "bulk read: the records of %s: %s; it is read per file "
+		  "(reported once)",
+		  v->file, why);
+}
+
+/* One view's records of RUN, one walker at a time (flock on its pin
+ * directory): while another one walks (a second exporter, cgview dump),
+ * its files are read instead. A run whose start, and the cgroup after
+ * its subtree, were removed since the exporter's walk (-ESTALE) has no
+ * records: its cgroups are read per file.
  */
-static void view_walk(struct vview *v, __u64 root, __u32 chunk)
+static void view_run(struct vview *v, const struct bulk_run *run)
 {
 	int err;
 
 	v->ok = false;
 	if (flock(v->dir, LOCK_EX | LOCK_NB))
 		return;
-	err = walk(v, root, chunk);
+	err = walk_run(v, run);
 	flock(v->dir, LOCK_UN);
 	if (err) {
-		warn_once(v->file,
-			  "bulk read: the records of %s: %s; it is read per "
-			  "file (reported once)",
-			  v->file,
-			  err == -E2BIG ? "a chain of cgroups below --root "
-					  "too deep to walk in runs" :
-					  strerror(-err));
+		if (err != -ESTALE)
+			walk_failed(v, err);
 		return;
 	}
 	index_records(v);
@@ -437,18 +442,26 @@ static void view_walk(struct vview *v, __u64 root, __u32 chunk)
 	v->ok = true;
 }
 
-/* Walk cgroup ROOT (an id) with each view that has records */
-void viewrecs_walk(struct viewrecs *vr, uint64_t root, unsigned chunk)
+/* A scrape begins: the views loaded now; those a cgroup had last time
+ * are walked in its runs
+ */
+void viewrecs_scan(struct viewrecs *vr)
 {
 	views_scan(vr);
 	for (size_t i = 0; i < vr->n; i++) {
 		/* a view no cgroup had last time: its files, if any now */
-		if (vr->v[i].wanted)
-			view_walk(&vr->v[i], root, chunk ? chunk : 1);
-		else
-			vr->v[i].ok = false;
+		vr->v[i].walk = vr->v[i].wanted && !vr->v[i].old;
 		vr->v[i].wanted = false;
+		vr->v[i].ok = false;
 	}
+}
+
+/* The records of RUN's cgroups, of each view walked in this scrape */
+void viewrecs_run(struct viewrecs *vr, const struct bulk_run *run)
+{
+	for (size_t i = 0; i < vr->n; i++)
+		if (vr->v[i].walk)
+			view_run(&vr->v[i], run);
 }
 
 /* View FILE (bpf.NAME) if it has records, else NULL */

@@ -87,7 +87,7 @@ static bool learn_sample(struct vlayout *l, const struct vview *v,
 	if (!l->le)
 		return false;
 	for (uint32_t i = 0; i < h->nbuckets; i++)
-		l->le[l->nle++] = snap->buckets[h->bucket + i].le;
+		l->le[l->nle++] = snap->bounds[h->bound + i];
 	return true;
 }
 
@@ -122,22 +122,25 @@ static void emit_hist(struct snapshot *snap, const struct vlayout *l,
 {
 	struct sample *s = PUSH(snap, samples);
 	struct hist *h;
-	struct bucket *b;
+	double count;
 
 	*s = (struct sample){ .metric = metric_ref(e->m),
 			      .label = snap->n_hists };
 	h = PUSH(snap, hists);
-	*h = (struct hist){ .bucket = snap->n_buckets,
+	*h = (struct hist){ .bound = snap->n_bounds,
 			    .nbuckets = e->f->n,
+			    .count = snap->n_counts,
+			    .ncounts = e->f->n,
 			    .has_sum = e->sum != NULL };
 	if (e->sum)
 		h->sum = value(rec, e->sum, 0) / e->m->sum->div;
 	for (uint32_t i = 0; i < e->f->n; i++) {
-		b = PUSH(snap, buckets);
-		b->le = l->le[e->le + i];
-		b->count = value(rec, e->f, i);
-		snap->samples[snap->n_samples - 1].value += b->count;
+		*PUSH(snap, bounds) = l->le[e->le + i];
+		count = value(rec, e->f, i);
+		*PUSH(snap, counts) = count;
+		snap->samples[snap->n_samples - 1].value += count;
 	}
+	hist_end(snap, h, metric_ref(e->m));
 }
 
 /* View V's file of the cgroup from its record REC, as its text would

@@ -1,9 +1,12 @@
 """The snapshot stream (proto/cgview.proto) from real cgroups on the host,
 decoded with python3-protobuf: values equal what `cat` shows."""
 
+import math
 import os
 import subprocess
 import time
+
+import pytest
 
 from cgtest import cgview, mirror_path, read, rel
 from exlib import (by_path, hier, metrics, mirror, run, self_metrics,
@@ -241,3 +244,48 @@ def test_malformed_histogram_dropped_whole_reported_once(tmp_path):
     self = self_metrics(snaps[-1])
     assert self["cgview_exporter_histograms_dropped_total"] == 2
     assert self["cgview_exporter_parse_errors_total"] == 2
+
+
+def test_each_cgroup_has_its_own_histogram_whatever_its_neighbours(tmp_path):
+    """Cgroups of one view whose histograms differ in bounds (a view
+    loaded again with other buckets, mid-tree), one with the first
+    buckets of another's, idle ones (all 0, or 0 after the first), one
+    malformed between them: each cgroup's histogram is what its file
+    says, scrape after scrape."""
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    (schemas / "lat.schema").write_text(
+        "file bpf.lat\nlat_ns histogram ns Latency\n")
+    files = {"a": "lat_ns 1024=3 2048=0 inf=0\n",
+             "b": "lat_ns 1024=0 2048=5 4096=0 inf=2\n",
+             "c": "lat_ns 1024=1 2048=2\n",
+             "d": "lat_ns 1024=4 512=1 inf=0\n",
+             "e": "lat_ns 1024=0 2048=0 inf=0\n",
+             "f": "lat_ns 1024=0 2048=7 4096=0 inf=0\n",
+             "g": "lat_ns 1024=0 2048=4 inf=0\n"}
+    want = {"a": [(1024, 3), (2048, 3), (math.inf, 3)],
+            "b": [(1024, 0), (2048, 5), (4096, 5), (math.inf, 7)],
+            "c": [(1024, 1), (2048, 3), (math.inf, 3)],
+            "e": [(1024, 0), (2048, 0), (math.inf, 0)],
+            "f": [(1024, 0), (2048, 7), (4096, 7), (math.inf, 7)],
+            "g": [(1024, 0), (2048, 4), (math.inf, 4)]}
+    with subtree(*files) as top:
+        for name, text in files.items():
+            view = tmp_path / "mirror" / hier(f"{top}/{name}")[1:]
+            view.mkdir(parents=True)
+            (view / "bpf.lat").write_text(text)
+        r = run("--count", "2", "--interval", "100ms", "--root", top,
+                "--files", "cgroup.stat", "--mirror", str(tmp_path / "mirror"),
+                "--schemas", str(schemas), "--output", "-")
+        assert r.returncode == 0, r.stderr
+        snaps = snapshots(r.stdout)
+        assert len(snaps) == 2
+        for snap in snaps:
+            paths = by_path(snap)
+            for name, buckets in want.items():
+                h = metrics(snap, paths[hier(f"{top}/{name}")],
+                            "bpf.lat")["lat_ns"]
+                assert [(b.le * 1e9 if b.le != math.inf else b.le, b.count)
+                        for b in h.buckets] == pytest.approx(buckets), name
+            assert "lat_ns" not in metrics(snap, paths[hier(f"{top}/d")],
+                                           "bpf.lat")
