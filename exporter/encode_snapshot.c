@@ -6,8 +6,10 @@
  * part that grows with the tree (cgroups, their files, samples and
  * labels, histograms' buckets) is written here from the model, as
  * protobuf-c writes it: fields in the order of their numbers, proto3's
- * zero values left out. A cgroup's messages are sized first, bottom-up,
- * the sizes kept in the order they are written, then written once.
+ * zero values left out. Each cgroup is sized once, for the snapshot's
+ * size that the stream gives first, and written once, from its last byte
+ * back to its first: a message's length is known when its fields are
+ * written, before its tag and length.
  * Through protobuf-c's structs that part cost a third of a bulk scrape's
  * CPU at 10,000 cgroups with seven views: protobuf-c sizes a message
  * again for each message it is nested in (a bucket four times) and walks
@@ -16,7 +18,7 @@
  * (field 4), the exporter's own samples (5) and the labels (7) follow the
  * header's other fields.
  */
-#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,22 +54,12 @@ enum {
 #define WIRE_I64 1
 #define WIRE_LEN 2
 
-/* Where the writing of the sized messages is: the next size, the next
- * histogram's first bucket
- */
-struct cursor {
-	const size_t *size;
-	const struct hbucket *b;
-};
-
 /* Reused between snapshots */
 struct scratch {
-	/* the sizes of one cgroup's messages (or the header's), in the
-	 * order they are written
-	 */
-	ARRAY(size_t, sizes);
-	ARRAY(struct hbucket, hb); /* its histograms' buckets, in order */
-	struct hseries h; /* hist_series()' */
+	ARRAY(size_t, cgsize); /* each cgroup's, by index */
+	/* by metric id: the bounds of its last histogram (hist_bounds()) */
+	ARRAY(struct hbounds, hb);
+	ARRAY(double, cum); /* a histogram's cumulative counts */
 	ARRAY(Cgview__Metric, metrics);
 	ARRAY(Cgview__Metric *, pmetrics);
 };
@@ -79,18 +71,6 @@ static size_t varint_len(uint64_t v)
 	while (v >>= 7)
 		n++;
 	return n;
-}
-
-static uint8_t *put_varint(uint8_t *p, uint64_t v)
-{
-	do {
-		*p = v & 0x7f;
-		v >>= 7;
-		if (v)
-			*p |= 0x80;
-		p++;
-	} while (v);
-	return p;
 }
 
 /* A length-delimited field of LEN bytes, whole */
@@ -125,27 +105,49 @@ static size_t dbl_size(double v)
 	return u ? 1 + sizeof(u) : 0;
 }
 
+/* The writers below write what they are given so that it ends at P, and
+ * return where it starts: a message's fields are written last first.
+ */
+static uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+	uint8_t *at = p - varint_len(v);
+
+	for (p = at; v >= 0x80; v >>= 7)
+		*p++ = (v & 0x7f) | 0x80;
+	*p = v;
+	return at;
+}
+
+/* The tag and length of field FIELD, whose LEN bytes are from P on */
 static uint8_t *put_head(uint8_t *p, unsigned field, size_t len)
 {
-	*p++ = field << 3 | WIRE_LEN;
-	return put_varint(p, len);
+	p = put_varint(p, len);
+	*--p = field << 3 | WIRE_LEN;
+	return p;
+}
+
+/* Message field FIELD, whose fields are from P to END */
+static uint8_t *put_msg(uint8_t *p, unsigned field, const uint8_t *end)
+{
+	return put_head(p, field, end - p);
 }
 
 static uint8_t *put_u64(uint8_t *p, unsigned field, uint64_t v)
 {
 	if (!v)
 		return p;
-	*p++ = field << 3 | WIRE_VARINT;
-	return put_varint(p, v);
+	p = put_varint(p, v);
+	*--p = field << 3 | WIRE_VARINT;
+	return p;
 }
 
 static uint8_t *put_strn(uint8_t *p, unsigned field, const char *s, size_t n)
 {
 	if (!n)
 		return p;
-	p = put_head(p, field, n);
+	p -= n;
 	memcpy(p, s, n);
-	return p + n;
+	return put_head(p, field, n);
 }
 
 static uint8_t *put_str(uint8_t *p, unsigned field, const char *s)
@@ -161,53 +163,120 @@ static uint8_t *put_dbl(uint8_t *p, unsigned field, double v)
 	memcpy(&u, &v, sizeof(u));
 	if (!u)
 		return p;
-	*p++ = field << 3 | WIRE_I64;
+	p -= sizeof(u);
 	for (size_t i = 0; i < sizeof(u); i++)
-		*p++ = u >> (8 * i);
+		p[i] = u >> (8 * i);
+	*--p = field << 3 | WIRE_I64;
 	return p;
 }
 
-/* Room for N more sizes; the index of the first */
-static size_t take_sizes(struct scratch *sc, size_t n)
+/* What was written back from the end of WHAT's bytes stopped at P, which
+ * its size says is START: else the stream would be corrupt
+ */
+static void check_sized(const uint8_t *p, const uint8_t *start,
+			const char *what)
 {
-	sc->sizes = grow(sc->sizes, &sc->cap_sizes, sc->n_sizes + n,
-			 sizeof(*sc->sizes));
-	sc->n_sizes += n;
-	return sc->n_sizes - n;
+	if (p == start)
+		return;
+	fprintf(stderr,
+		"cgview-exporter: snapshot stream: %s: %td bytes written "
+		"other than sized; please report this\n",
+		what, start - p);
+	exit(EXIT_RUNTIME);
 }
 
-/* Labels L[N]: their sizes pushed; the size of them all as fields */
-static size_t labels_size(struct scratch *sc, const struct label *l, size_t n)
+/* Labels L[N] as fields */
+static size_t labels_size(const struct label *l, size_t n)
 {
-	size_t len = 0, at = take_sizes(sc, n);
+	size_t len = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		sc->sizes[at + i] = str_size(l[i].name) + str_size(l[i].value);
-		len += len_size(sc->sizes[at + i]);
-	}
+	for (size_t i = 0; i < n; i++)
+		len += len_size(str_size(l[i].name) + str_size(l[i].value));
 	return len;
 }
 
 /* The same labels as field FIELD */
 static uint8_t *put_labels(uint8_t *p, unsigned field, const struct label *l,
-			   size_t n, struct cursor *c)
+			   size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		p = put_head(p, field, *c->size++);
-		p = put_str(p, LABEL_NAME, l[i].name);
+	for (size_t i = n; i-- > 0;) {
+		uint8_t *end = p;
+
 		p = put_str(p, LABEL_VALUE, l[i].value);
+		p = put_str(p, LABEL_NAME, l[i].name);
+		p = put_msg(p, field, end);
 	}
 	return p;
 }
 
-static size_t bucket_size(const struct hbucket *b)
+/* A histogram's buckets as written: their bounds as hist_series() gives
+ * them (+Inf last, log2 ones exact powers of two), N of them, and their
+ * own counts, NOWN of them (the others 0)
+ */
+struct hview {
+	const double *le, *own;
+	uint32_t n, nown;
+};
+
+static void hist_view(struct scratch *sc, const struct snapshot *snap,
+		      const struct sample *s, struct hview *v)
 {
-	return dbl_size(b->le) + u64_size((uint64_t)b->cum);
+	const struct hist *hi = sample_hist(snap, s);
+	const struct smetric *m = sample_metric(snap, s);
+	size_t had = sc->n_hb;
+	double count = 0;
+
+	if (m->id >= had) {
+		sc->hb = grow(sc->hb, &sc->cap_hb, m->id + 1, sizeof(*sc->hb));
+		memset(sc->hb + had, 0, (m->id + 1 - had) * sizeof(*sc->hb));
+		sc->n_hb = m->id + 1;
+	}
+	v->own = &snap->counts[hi->count];
+	v->nown = hi->ncounts;
+	for (uint32_t i = 0; i < v->nown; i++)
+		count += v->own[i];
+	v->le = hist_bounds(snap, hi, m->div, count, &sc->hb[m->id]);
+	v->n = sc->hb[m->id].n;
 }
 
-/* Sample S: the buckets of a histogram as hist_series() makes them (the
- * bounds of log2 ones exact powers of two) pushed to sc->hb
- */
+/* Bucket I of V, whose count with those below it is CUM */
+static size_t bucket_size(const struct hview *v, uint32_t i, double cum)
+{
+	return dbl_size(v->le[i]) + u64_size((uint64_t)cum);
+}
+
+static size_t buckets_size(const struct hview *v)
+{
+	size_t len = 0;
+	double cum = 0;
+
+	for (uint32_t i = 0; i < v->n; i++) {
+		cum += i < v->nown ? v->own[i] : 0;
+		len += len_size(bucket_size(v, i, cum));
+	}
+	return len;
+}
+
+/* V's buckets, the last (+Inf) first */
+static uint8_t *put_buckets(uint8_t *p, struct scratch *sc,
+			    const struct hview *v)
+{
+	double cum = 0;
+
+	sc->cum = grow(sc->cum, &sc->cap_cum, v->n, sizeof(*sc->cum));
+	for (uint32_t i = 0; i < v->n; i++)
+		sc->cum[i] = cum += i < v->nown ? v->own[i] : 0;
+	for (uint32_t i = v->n; i-- > 0;) {
+		uint8_t *end = p;
+
+		p = put_u64(p, BUCKET_COUNT, (uint64_t)sc->cum[i]);
+		p = put_dbl(p, BUCKET_LE, v->le[i]);
+		p = put_msg(p, SAMPLE_BUCKETS, end);
+	}
+	return p;
+}
+
+/* Sample S's fields */
 static size_t sample_size(struct scratch *sc, const struct snapshot *snap,
 			  const struct sample *s)
 {
@@ -215,75 +284,63 @@ static size_t sample_size(struct scratch *sc, const struct snapshot *snap,
 	const struct smetric *m = sample_metric(snap, s);
 	size_t len = u64_size(m->id) + (label ? str_size(label) : 0) +
 		     dbl_size(s->value);
+	const struct hist *hi;
+	struct hview v;
 
 	if (m->type != MT_HISTOGRAM)
 		return len;
-	hist_series(snap, s, &sc->h);
-	sc->hb = grow(sc->hb, &sc->cap_hb, sc->n_hb + sc->h.n, sizeof(*sc->hb));
-	for (size_t i = 0; i < sc->h.n; i++) {
-		sc->hb[sc->n_hb++] = sc->h.b[i];
-		len += len_size(bucket_size(&sc->h.b[i]));
-	}
-	return len + dbl_size(sc->h.sum) + u64_size(sc->h.has_sum);
+	hi = sample_hist(snap, s);
+	hist_view(sc, snap, s, &v);
+	return len + buckets_size(&v) + dbl_size(hi->sum) +
+	       u64_size(hi->has_sum);
 }
 
-/* Sample S; a histogram's buckets up to the +Inf one, which
- * hist_series() makes last
- */
-static uint8_t *put_sample(uint8_t *p, const struct snapshot *snap,
-			   const struct sample *s, struct cursor *c)
+/* Sample S as field FIELD */
+static uint8_t *put_sample(uint8_t *p, struct scratch *sc,
+			   const struct snapshot *snap, const struct sample *s,
+			   unsigned field)
 {
 	const struct smetric *m = sample_metric(snap, s);
 	const char *label = sample_label(snap, s);
-	const struct hist *hi;
+	uint8_t *end = p;
 
-	p = put_u64(p, SAMPLE_METRIC, m->id);
+	if (m->type == MT_HISTOGRAM) {
+		const struct hist *hi = sample_hist(snap, s);
+		struct hview v;
+
+		p = put_u64(p, SAMPLE_HAS_SUM, hi->has_sum);
+		p = put_dbl(p, SAMPLE_SUM, hi->sum);
+		hist_view(sc, snap, s, &v);
+		p = put_buckets(p, sc, &v);
+	}
+	p = put_dbl(p, SAMPLE_VALUE, s->value);
 	if (label)
 		p = put_str(p, SAMPLE_LABEL, label);
-	p = put_dbl(p, SAMPLE_VALUE, s->value);
-	if (m->type != MT_HISTOGRAM)
-		return p;
-	hi = sample_hist(snap, s);
-	do {
-		p = put_head(p, SAMPLE_BUCKETS, bucket_size(c->b));
-		p = put_dbl(p, BUCKET_LE, c->b->le);
-		p = put_u64(p, BUCKET_COUNT, (uint64_t)c->b->cum);
-	} while (!isinf(c->b++->le));
-	p = put_dbl(p, SAMPLE_SUM, hi->sum);
-	return put_u64(p, SAMPLE_HAS_SUM, hi->has_sum);
+	p = put_u64(p, SAMPLE_METRIC, m->id);
+	return put_msg(p, field, end);
 }
 
-/* The N samples from FIRST on that have a metric: their sizes pushed;
- * the size of them all as fields
- */
+/* The N samples from FIRST on that have a metric, as fields */
 static size_t samples_size(struct scratch *sc, const struct snapshot *snap,
 			   uint32_t first, uint32_t n)
 {
 	size_t len = 0;
 
-	for (uint32_t i = first; i < first + n; i++) {
-		size_t at;
-
-		if (!snap->samples[i].metric)
-			continue;
-		at = take_sizes(sc, 1);
-		sc->sizes[at] = sample_size(sc, snap, &snap->samples[i]);
-		len += len_size(sc->sizes[at]);
-	}
+	for (uint32_t i = first; i < first + n; i++)
+		if (snap->samples[i].metric)
+			len += len_size(
+				sample_size(sc, snap, &snap->samples[i]));
 	return len;
 }
 
 /* The same samples as field FIELD */
-static uint8_t *put_samples(uint8_t *p, unsigned field,
+static uint8_t *put_samples(uint8_t *p, struct scratch *sc, unsigned field,
 			    const struct snapshot *snap, uint32_t first,
-			    uint32_t n, struct cursor *c)
+			    uint32_t n)
 {
-	for (uint32_t i = first; i < first + n; i++) {
-		if (!snap->samples[i].metric)
-			continue;
-		p = put_head(p, field, *c->size++);
-		p = put_sample(p, snap, &snap->samples[i], c);
-	}
+	for (uint32_t i = first + n; i-- > first;)
+		if (snap->samples[i].metric)
+			p = put_sample(p, sc, snap, &snap->samples[i], field);
 	return p;
 }
 
@@ -295,60 +352,61 @@ static uint64_t own_start(const struct cgrec *cg, const struct frec *f)
 	return start != cg->start_ns ? start : 0;
 }
 
-/* The sizes of CG's messages, in the order they are written (a file's
- * before its samples'); CG's size
- */
+/* File F of CG's fields */
+static size_t file_size(struct scratch *sc, const struct snapshot *snap,
+			const struct cgrec *cg, const struct frec *f)
+{
+	return strn_size(f->s->filelen) + u64_size(own_start(cg, f)) +
+	       samples_size(sc, snap, f->sample, f->nsamples);
+}
+
+/* CG's fields */
 static size_t cgroup_size(struct scratch *sc, const struct snapshot *snap,
 			  const struct cgrec *cg)
 {
 	size_t len = u64_size(cg->id) + str_size(snap_str(snap, cg->path)) +
 		     u64_size(cg->start_ns);
 
-	sc->n_sizes = sc->n_hb = 0;
-	for (uint32_t i = 0; i < cg->nfiles; i++) {
-		const struct frec *f = &snap->files[cg->file + i];
-		size_t at = take_sizes(sc, 1);
-		size_t flen =
-			strn_size(f->s->filelen) + u64_size(own_start(cg, f));
-
-		flen += samples_size(sc, snap, f->sample, f->nsamples);
-		sc->sizes[at] = flen;
-		len += len_size(flen);
-	}
+	for (uint32_t i = 0; i < cg->nfiles; i++)
+		len += len_size(
+			file_size(sc, snap, cg, &snap->files[cg->file + i]));
 	if (cg->labels)
-		len += labels_size(sc, cg->labels->l, cg->labels->n);
+		len += labels_size(cg->labels->l, cg->labels->n);
 	return len;
 }
 
 /* File F of CG */
-static uint8_t *put_file(uint8_t *p, const struct snapshot *snap,
-			 const struct cgrec *cg, const struct frec *f,
-			 struct cursor *c)
+static uint8_t *put_file(uint8_t *p, struct scratch *sc,
+			 const struct snapshot *snap, const struct cgrec *cg,
+			 const struct frec *f)
 {
-	p = put_head(p, CGROUP_FILES, *c->size++);
+	uint8_t *end = p;
+
+	p = put_u64(p, FILE_START, own_start(cg, f));
+	p = put_samples(p, sc, FILE_SAMPLES, snap, f->sample, f->nsamples);
 	p = put_strn(p, FILE_NAME, f->s->file, f->s->filelen);
-	p = put_samples(p, FILE_SAMPLES, snap, f->sample, f->nsamples, c);
-	return put_u64(p, FILE_START, own_start(cg, f));
+	return put_msg(p, CGROUP_FILES, end);
 }
 
-/* Cgroup CG as field 4 of the Snapshot, appended to OUT */
+/* Cgroup CG, its fields LEN bytes (cgroup_size()), as field 4 of the
+ * Snapshot, appended to OUT
+ */
 static void put_cgroup(struct scratch *sc, const struct snapshot *snap,
-		       const struct cgrec *cg, struct buf *out)
+		       const struct cgrec *cg, size_t len, struct buf *out)
 {
-	size_t len = cgroup_size(sc, snap, cg);
-	struct cursor c = { sc->sizes, sc->hb };
-	uint8_t *p = buf_room(out, len_size(len));
+	uint8_t *start = buf_room(out, len_size(len));
+	uint8_t *p = start + len_size(len);
 
-	p = put_head(p, SNAPSHOT_CGROUPS, len);
-	p = put_u64(p, CGROUP_ID, cg->id);
-	p = put_str(p, CGROUP_PATH, snap_str(snap, cg->path));
-	for (uint32_t i = 0; i < cg->nfiles; i++)
-		p = put_file(p, snap, cg, &snap->files[cg->file + i], &c);
-	p = put_u64(p, CGROUP_START, cg->start_ns);
 	if (cg->labels)
-		p = put_labels(p, CGROUP_LABELS, cg->labels->l, cg->labels->n,
-			       &c);
-	buf_wrote(out, (char *)p - (out->p + out->len));
+		p = put_labels(p, CGROUP_LABELS, cg->labels->l, cg->labels->n);
+	p = put_u64(p, CGROUP_START, cg->start_ns);
+	for (uint32_t i = cg->nfiles; i-- > 0;)
+		p = put_file(p, sc, snap, cg, &snap->files[cg->file + i]);
+	p = put_str(p, CGROUP_PATH, snap_str(snap, cg->path));
+	p = put_u64(p, CGROUP_ID, cg->id);
+	p = put_head(p, SNAPSHOT_CGROUPS, len);
+	check_sized(p, start, snap_str(snap, cg->path));
+	buf_wrote(out, len_size(len));
 }
 
 /* The description of every metric; a replaced schema's leave a hole */
@@ -389,7 +447,6 @@ static void pack_header(struct scratch *sc, const struct snapshot *snap,
 {
 	Cgview__Snapshot msg = CGVIEW__SNAPSHOT__INIT;
 	size_t len, self;
-	struct cursor c;
 	uint8_t *p;
 
 	msg.time_unix_nano = snap->time_ns;
@@ -398,22 +455,22 @@ static void pack_header(struct scratch *sc, const struct snapshot *snap,
 	msg.host_id = (char *)snap->host_id;
 	fill_metrics(sc, ss, &msg);
 	len = cgview__snapshot__get_packed_size(&msg);
-	sc->n_sizes = sc->n_hb = 0;
-	self = samples_size(sc, snap, snap->self.sample, snap->self.nsamples);
-	self += labels_size(sc, snap->labels, snap->nlabels);
+	self = samples_size(sc, snap, snap->self.sample, snap->self.nsamples) +
+	       labels_size(snap->labels, snap->nlabels);
 	head->p = grow(head->p, &head->cap, head->len + len + self, 1);
 	p = (uint8_t *)head->p + head->len;
-	p += cgview__snapshot__pack(&msg, p);
-	c = (struct cursor){ sc->sizes, sc->hb };
-	p = put_samples(p, SNAPSHOT_SELF, snap, snap->self.sample,
-			snap->self.nsamples, &c);
-	p = put_labels(p, SNAPSHOT_LABELS, snap->labels, snap->nlabels, &c);
-	head->len = (char *)p - head->p;
+	cgview__snapshot__pack(&msg, p);
+	p += len + self;
+	p = put_labels(p, SNAPSHOT_LABELS, snap->labels, snap->nlabels);
+	p = put_samples(p, sc, SNAPSHOT_SELF, snap, snap->self.sample,
+			snap->self.nsamples);
+	check_sized(p, (uint8_t *)head->p + head->len + len, "header");
+	head->len += len + self;
 }
 
 /* OUT gets the size, the header, then the cgroups one at a time, so that
  * OUT's drain can write the stream as it is made: the cgroups are sized
- * twice (to give the size first) and their bytes never held together
+ * first (to give the size first) and their bytes never held together
  */
 void encode_snapshot(const struct snapshot *snap, const struct schemas *ss,
 		     struct buf *out)
@@ -421,14 +478,19 @@ void encode_snapshot(const struct snapshot *snap, const struct schemas *ss,
 	static struct scratch sc;
 	static struct buf hdr;
 	size_t body = 0;
-	uint8_t size[10];
+	uint8_t size[10], *p;
 
-	for (size_t i = 0; i < snap->n_cgroups; i++)
-		body += len_size(cgroup_size(&sc, snap, &snap->cgroups[i]));
+	sc.cgsize = grow(sc.cgsize, &sc.cap_cgsize, snap->n_cgroups,
+			 sizeof(*sc.cgsize));
+	for (size_t i = 0; i < snap->n_cgroups; i++) {
+		sc.cgsize[i] = cgroup_size(&sc, snap, &snap->cgroups[i]);
+		body += len_size(sc.cgsize[i]);
+	}
 	hdr.len = 0;
 	pack_header(&sc, snap, ss, &hdr);
-	buf_put(out, size, put_varint(size, hdr.len + body) - size);
+	p = put_varint(size + sizeof(size), hdr.len + body);
+	buf_put(out, p, size + sizeof(size) - p);
 	buf_put(out, hdr.p, hdr.len);
 	for (size_t i = 0; i < snap->n_cgroups; i++)
-		put_cgroup(&sc, snap, &snap->cgroups[i], out);
+		put_cgroup(&sc, snap, &snap->cgroups[i], sc.cgsize[i], out);
 }

@@ -326,7 +326,7 @@ struct hseries {
 	 * of every cgroup have the same)
 	 */
 	struct hbounds {
-		double *le, *pow2; /* as given; as powers of two */
+		double *le, *shown; /* as given; log2 ones as powers of 2 */
 		size_t n, cap;
 		double div;
 		bool log2;
@@ -335,6 +335,8 @@ struct hseries {
 };
 void hist_series(const struct snapshot *snap, const struct sample *s,
 		 struct hseries *h);
+const double *hist_bounds(const struct snapshot *snap, const struct hist *hi,
+			  double div, double count, struct hbounds *l);
 void hseries_free(struct hseries *h);
 
 /* self.c: the exporter's own metrics */

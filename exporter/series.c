@@ -91,77 +91,79 @@ static void native_deltas(struct hseries *h)
 	}
 }
 
-/* Whether H's bounds (DIV raw units in one) are those of H->last */
-static bool same_bounds(const struct hseries *h, double div)
+/* Whether bounds LE[N] (+Inf last; DIV raw units in one) are those of L */
+static bool same_bounds(const struct hbounds *l, const double *le, size_t n,
+			double div)
 {
-	if (h->n != h->last.n || div != h->last.div)
+	if (n != l->n || div != l->div)
 		return false;
-	for (size_t i = 0; i + 1 < h->n; i++)
-		if (h->b[i].le != h->last.le[i])
+	for (size_t i = 0; i + 1 < n; i++)
+		if (le[i] != l->le[i])
 			return false;
 	return true;
 }
 
-/* Log2 bounds: consecutive powers of two, then +Inf; H->last gets them
- * and, if they are, the exact powers
+/* L learns bounds LE[N] (+Inf last): as given, and as shown: if they
+ * are consecutive powers of two, the exact powers
  */
-static void learn_bounds(struct hseries *h, double div)
+static void learn_bounds(struct hbounds *l, const double *le, size_t n,
+			 double div)
 {
-	struct hbounds *l = &h->last;
 	int first;
 
-	l->le = grow(l->le, &l->cap, h->n, sizeof(*l->le));
-	l->pow2 = realloc(l->pow2, l->cap * sizeof(*l->pow2));
-	if (!l->pow2)
+	l->le = grow(l->le, &l->cap, n, sizeof(*l->le));
+	l->shown = realloc(l->shown, l->cap * sizeof(*l->shown));
+	if (!l->shown)
 		exit(EXIT_RUNTIME);
-	l->n = h->n;
+	l->n = n;
 	l->div = div;
-	for (size_t i = 0; i + 1 < h->n; i++)
-		l->le[i] = h->b[i].le;
-	l->log2 = false;
-	if (h->n < 3 || !(h->b[0].le > 0))
-		return;
-	first = (int)lround(log2(h->b[0].le));
-	for (size_t i = 0; i + 1 < h->n; i++) {
-		l->pow2[i] = ldexp(1, first + (int)i);
-		if (!is_pow2_bound(h->b[i].le, div, l->pow2[i]))
-			return;
+	for (size_t i = 0; i + 1 < n; i++)
+		l->le[i] = l->shown[i] = le[i];
+	l->le[n - 1] = l->shown[n - 1] = INFINITY;
+	l->log2 = n >= 3 && le[0] > 0;
+	first = l->log2 ? (int)lround(log2(le[0])) : 0;
+	for (size_t i = 0; i + 1 < n && l->log2; i++) {
+		l->shown[i] = ldexp(1, first + (int)i);
+		l->log2 = is_pow2_bound(le[i], div, l->shown[i]);
 	}
-	l->log2 = true;
+	if (!l->log2)
+		memcpy(l->shown, l->le, n * sizeof(*l->shown));
 	l->first = first;
 }
 
-/* Log2 bounds become the exact powers; H's scale-0 form: b[0] is the
- * zero bucket, b[i] the bucket (2^(min+i-1), 2^(min+i)], the +Inf one too
- * (2^(max+1): native and exponential histograms have no overflow bucket).
+/* The bounds of histogram HI (of a metric of DIV raw units in one) as the
+ * outputs show them, +Inf last, N of them: log2 ones as the exact powers
+ * while its count, COUNT, is a whole number in a double. L keeps them
+ * while the histograms it is given have the same bounds.
  */
-static void log2_form(struct hseries *h, double div)
+const double *hist_bounds(const struct snapshot *snap, const struct hist *hi,
+			  double div, double count, struct hbounds *l)
 {
-	if (!same_bounds(h, div))
-		learn_bounds(h, div);
-	/* counts beyond 2^53 are not whole numbers in a double: classic */
-	h->log2 = h->last.log2 && h->count <= 0x1p53;
-	if (!h->log2)
-		return;
-	for (size_t i = 0; i + 1 < h->n; i++)
-		h->b[i].le = h->last.pow2[i];
-	h->exp_min = h->last.first;
-	native_deltas(h);
+	const double *le = &snap->bounds[hi->bound];
+	uint32_t nb = hi->nbuckets;
+	size_t n = nb + !(nb && isinf(le[nb - 1]));
+
+	if (!same_bounds(l, le, n, div))
+		learn_bounds(l, le, n, div);
+	return l->log2 && count <= 0x1p53 ? l->shown : l->le;
 }
 
 void hist_series(const struct snapshot *snap, const struct sample *s,
 		 struct hseries *h)
 {
 	const struct hist *hi = sample_hist(snap, s);
-	const double *le = &snap->bounds[hi->bound];
 	const double *own = &snap->counts[hi->count];
-	uint32_t nb = hi->nbuckets;
+	const double *le;
 	double cum = 0;
 
-	h->n = nb + !(nb && isinf(le[nb - 1]));
+	for (uint32_t i = 0; i < hi->ncounts; i++)
+		cum += own[i];
+	le = hist_bounds(snap, hi, sample_metric(snap, s)->div, cum, &h->last);
+	h->n = h->last.n;
 	h->b = grow(h->b, &h->cap, h->n, sizeof(*h->b));
+	cum = 0;
 	for (size_t i = 0; i < h->n; i++) {
-		h->b[i].le = i < nb ? le[i] : INFINITY;
+		h->b[i].le = le[i];
 		h->b[i].own = i < hi->ncounts ? own[i] : 0;
 		cum += h->b[i].own;
 		h->b[i].cum = cum;
@@ -169,7 +171,11 @@ void hist_series(const struct snapshot *snap, const struct sample *s,
 	h->count = cum;
 	h->sum = hi->sum;
 	h->has_sum = hi->has_sum;
-	log2_form(h, sample_metric(snap, s)->div);
+	h->log2 = h->last.log2 && h->count <= 0x1p53;
+	if (h->log2) {
+		h->exp_min = h->last.first;
+		native_deltas(h);
+	}
 }
 
 void hseries_free(struct hseries *h)
@@ -177,6 +183,6 @@ void hseries_free(struct hseries *h)
 	free(h->b);
 	free(h->delta);
 	free(h->last.le);
-	free(h->last.pow2);
+	free(h->last.shown);
 	*h = (struct hseries){ 0 };
 }

@@ -289,3 +289,38 @@ def test_each_cgroup_has_its_own_histogram_whatever_its_neighbours(tmp_path):
                         for b in h.buckets] == pytest.approx(buckets), name
             assert "lat_ns" not in metrics(snap, paths[hier(f"{top}/d")],
                                            "bpf.lat")
+
+
+def test_log2_bounds_are_the_exact_powers_in_every_cgroup(tmp_path):
+    """A view's log2 histogram counts whole ns, its bounds written as
+    floor(2^e s in ns): the snapshot gives the exact powers 2^e s, in
+    every cgroup, also when a histogram of another metric of the file
+    comes between two of them, and when a cgroup's bounds are one ns off
+    (not log2: given as written)."""
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    (schemas / "lat.schema").write_text(
+        "file bpf.lat\nlat_ns histogram ns Latency\n"
+        "size histogram 1 Sizes\n")
+    log2 = "lat_ns 953=1 1907=2 3814=0 inf=0\nsize 100=1 1000=2 inf=0\n"
+    files = {"a": log2, "b": log2.replace("1907", "1908"), "c": log2}
+    want = {"a": [2 ** -20, 2 ** -19, 2 ** -18, math.inf],
+            "b": [953e-9, 1908e-9, 3814e-9, math.inf],
+            "c": [2 ** -20, 2 ** -19, 2 ** -18, math.inf]}
+    with subtree(*files) as top:
+        for name, text in files.items():
+            view = tmp_path / "mirror" / hier(f"{top}/{name}")[1:]
+            view.mkdir(parents=True)
+            (view / "bpf.lat").write_text(text)
+        r = run("--once", "--root", top, "--files", "cgroup.stat",
+                "--mirror", str(tmp_path / "mirror"),
+                "--schemas", str(schemas), "--output", "-")
+    assert r.returncode == 0, r.stderr
+    [snap] = snapshots(r.stdout)
+    paths = by_path(snap)
+    for name, bounds in want.items():
+        got = metrics(snap, paths[hier(f"{top}/{name}")], "bpf.lat")
+        assert [b.le for b in got["lat_ns"].buckets] == bounds, name
+        assert [b.count for b in got["lat_ns"].buckets] == [1, 3, 3, 3]
+        assert [(b.le, b.count) for b in got["size"].buckets] == [
+            (100, 1), (1000, 3), (math.inf, 3)], name
