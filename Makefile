@@ -167,6 +167,13 @@ $(BUILD)/tests/io_latency_tiny.bpf.o $(BUILD)/tests/io_latency_loop.bpf.o: \
 	@mkdir -p $(@D)
 	clang $(BPF_CFLAGS) $(IO_LATENCY_FLAGS) -DINFLIGHT_ONLY_MAJOR=7 -c $< -o $@
 
+# the id view as views built before the bulk walk resumed by cgroup id
+# answer cgview-exporter (tests/host/test_view_records.py)
+TEST_VIEWS += $(BUILD)/tests/old/id.bpf.o
+$(BUILD)/tests/old/id.bpf.o: views/id.bpf.c $(wildcard views/*.bpf.h) $(BUILD)/views/vmlinux.h
+	@mkdir -p $(@D)
+	clang $(BPF_CFLAGS) -DCGVIEW_TEST_OLD_BULK -c $< -o $@
+
 # Each tier runs even when an earlier one failed; `make test` fails if any did.
 test:
 	@rc=0; for t in test-unit test-host test-exporter test-vm; do \

@@ -111,6 +111,15 @@ struct bpf_view__cgroup {
  * by NEXT: they passed over SKIP cgroups and said how many they visited.
  * These ones leave SEEN 0, which is how the exporter tells them apart.
  */
+/* Test builds only (-DCGVIEW_TEST_OLD_BULK): say SEEN as those views did,
+ * so that a test sees what cgview-exporter does with one.
+ */
+#ifdef CGVIEW_TEST_OLD_BULK
+#define CGVIEW_BULK_SEEN(a, w) ((a)->seen = (w).nrec + 1)
+#else
+#define CGVIEW_BULK_SEEN(a, w) ((void)0)
+#endif
+
 struct cgview_bulk_args {
 	__u64 root;
 	__u32 skip;
@@ -172,6 +181,7 @@ struct cgview_bulk_args {
 		a->next = w.next;                                         \
 		a->after = w.after;                                       \
 		a->nrec = w.nrec;                                         \
+		CGVIEW_BULK_SEEN(a, w);                                   \
 		return err;                                               \
 	}
 

@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from bulkcmp import EXPORTER, decode, view_compare, view_scrape as scrape, \
-    wait_written, written
-from cgtest import PIN_ROOT, cgroup2_root, cgview, cpu_hogs, hier, \
+from bulkcmp import EXPORTER, decode, self_metric, view_compare, \
+    view_scrape as scrape, wait_written, written
+from cgtest import PIN_ROOT, REPO, cgroup2_root, cgview, cpu_hogs, hier, \
     mirror_path, read, rel
 from views_fixture import bpf_ok  # noqa: F401 (fixture)
 
@@ -112,6 +112,60 @@ def test_a_view_another_walker_holds_is_read_from_its_files(views):
     for k in ((hier(top), "bpf.id", "id", ""),
               (hier(f"{top}/a"), "bpf.id", "id", "")):
         assert held[k] == free[k]
+
+
+def two_scrapes(top, out):
+    """Two --read bulk snapshots of TOP (cgroup.stat and the views): the
+    exporter's stderr and the snapshots."""
+    r = subprocess.run([EXPORTER, "--read", "bulk", "--root", top, "--count",
+                        "2", "--interval", "10ms", "--files", "cgroup.stat",
+                        "--output", f"file:{out}"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    snaps = decode(out.read_bytes())
+    assert len(snaps) == 2
+    return r.stderr, snaps
+
+
+def ids_and_bulk(snap):
+    """{cgroup path: bpf.id's id} of SNAP, and how many of its files came
+    from records."""
+    return ({cg.path: s.value for cg in snap.cgroups for f in cg.files
+             if f.name == "bpf.id" for s in f.samples
+             if snap.metrics[s.metric].key == "id"},
+            self_metric(snap, "cgview_exporter_files_bulk"))
+
+
+def test_a_view_an_older_cgview_loaded_is_read_from_its_files(views,
+                                                              tmp_path):
+    """The id view as one built before the bulk walk resumed by cgroup id
+    (build/tests/old/id.bpf.o: its bulk program says how many cgroups it
+    saw): an exporter's scrapes read its files, it says once what to do,
+    and the values are those of the view loaded again."""
+    assert cgview("unload", "id").returncode == 0
+    r = cgview("load", os.path.join(REPO, "build", "tests", "old",
+                                    "id.bpf.o"))
+    assert r.returncode == 0, r.stderr
+    with tree("a", "a/b") as top:
+        err, old = two_scrapes(top, tmp_path / "old")
+        assert cgview("unload", "id").returncode == 0
+        assert cgview("load", "id").returncode == 0
+        for d in ("", "/a", "/a/b"):
+            assert cgview("expose", "id", rel(top + d)).returncode == 0
+        again_err, again = two_scrapes(top, tmp_path / "again")
+        ino = os.stat(top).st_ino
+    said = "bulk read: the records of bpf.id: an older cgview loaded it; " \
+        "`cgview load` it again; it is read per file (reported once)"
+    assert err.count(said) == 1, err
+    assert "records of" not in err.replace(said, "") + again_err
+    for (ids, bulk), (ids2, bulk2), id_records in zip(
+            map(ids_and_bulk, old), map(ids_and_bulk, again), (2, 3)):
+        assert ids == ids2 and len(ids) == 3
+        assert ids[hier(top)] == ino
+        # the other views' files alike; the three bpf.id files from their
+        # files, where the view loaded again gives them from records: all
+        # but the first in the first scrape (read to learn its keys)
+        assert bulk2 - bulk == id_records, (bulk2, bulk)
 
 
 def cpu_files(snap):
