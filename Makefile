@@ -273,7 +273,7 @@ EXPORTER_LIBS = $(shell pkg-config --libs libprotobuf-c libcurl libmicrohttpd zl
 	echo -lprotobuf-c -lcurl -lmicrohttpd -lz) \
 	-lsnappy -lm -lpthread $(LIBBPF_LIBS)
 PARSER_SRCS := exporter/parse.c exporter/model.c exporter/schema.c exporter/self.c \
-	exporter/util.c exporter/escape.c exporter/names.c $(BUILD)/exporter/schemas.c \
+	exporter/util.c exporter/names.c $(BUILD)/exporter/schemas.c \
 	$(LIB_SRCS)
 FUZZ_SECONDS ?= 300
 

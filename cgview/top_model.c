@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cgview.h"
+#include "escape.h"
 #include "top.h"
 
 const struct column columns[NCOLS] = {
@@ -270,17 +271,15 @@ static void value(struct row *r, int c, const struct cgstate *s,
 	r->has |= 1U << c;
 }
 
-/* The value of the two hex digits at P (CASE: 'a' for lowercase only,
- * 'A' for either), or -1
- */
-static int hex2(const char *p, char case_)
+/* The value of the two hex digits at P, either case, or -1 */
+static int hex2(const char *p)
 {
 	int v = 0;
 
 	for (int i = 0; i < 2; i++) {
 		char c = p[i];
 
-		if (c >= 'A' && c <= 'F' && case_ == 'A')
+		if (c >= 'A' && c <= 'F')
 			c += 'a' - 'A';
 		if (c >= '0' && c <= '9')
 			v = v * 16 + c - '0';
@@ -290,16 +289,6 @@ static int hex2(const char *p, char case_)
 			return -1;
 	}
 	return v;
-}
-
-/* The byte the exporter's \xHH at P stands for (HH 00 or 80..ff, its
- * escapes: exporter/escape.c), or -1
- */
-static int exporter_escape(const char *p)
-{
-	int v = p[0] == '\\' && p[1] == 'x' ? hex2(p + 2, 'a') : -1;
-
-	return v == 0 || v >= 0x80 ? v : -1;
 }
 
 /* Whether top writes byte C as \xHH: outside printable ASCII, or space */
@@ -313,7 +302,7 @@ static bool shown_escaped(int c)
  */
 static bool ambiguous(const char *p)
 {
-	int v = p[1] == 'x' || p[1] == 'X' ? hex2(p + 2, 'A') : -1;
+	int v = p[1] == 'x' || p[1] == 'X' ? hex2(p + 2) : -1;
 
 	return v >= 0 && (shown_escaped(v) || v == '\\');
 }
@@ -326,26 +315,16 @@ static bool ambiguous(const char *p)
  */
 static char *escaped(const char *path)
 {
-	size_t n = 0, len = strlen(path);
+	size_t len = strlen(path);
 	char *raw = malloc(len + 1), *out = malloc(4 * len + 1);
-	int b;
+	size_t n;
 
 	if (!raw || !out) {
 		free(raw);
 		free(out);
 		return NULL;
 	}
-	for (size_t i = 0; i < len; i++) {
-		b = exporter_escape(path + i);
-		if (path[i] == '\\' && path[i + 1] == '\\') {
-			raw[n++] = path[i++];
-		} else if (b >= 0) {
-			raw[n++] = (char)b;
-			i += 3;
-		} else {
-			raw[n++] = path[i];
-		}
-	}
+	n = name_unescape(raw, path, len);
 	out[0] = '\0';
 	for (size_t i = 0, k = 0; k < n; k++) {
 		unsigned char c = raw[k];

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "escape.h"
+
 /* Exit codes (documented in --help and README.md) */
 #define EXIT_RUNTIME 1 /* a root, output or schema that cannot be used */
 #define EXIT_USAGE 2 /* bad flag, value or URL */
@@ -80,11 +82,7 @@ struct smetric *schema_lookup(struct schemas *ss, struct schema *s,
 			      const char *key, size_t len, bool *added);
 extern const char builtin_schemas[];
 
-/* escape.c: names (any bytes) as valid UTF-8, reversibly */
-#define NAME_ESCAPED_MAX(len) (4 * (len) + 1) /* bytes, with the NUL */
-bool name_plain(const char *name, size_t len); /* escaping changes nothing */
-bool utf8_valid(const char *text, size_t len); /* and no NUL */
-size_t name_escape(char *out, const char *name, size_t len);
+/* util.c: NAME escaped (escape.h), in memory of its own */
 char *name_escape_dup(const char *name);
 
 /* names.c: every metric's names are its own */

@@ -89,20 +89,39 @@ static size_t unescape(unsigned char *out, const unsigned char *s, size_t n)
 	return o;
 }
 
-/* escape.c's output is valid UTF-8 and decodes to the input */
+/* escape.c's output is valid UTF-8 and decodes to the input, by the
+ * decoding above and by escape.c's own
+ */
 static void check_escape(const unsigned char *data, size_t len)
 {
 	char *esc = malloc(NAME_ESCAPED_MAX(len));
 	size_t n = name_escape(esc, (const char *)data, len);
 	unsigned char *back = malloc(n + 1);
+	char *ours = malloc(n + 1);
 
 	if (!valid_utf8((unsigned char *)esc, n) || strlen(esc) != n ||
 	    unescape(back, (unsigned char *)esc, n) != len ||
-	    memcmp(back, data, len) ||
+	    memcmp(back, data, len) || name_unescape(ours, esc, n) != len ||
+	    memcmp(ours, data, len) ||
 	    name_plain((const char *)data, len) != (n == len))
 		abort();
 	free(esc);
 	free(back);
+	free(ours);
+}
+
+/* Any text, escaped or not, decodes as the decoding above says */
+static void check_unescape(const unsigned char *data, size_t len)
+{
+	unsigned char *want = malloc(len + 1);
+	char *got = malloc(len + 1);
+	size_t n = unescape(want, data, len);
+
+	if (name_unescape(got, (const char *)data, len) != n ||
+	    memcmp(got, want, n) || got[n])
+		abort();
+	free(want);
+	free(got);
 }
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t len)
@@ -122,6 +141,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t len)
 			      "fuzz");
 	}
 	check_escape(data, len);
+	check_unescape(data, len);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snapshot_reset(&snap);
 		snap.ss = &ss;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Growing arrays and byte buffers. */
+/* Growing arrays, byte buffers, and escaped names of their own. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -90,4 +90,15 @@ void fmt_double(char *out, size_t n, double v)
 		if (strtod(out, NULL) == v)
 			return;
 	}
+}
+
+char *name_escape_dup(const char *name)
+{
+	size_t len = strlen(name);
+	char *out = malloc(NAME_ESCAPED_MAX(len));
+
+	if (!out)
+		exit(EXIT_RUNTIME);
+	name_escape(out, name, len);
+	return out;
 }

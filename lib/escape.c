@@ -13,10 +13,9 @@
  * Decoding reverses it: "\\" is a backslash, "\xHH" with HH 00 or 80..ff
  * is that byte, anything else is itself. Two names never share an output.
  */
-#include <stdlib.h>
 #include <string.h>
 
-#include "exporter.h"
+#include "escape.h"
 
 /* The length (1 to 4) of the valid UTF-8 sequence at S, 0 for none */
 static size_t seq_len(const unsigned char *s, size_t n)
@@ -126,13 +125,31 @@ size_t name_escape(char *out, const char *name, size_t len)
 	return o - out;
 }
 
-char *name_escape_dup(const char *name)
+/* The value of the hex digit C (lowercase), or -1 */
+static int hex_value(unsigned char c)
 {
-	size_t len = strlen(name);
-	char *out = malloc(NAME_ESCAPED_MAX(len));
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
 
-	if (!out)
-		exit(EXIT_RUNTIME);
-	name_escape(out, name, len);
-	return out;
+size_t name_unescape(char *out, const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\\' && i + 1 < len && s[i + 1] == '\\') {
+			i++;
+		} else if (s[i] == '\\' &&
+			   like_escape(s + i + 1, len - i - 1)) {
+			out[n++] = (char)(hex_value(s[i + 2]) << 4 |
+					  hex_value(s[i + 3]));
+			i += 3;
+			continue;
+		}
+		out[n++] = (char)s[i];
+	}
+	out[n] = '\0';
+	return n;
 }

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Names (cgroup names, file names, keys and labels: any bytes) as valid
+ * UTF-8, reversibly (escape.c; README.md, "Names in the output"):
+ * cgview-exporter writes them so, cgview top reads them back.
+ */
+#ifndef CGVIEW_LIB_ESCAPE_H
+#define CGVIEW_LIB_ESCAPE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define NAME_ESCAPED_MAX(len) (4 * (len) + 1) /* bytes, with the NUL */
+
+/* whether TEXT is valid UTF-8 without NUL */
+bool utf8_valid(const char *text, size_t len);
+/* whether escaping NAME changes nothing */
+bool name_plain(const char *name, size_t len);
+/* NAME escaped into OUT (NAME_ESCAPED_MAX(LEN) bytes), NUL-terminated;
+ * returns its length
+ */
+size_t name_escape(char *out, const char *name, size_t len);
+/* The name TEXT (LEN bytes) escapes, into OUT (LEN + 1 bytes),
+ * NUL-terminated; returns its length (the name may hold NULs)
+ */
+size_t name_unescape(char *out, const char *text, size_t len);
+
+#endif
