@@ -2,8 +2,13 @@
 /* bpffs: make sure it is mounted, and lay out cgview's pins in it.
  *
  *   /sys/fs/bpf/cgview/views/<view>/prog             a loaded view
+ *   /sys/fs/bpf/cgview/views/<view>/bulk             its bulk program and
+ *   /sys/fs/bpf/cgview/views/<view>/bulk_records     the array of its
+ *                                                    records (load.c)
  *   /sys/fs/bpf/cgview/cgroups/<cgroup>/bpf.<view>   an exposure (stock;
  *                                                    mirror.c's layout)
+ *
+ * (lib/pins.h names these places for cgview-exporter too.)
  *
  * bpffs refuses names with a dot ("reserved for future extensions") in a
  * directory that has any permission bits, so the mirror's directories,
@@ -83,7 +88,7 @@ void bpffs_prune_view(const char *view)
 {
 	char dir[PATH_MAX];
 
-	snprintf(dir, sizeof(dir), "%s/views/%s", CGVIEW_PIN_ROOT, view);
+	snprintf(dir, sizeof(dir), "%s/%s", CGVIEW_VIEWS, view);
 	bpffs_prune(dir, CGVIEW_PIN_ROOT);
 }
 
@@ -107,8 +112,7 @@ int pin_in_new_dirs(int fd, const char *path, const char *top, mode_t mode)
 
 int view_pin_path(char *buf, size_t size, const char *view, const char *what)
 {
-	int n = snprintf(buf, size, "%s/views/%s/%s", CGVIEW_PIN_ROOT, view,
-			 what);
+	int n = snprintf(buf, size, "%s/%s/%s", CGVIEW_VIEWS, view, what);
 
 	return n < (int)size ? 0 : -ENAMETOOLONG;
 }

@@ -11,9 +11,8 @@
 #include <bpf/libbpf.h>
 #include <sys/types.h>
 
-#define BPFFS_ROOT "/sys/fs/bpf"
-#define CGVIEW_PIN_ROOT BPFFS_ROOT "/cgview"
-#define CGVIEW_MIRROR CGVIEW_PIN_ROOT "/cgroups"
+#include "pins.h"
+
 #define CGVIEW_RUN "/run/cgview"
 #define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
 

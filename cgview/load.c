@@ -90,11 +90,13 @@ static int pin_bulk(const struct view *v, struct bpf_object *obj)
 			continue;
 		if (!m)
 			return -ENOENT;
-		err = view_pin_path(pin, sizeof(pin), v->name, "bulk_records");
+		err = view_pin_path(pin, sizeof(pin), v->name,
+				    CGVIEW_BULK_RECORDS);
 		if (!err)
 			err = bpf_map__pin(m, pin);
 		if (!err)
-			err = view_pin_path(pin, sizeof(pin), v->name, "bulk");
+			err = view_pin_path(pin, sizeof(pin), v->name,
+					    CGVIEW_BULK_PROG);
 		return err ? err : bpf_program__pin(p, pin);
 	}
 	return 0;

@@ -11,9 +11,7 @@
 
 #include "cgroup.h"
 #include "exporter.h"
-
-#define MIRROR "/sys/fs/bpf/cgview/cgroups"
-#define VIEWS "/sys/fs/bpf/cgview/views"
+#include "pins.h"
 
 static const char usage_text[] =
 	"usage: cgview-exporter [OPTION]... (--output SPEC | --listen ADDR:PORT)...\n"
@@ -53,7 +51,7 @@ static const char usage_text[] =
 	"                         directory below it (default: the cgroup2 mount,\n"
 	"                         from /proc/self/mounts)\n"
 	"      --mirror DIR       bpffs mirror whose bpf.* files belong to the\n"
-	"                         cgroup at the same path (default " MIRROR
+	"                         cgroup at the same path (default " CGVIEW_MIRROR
 	";\n"
 	"                         'none' to skip it)\n"
 	"      --files LIST       standard files to read, comma separated, each one\n"
@@ -66,7 +64,7 @@ static const char usage_text[] =
 	"                         it loads, else files\n"
 	"      --bulk-chunk N     the bulk read walks the tree in runs of at most N\n"
 	"                         cgroups (default 1000), each one RCU read section\n"
-	"      --views DIR        the views cgview loaded (default " VIEWS
+	"      --views DIR        the views cgview loaded (default " CGVIEW_VIEWS
 	");\n"
 	"                         the bulk read takes the numbers of a view with\n"
 	"                         records from them, not from its bpf.* files;\n"
@@ -540,8 +538,8 @@ void parse_options(int argc, char **argv, struct opts *o,
 			    .bulk_chunk = 1000,
 			    .path_labels = PATH_LABELS_ALL,
 			    .limits = { 512, 16, 30 } };
-	o->walk.mirror = MIRROR;
-	o->walk.views = VIEWS;
+	o->walk.mirror = CGVIEW_MIRROR;
+	o->walk.views = CGVIEW_VIEWS;
 	o->walk.files = o->files;
 	opterr = 0;
 	default_files(o, builtin);

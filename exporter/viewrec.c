@@ -26,6 +26,7 @@
 #include <bpf/btf.h>
 
 #include "exporter.h"
+#include "pins.h"
 
 #define BATCH 256 /* records per map lookup */
 
@@ -201,7 +202,8 @@ static int view_open(struct vview *v, const struct viewrecs *vr,
 	snprintf(v->file, sizeof(v->file), "bpf.%s", name);
 	snprintf(path, sizeof(path), "%s/%s", vr->dir, name);
 	v->dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	snprintf(path, sizeof(path), "%s/%s/bulk_records", vr->dir, name);
+	snprintf(path, sizeof(path), "%s/%s/" CGVIEW_BULK_RECORDS, vr->dir,
+		 name);
 	v->recs = bpf_obj_get(path);
 	if (v->dir < 0 || v->recs < 0 ||
 	    bpf_obj_get_info_by_fd(v->recs, &mi, &len) || !mi.btf_id ||
@@ -238,7 +240,7 @@ static int view_find_or_open(struct viewrecs *vr, const char *name, size_t *at)
 	__u32 id;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s/bulk", vr->dir, name);
+	snprintf(path, sizeof(path), "%s/%s/" CGVIEW_BULK_PROG, vr->dir, name);
 	fd = bpf_obj_get(path);
 	id = fd >= 0 ? prog_id(fd) : 0;
 	for (size_t i = *at; id && i < vr->n; i++) {
