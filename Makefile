@@ -180,8 +180,15 @@ test:
 		$(MAKE) --no-print-directory $$t || { echo "*** $$t FAILED"; rc=1; }; \
 	done; exit $$rc
 
-test-unit: deps cgview
+test-unit: deps cgview $(BUILD)/tests/top-cells
 	$(PYTEST) tests/unit
+
+# cgview top's value cells for given values (tests/unit/test_top_cells.py)
+$(BUILD)/tests/top-cells: tests/unit/top_cells.c cgview/top_view.c cgview/top_model.c \
+		cgview/top.h lib/escape.c lib/escape.h $(CGVIEW_PROTO:.c=.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Icgview -Ilib -I$(BUILD)/views -I$(BUILD)/proto -o $@ $< \
+		cgview/top_model.c lib/escape.c -lm
 
 test-host: deps cgview exporter $(TEST_VIEWS) $(DEB)
 	$(PYTEST) tests/host

@@ -178,7 +178,7 @@ size_t *view_order(const struct model *m, const struct view_opts *o, size_t *n)
 
 /* V in BUF, at most 7 characters whatever V: 1.5K 12.3M, 850us 12.5ms
  * 1.25s 12.5s 125s, 99.5 1250 1.2e+06; a unit is picked after rounding
- * (0.99996 s is 1.00s, not 1000.0ms)
+ * (0.99996 s is 1.00s, not 1000.0ms; 1023.6 bytes 1.0K, not 1024B)
  */
 static void cell(char *buf, size_t size, enum col_fmt fmt, double v)
 {
@@ -187,7 +187,8 @@ static void cell(char *buf, size_t size, enum col_fmt fmt, double v)
 	int u = 0;
 
 	if (fmt == FMT_BYTES) {
-		while (v >= 1023.95 && u < 6)
+		/* bytes as a whole number, larger units with one decimal */
+		while (v >= (u ? 1023.95 : 1023.5) && u < 6)
 			v /= 1024, u++;
 		snprintf(buf, size, u ? "%.1f%c" : "%.0f%c", v, units[u]);
 	} else if (fmt == FMT_SECS) {
