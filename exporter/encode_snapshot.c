@@ -224,7 +224,6 @@ static void hist_view(struct scratch *sc, const struct snapshot *snap,
 	const struct hist *hi = sample_hist(snap, s);
 	const struct smetric *m = sample_metric(snap, s);
 	size_t had = sc->n_hb;
-	double count = 0;
 
 	if (m->id >= had) {
 		sc->hb = grow(sc->hb, &sc->cap_hb, m->id + 1, sizeof(*sc->hb));
@@ -233,9 +232,8 @@ static void hist_view(struct scratch *sc, const struct snapshot *snap,
 	}
 	v->own = &snap->counts[hi->count];
 	v->nown = hi->ncounts;
-	for (uint32_t i = 0; i < v->nown; i++)
-		count += v->own[i];
-	v->le = hist_bounds(snap, hi, m->div, count, &sc->hb[m->id]);
+	/* a histogram's value is its count */
+	v->le = hist_bounds(snap, hi, m->div, s->value, &sc->hb[m->id]);
 	v->n = sc->hb[m->id].n;
 }
 

@@ -153,15 +153,13 @@ void hist_series(const struct snapshot *snap, const struct sample *s,
 {
 	const struct hist *hi = sample_hist(snap, s);
 	const double *own = &snap->counts[hi->count];
-	const double *le;
+	/* a histogram's value is its count */
+	const double *le = hist_bounds(snap, hi, sample_metric(snap, s)->div,
+				       s->value, &h->last);
 	double cum = 0;
 
-	for (uint32_t i = 0; i < hi->ncounts; i++)
-		cum += own[i];
-	le = hist_bounds(snap, hi, sample_metric(snap, s)->div, cum, &h->last);
 	h->n = h->last.n;
 	h->b = grow(h->b, &h->cap, h->n, sizeof(*h->b));
-	cum = 0;
 	for (size_t i = 0; i < h->n; i++) {
 		h->b[i].le = le[i];
 		h->b[i].own = i < hi->ncounts ? own[i] : 0;
