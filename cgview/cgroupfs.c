@@ -23,14 +23,30 @@ static int is_cgroup2_dir(const char *path)
 	return 0;
 }
 
+/* PATH's place below the cgroup2 mount MNT, into CG: 0, -ENOENT when it is
+ * no cgroup2 directory, -EXDEV when it is not below MNT
+ */
+static int place(const char *mnt, const char *path, struct cgroup_ref *cg)
+{
+	const char *rel;
+	int err = cgroup2_rel(mnt, path, cg->path, &rel);
+
+	if ((err && err != -EXDEV) || is_cgroup2_dir(cg->path))
+		return -ENOENT;
+	if (err)
+		return err;
+	snprintf(cg->rel, sizeof(cg->rel), "%s", rel);
+	return 0;
+}
+
 /* ARG is an absolute path inside the cgroup2 mount, or a path relative to
- * its root ("" or "/" alone mean the root itself).
+ * its root ("" or "/" alone mean the root itself), with or without a
+ * leading '/' (as top, dump and cgview-exporter show cgroups)
  */
 int cgroup_resolve(const char *arg, struct cgroup_ref *cg)
 {
 	char mnt[PATH_MAX], joined[PATH_MAX * 2];
-	const char *rel;
-	int err;
+	int err = -ENOENT;
 
 	if (cgroup2_mount(mnt, sizeof(mnt))) {
 		err_msg(0,
@@ -38,21 +54,16 @@ int cgroup_resolve(const char *arg, struct cgroup_ref *cg)
 		return -ENOENT;
 	}
 	if (arg[0] == '/' && strcmp(arg, "/"))
-		snprintf(joined, sizeof(joined), "%s", arg);
-	else
-		snprintf(joined, sizeof(joined), "%s/%s", mnt, arg);
-	err = cgroup2_rel(mnt, joined, cg->path, &rel);
-	if ((err && err != -EXDEV) || is_cgroup2_dir(cg->path)) {
+		err = place(mnt, arg, cg);
+	snprintf(joined, sizeof(joined), "%s/%s", mnt, arg);
+	if (err && !place(mnt, joined, cg))
+		return 0;
+	if (err == -EXDEV)
+		err_msg(0, "'%s' is not below the cgroup2 mount %s", arg, mnt);
+	else if (err)
 		err_msg(0, "no cgroup '%s' in the cgroup2 hierarchy at %s", arg,
 			mnt);
-		return -ENOENT;
-	}
-	if (err) {
-		err_msg(0, "'%s' is not below the cgroup2 mount %s", arg, mnt);
-		return -EINVAL;
-	}
-	snprintf(cg->rel, sizeof(cg->rel), "%s", rel);
-	return 0;
+	return err == -EXDEV ? -EINVAL : err;
 }
 
 const char *cgroup_name(const struct cgroup_ref *cg)

@@ -318,3 +318,27 @@ def test_dump_prints_every_cgroup_with_its_stats_and_views(id_view):
         assert want in lines
         r = cgview("dump", rel(top), "extra")
         assert r.returncode == 2 and "at most one CGROUP" in r.stderr
+
+
+def test_a_cgroup_as_dump_and_top_show_it_names_it(id_view):
+    """A cgroup named as dump, top and cgview-exporter show it (its path
+    from the root, with a leading '/'), as a path below the root and as a
+    path in the mount are the same cgroup to every command; a path that
+    is neither fails with the same message as before."""
+    with cgroup("names") as top, cgroup("child", top) as child:
+        r = cgview("dump", rel(top))
+        assert r.returncode == 0, r.stderr
+        shown = 'cgroup_nr_descendants{cgroup="/%s"} 0' % rel(child)
+        assert shown in r.stdout.splitlines()
+        for name in ("/" + rel(child), rel(child), child):
+            r = cgview("cat", name, "id")
+            assert (r.returncode, r.stdout) == (0, expected_id(child)), name
+            r = cgview("expose", "id", name)
+            assert (r.returncode, r.stdout) == \
+                (0, mirror_path(child, "id") + "\n"), name
+            assert cgview("unexpose", "id", name).returncode == 0
+            assert not os.path.exists(mirror_path(child, "id"))
+        r = cgview("cat", "/" + rel(child) + "/nosuch", "id")
+        assert (r.returncode, r.stderr) == (1, "cgview: no cgroup '/%s/nosuch'"
+                                            " in the cgroup2 hierarchy at %s\n"
+                                            % (rel(child), cgroup2_root()))
