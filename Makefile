@@ -185,7 +185,7 @@ test-unit: deps cgview $(BUILD)/tests/top-cells
 
 # cgview top's value cells for given values (tests/unit/test_top_cells.py)
 $(BUILD)/tests/top-cells: tests/unit/top_cells.c cgview/top_view.c cgview/top_model.c \
-		cgview/top.h lib/escape.c lib/escape.h $(CGVIEW_PROTO:.c=.h)
+		$(wildcard cgview/*.h) lib/escape.c $(LIB_HDRS) $(CGVIEW_PROTO:.c=.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Icgview -Ilib -I$(BUILD)/views -I$(BUILD)/proto -o $@ $< \
 		cgview/top_model.c lib/escape.c -lm

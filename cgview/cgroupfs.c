@@ -46,21 +46,26 @@ static int place(const char *mnt, const char *path, struct cgroup_ref *cg)
 int cgroup_resolve(const char *arg, struct cgroup_ref *cg)
 {
 	char mnt[PATH_MAX], joined[PATH_MAX * 2];
-	int err = -ENOENT;
+	bool path = arg[0] == '/' && strcmp(arg, "/");
+	int err, below;
 
 	if (cgroup2_mount(mnt, sizeof(mnt))) {
 		err_msg(0,
 			"no cgroup2 filesystem is mounted (mount -t cgroup2 none /sys/fs/cgroup)");
 		return -ENOENT;
 	}
-	if (arg[0] == '/' && strcmp(arg, "/"))
-		err = place(mnt, arg, cg);
-	snprintf(joined, sizeof(joined), "%s/%s", mnt, arg);
-	if (err && !place(mnt, joined, cg))
+	err = path ? place(mnt, arg, cg) : -ENOENT;
+	if (!err)
 		return 0;
+	snprintf(joined, sizeof(joined), "%s/%s", mnt, arg);
+	below = place(mnt, joined, cg);
+	if (!below)
+		return 0;
+	if (err == -ENOENT) /* the path is no cgroup: say what ARG below is */
+		err = below;
 	if (err == -EXDEV)
 		err_msg(0, "'%s' is not below the cgroup2 mount %s", arg, mnt);
-	else if (err)
+	else
 		err_msg(0, "no cgroup '%s' in the cgroup2 hierarchy at %s", arg,
 			mnt);
 	return err == -EXDEV ? -EINVAL : err;

@@ -49,7 +49,7 @@ void exposures_free(struct exposures *x)
 
 static int loaded_views(struct exposures *x)
 {
-	DIR *d = opendir(CGVIEW_PIN_ROOT "/views");
+	DIR *d = opendir(CGVIEW_VIEWS);
 	struct dirent *e;
 	char **more;
 

@@ -30,8 +30,8 @@ static const char usage_tail[] =
 	"a view loaded from a file before.\n"
 	"\n"
 	"CGROUP is a path below the cgroup2 root (e.g. system.slice/nginx.service,\n"
-	"or /system.slice/nginx.service as top and dump show it; / for the root)\n"
-	"or an absolute path inside the cgroup2 mount.\n"
+	"or /system.slice/nginx.service as top and dump show a name they need\n"
+	"not escape; / for the root) or an absolute path inside the cgroup2 mount.\n"
 	"\n"
 	"environment: CGVIEW_MODE=stock uses cgroup iterators in bpffs even on\n"
 	"a kernel with the bpf_view series.\n"
@@ -71,8 +71,8 @@ static const struct command {
 	  .nargs = ANY_ARGS,
 	  .nargs_error = NULL,
 	  .opts = OPT_ALL,
-	  .help = "  load VIEW...|--all     load views and pin them under " CGVIEW_PIN_ROOT
-		  "/views\n"
+	  .help = "  load VIEW...|--all     load views and pin them under " CGVIEW_VIEWS
+		  "\n"
 		  "                         (all or none: a view that fails to load\n"
 		  "                         unloads those loaded before it)\n" },
 	{ .name = "unload",

@@ -111,15 +111,6 @@ struct bpf_view__cgroup {
  * by NEXT: they passed over SKIP cgroups and said how many they visited.
  * These ones leave SEEN 0, which is how the exporter tells them apart.
  */
-/* Test builds only (-DCGVIEW_TEST_OLD_BULK): say SEEN as those views did,
- * so that a test sees what cgview-exporter does with one.
- */
-#ifdef CGVIEW_TEST_OLD_BULK
-#define CGVIEW_BULK_SEEN(a, w) ((a)->seen = (w).nrec + 1)
-#else
-#define CGVIEW_BULK_SEEN(a, w) ((void)0)
-#endif
-
 struct cgview_bulk_args {
 	__u64 root;
 	__u32 skip;
@@ -129,6 +120,15 @@ struct cgview_bulk_args {
 	__u64 next;
 	__u64 after;
 };
+
+/* Test builds only (-DCGVIEW_TEST_OLD_BULK): say SEEN as those views did,
+ * so that a test sees what cgview-exporter does with one.
+ */
+#ifdef CGVIEW_TEST_OLD_BULK
+#define CGVIEW_BULK_SEEN(a, w) ((a)->seen = (w).nrec + 1)
+#else
+#define CGVIEW_BULK_SEEN(a, w) ((void)0)
+#endif
 
 #define __CGVIEW_RECORD(name, iter_sec, view_sec)                         \
 	__CGVIEW(name, iter_sec, view_sec)                                \

@@ -342,3 +342,21 @@ def test_a_cgroup_as_dump_and_top_show_it_names_it(id_view):
         assert (r.returncode, r.stderr) == (1, "cgview: no cgroup '/%s/nosuch'"
                                             " in the cgroup2 hierarchy at %s\n"
                                             % (rel(child), cgroup2_root()))
+
+
+def test_a_cgroup2_directory_outside_the_mount_is_refused(id_view, tmp_path):
+    """A second cgroup2 mount (a private mount namespace): its directory,
+    named by its path or relative to the root through '..', is not below
+    the cgroup2 mount cgview uses, and cgview says so."""
+    other = tmp_path / "cg2"
+    other.mkdir()
+    up = "../" * cgroup2_root().count("/")
+    script = (f"mount -t cgroup2 none {other} && "
+              f"{CGVIEW} cat {other} id; echo rc=$?; "
+              f"{CGVIEW} cat {up}{str(other).lstrip('/')} id; echo rc=$?")
+    r = subprocess.run(["unshare", "-m", "--propagation", "private", "sh",
+                        "-c", script], capture_output=True, text=True)
+    assert r.stdout == "rc=1\nrc=1\n", r.stderr
+    assert r.stderr == "".join(
+        f"cgview: '{a}' is not below the cgroup2 mount {cgroup2_root()}\n"
+        for a in (other, up + str(other).lstrip("/")))

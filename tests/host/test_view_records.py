@@ -139,8 +139,8 @@ def ids_and_bulk(snap):
 def test_a_view_an_older_cgview_loaded_is_read_from_its_files(views,
                                                               tmp_path):
     """The id view as one built before the bulk walk resumed by cgroup id
-    (build/tests/old/id.bpf.o: its bulk program says how many cgroups it
-    saw): an exporter's scrapes read its files, it says once what to do,
+    (build/tests/old/id.bpf.o: its bulk program says SEEN, as those
+    views did): an exporter's scrapes read its files, it says once what to do,
     and the values are those of the view loaded again."""
     assert cgview("unload", "id").returncode == 0
     r = cgview("load", os.path.join(REPO, "build", "tests", "old",

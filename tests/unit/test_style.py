@@ -12,7 +12,8 @@ def test_c_sources_are_clang_formatted():
     files = sorted(glob.glob(os.path.join(REPO, "cgview", "*.[ch]")) +
                    glob.glob(os.path.join(REPO, "bench", "*.[ch]")) +
                    glob.glob(os.path.join(REPO, "exporter", "*.[ch]")) +
-                   glob.glob(os.path.join(REPO, "lib", "*.[ch]")))
+                   glob.glob(os.path.join(REPO, "lib", "*.[ch]")) +
+                   glob.glob(os.path.join(REPO, "tests", "unit", "*.c")))
     assert files
     r = subprocess.run(["clang-format", "--dry-run", "-Werror", *files],
                        capture_output=True, text=True)
