@@ -10,6 +10,7 @@
 
 #include "cgroup.h"
 #include "cgview.h"
+#include "escape.h"
 
 static int is_cgroup2_dir(const char *path)
 {
@@ -39,33 +40,67 @@ static int place(const char *mnt, const char *path, struct cgroup_ref *cg)
 	return 0;
 }
 
+/* ARG's place below the cgroup2 mount MNT, into CG, as an absolute path
+ * inside the mount or as a path below its root, with or without a leading
+ * '/': 0, -ENOENT or -EXDEV (the path is a cgroup2 directory, not below
+ * MNT)
+ */
+static int resolve_as(const char *mnt, const char *arg, struct cgroup_ref *cg)
+{
+	char joined[PATH_MAX * 2];
+	bool path = arg[0] == '/' && strcmp(arg, "/");
+	int err = path ? place(mnt, arg, cg) : -ENOENT, below;
+
+	if (!err)
+		return 0;
+	snprintf(joined, sizeof(joined), "%s/%s", mnt, arg);
+	below = place(mnt, joined, cg);
+	return below && err != -ENOENT ? err : below;
+}
+
+/* ARG as cgview-exporter (and so dump) or top shows a name they escape,
+ * its escapes undone (lib/escape.h), when that names a
+ * cgroup
+ */
+static int resolve_shown(const char *mnt, const char *arg,
+			 struct cgroup_ref *cg)
+{
+	size_t len = strlen(arg), n;
+	char *raw = malloc(len + 1);
+	int err = -ENOENT;
+
+	if (!raw)
+		return -ENOMEM;
+	n = name_unescape(raw, arg, len);
+	if (strcmp(raw, arg) && strlen(raw) == n)
+		err = resolve_as(mnt, raw, cg);
+	n = name_unshow(raw, arg, len);
+	if (err && strcmp(raw, arg) && strlen(raw) == n)
+		err = resolve_as(mnt, raw, cg);
+	free(raw);
+	return err;
+}
+
 /* ARG is an absolute path inside the cgroup2 mount, or a path relative to
  * its root ("" or "/" alone mean the root itself), with or without a
- * leading '/' (as top, dump and cgview-exporter show cgroups)
+ * leading '/', and as top, dump and cgview-exporter show it (escaped)
  */
 int cgroup_resolve(const char *arg, struct cgroup_ref *cg)
 {
-	char mnt[PATH_MAX], joined[PATH_MAX * 2];
-	bool path = arg[0] == '/' && strcmp(arg, "/");
-	int err, below;
+	char mnt[PATH_MAX];
+	int err;
 
 	if (cgroup2_mount(mnt, sizeof(mnt))) {
 		err_msg(0,
 			"no cgroup2 filesystem is mounted (mount -t cgroup2 none /sys/fs/cgroup)");
 		return -ENOENT;
 	}
-	err = path ? place(mnt, arg, cg) : -ENOENT;
-	if (!err)
+	err = resolve_as(mnt, arg, cg);
+	if (err == -ENOENT && !resolve_shown(mnt, arg, cg))
 		return 0;
-	snprintf(joined, sizeof(joined), "%s/%s", mnt, arg);
-	below = place(mnt, joined, cg);
-	if (!below)
-		return 0;
-	if (err == -ENOENT) /* the path is no cgroup: say what ARG below is */
-		err = below;
 	if (err == -EXDEV)
 		err_msg(0, "'%s' is not below the cgroup2 mount %s", arg, mnt);
-	else
+	else if (err)
 		err_msg(0, "no cgroup '%s' in the cgroup2 hierarchy at %s", arg,
 			mnt);
 	return err == -EXDEV ? -EINVAL : err;

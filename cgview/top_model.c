@@ -271,42 +271,6 @@ static void value(struct row *r, int c, const struct cgstate *s,
 	r->has |= 1U << c;
 }
 
-/* The value of the two hex digits at P, either case, or -1 */
-static int hex2(const char *p)
-{
-	int v = 0;
-
-	for (int i = 0; i < 2; i++) {
-		char c = p[i];
-
-		if (c >= 'A' && c <= 'F')
-			c += 'a' - 'A';
-		if (c >= '0' && c <= '9')
-			v = v * 16 + c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v = v * 16 + c - 'a' + 10;
-		else
-			return -1;
-	}
-	return v;
-}
-
-/* Whether top writes byte C as \xHH: outside printable ASCII, or space */
-static bool shown_escaped(int c)
-{
-	return c <= ' ' || c >= 0x7f;
-}
-
-/* A backslash at P (4 bytes there) that would read as one of top's
- * escapes, its own (\x5c) included
- */
-static bool ambiguous(const char *p)
-{
-	int v = p[1] == 'x' || p[1] == 'X' ? hex2(p + 2) : -1;
-
-	return v >= 0 && (shown_escaped(v) || v == '\\');
-}
-
 /* PATH (the exporter's UTF-8 form, escapes undone) as top shows it: a
  * byte outside printable ASCII or a space as \xHH, and a backslash that
  * would read as such as \x5c, so that a tenant's cgroup name can neither
@@ -316,26 +280,14 @@ static bool ambiguous(const char *p)
 static char *escaped(const char *path)
 {
 	size_t len = strlen(path);
-	char *raw = malloc(len + 1), *out = malloc(4 * len + 1);
-	size_t n;
+	char *raw = malloc(len + 1), *out = malloc(NAME_SHOWN_MAX(len));
 
 	if (!raw || !out) {
 		free(raw);
 		free(out);
 		return NULL;
 	}
-	n = name_unescape(raw, path, len);
-	out[0] = '\0';
-	for (size_t i = 0, k = 0; k < n; k++) {
-		unsigned char c = raw[k];
-
-		if (shown_escaped(c) ||
-		    (c == '\\' && k + 4 <= n && ambiguous(raw + k)))
-			i += sprintf(out + i, "\\x%02x", c);
-		else
-			out[i++] = (char)c;
-		out[i] = '\0';
-	}
+	name_show(out, raw, name_unescape(raw, path, len));
 	free(raw);
 	return out;
 }

@@ -124,6 +124,27 @@ static void check_unescape(const unsigned char *data, size_t len)
 	free(got);
 }
 
+/* The shown form (cgview top's) gives back any bytes, has no byte
+ * outside printable ASCII, and reads the same as the bytes it shows
+ * where it has no escape
+ */
+static void check_show(const unsigned char *data, size_t len)
+{
+	char *shown = malloc(NAME_SHOWN_MAX(len));
+	size_t n = name_show(shown, (const char *)data, len);
+	char *back = malloc(n + 1);
+
+	for (size_t i = 0; i < n; i++)
+		if (shown[i] <= ' ' || shown[i] >= 0x7f)
+			abort();
+	if (strlen(shown) != n || name_unshow(back, shown, n) != len ||
+	    memcmp(back, data, len) ||
+	    (!memchr(shown, '\\', n) && (n != len || memcmp(shown, data, n))))
+		abort();
+	free(shown);
+	free(back);
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t len)
 {
 	static const char *const files[] = { "memory.stat", "io.stat",
@@ -142,6 +163,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t len)
 	}
 	check_escape(data, len);
 	check_unescape(data, len);
+	check_show(data, len);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snapshot_reset(&snap);
 		snap.ss = &ss;

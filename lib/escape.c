@@ -153,3 +153,73 @@ size_t name_unescape(char *out, const char *text, size_t len)
 	out[n] = '\0';
 	return n;
 }
+
+/* The value of the two hex digits at P, either case, or -1 */
+static int hex2(const char *p)
+{
+	unsigned char c[2] = { p[0], p[1] };
+	int hi, lo;
+
+	for (int i = 0; i < 2; i++)
+		if (c[i] >= 'A' && c[i] <= 'F')
+			c[i] += 'a' - 'A';
+	hi = hex_value(c[0]);
+	lo = hex_value(c[1]);
+	return hi < 0 || lo < 0 ? -1 : hi << 4 | lo;
+}
+
+/* Whether the shown form writes byte C as \xHH: outside printable
+ * ASCII, or space
+ */
+static bool shown_escaped(int c)
+{
+	return c <= ' ' || c >= 0x7f;
+}
+
+/* A backslash at P (N bytes there) that would read as one of the shown
+ * form's escapes, its own (\x5c) included
+ */
+static bool ambiguous(const char *p, size_t n)
+{
+	int v = n >= 4 && (p[1] == 'x' || p[1] == 'X') ? hex2(p + 2) : -1;
+
+	return v >= 0 && (shown_escaped(v) || v == '\\');
+}
+
+size_t name_show(char *out, const char *raw, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
+
+	for (size_t k = 0; k < n; k++) {
+		unsigned char c = raw[k];
+
+		if (shown_escaped(c) ||
+		    (c == '\\' && ambiguous(raw + k, n - k))) {
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		} else {
+			*o++ = (char)c;
+		}
+	}
+	*o = '\0';
+	return o - out;
+}
+
+size_t name_unshow(char *out, const char *shown, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (shown[i] == '\\' && ambiguous(shown + i, len - i)) {
+			out[n++] = (char)hex2(shown + i + 2);
+			i += 3;
+		} else {
+			out[n++] = shown[i];
+		}
+	}
+	out[n] = '\0';
+	return n;
+}

@@ -2,7 +2,8 @@
 /*
  * Names (cgroup names, file names, keys and labels: any bytes) as valid
  * UTF-8, reversibly (escape.c; README.md, "Names in the output"):
- * cgview-exporter writes them so, cgview top reads them back.
+ * cgview-exporter writes them so, cgview top reads them back; and in the
+ * form cgview top shows them in, reversibly too.
  */
 #ifndef CGVIEW_LIB_ESCAPE_H
 #define CGVIEW_LIB_ESCAPE_H
@@ -24,5 +25,19 @@ size_t name_escape(char *out, const char *name, size_t len);
  * NUL-terminated; returns its length (the name may hold NULs)
  */
 size_t name_unescape(char *out, const char *text, size_t len);
+
+/*
+ * The shown form, for a terminal (cgview top): a byte outside printable
+ * ASCII or a space as \xHH, and a backslash that would read as such as
+ * \x5c, so that a name can neither drive the terminal (escape sequences),
+ * nor split a line or a column, nor pass for another name.
+ */
+#define NAME_SHOWN_MAX(len) (4 * (len) + 1) /* bytes, with the NUL */
+/* RAW (N bytes) shown, into OUT (NAME_SHOWN_MAX(N) bytes); its length */
+size_t name_show(char *out, const char *raw, size_t n);
+/* The bytes shown as SHOWN (LEN bytes) into OUT (LEN + 1 bytes); their
+ * length (they may hold NULs)
+ */
+size_t name_unshow(char *out, const char *shown, size_t len);
 
 #endif

@@ -360,3 +360,40 @@ def test_a_cgroup2_directory_outside_the_mount_is_refused(id_view, tmp_path):
     assert r.stderr == "".join(
         f"cgview: '{a}' is not below the cgroup2 mount {cgroup2_root()}\n"
         for a in (other, up + str(other).lstrip("/")))
+
+
+def test_a_cgroup_named_as_top_and_dump_escape_it_is_found(id_view):
+    """Cgroups whose names top and cgview-exporter escape (a space, a
+    byte that is not UTF-8, a backslash that reads as an escape): each
+    one named as top shows it and as dump's label value reads is that
+    cgroup to cgview cat."""
+    shown = {b"sp ace\xff": ("sp\\x20ace\\xff", "sp ace\\xff"),
+             b"dbl\\x9b": ("dbl\\x5cx9b", "dbl\\\\x9b"),
+             b"lit\\x41": ("lit\\x41", "lit\\x41")}
+    with cgroup("esc") as top:
+        dirs = {n: os.path.join(os.fsencode(top), n) for n in shown}
+        for d in dirs.values():
+            os.mkdir(d)
+        try:
+            r = subprocess.run([CGVIEW, "top", "-b", "-n", "1", rel(top)],
+                               capture_output=True, text=True)
+            assert r.returncode == 0, r.stderr
+            by_top = {line.split()[0] for line in r.stdout.splitlines()[2:]}
+            r = cgview("dump", rel(top))
+            assert r.returncode == 0, r.stderr
+            # the label's value: the text format's escaping undone
+            by_dump = {line.split('cgroup="', 1)[1].split('"}')[0]
+                       .replace("\\\\", "\\")
+                       for line in r.stdout.splitlines()
+                       if line.startswith("cgroup_nr_descendants{")}
+            for n, (in_top, in_dump) in shown.items():
+                in_top = "/%s/%s" % (rel(top), in_top)
+                in_dump = "/%s/%s" % (rel(top), in_dump)
+                assert in_top in by_top and in_dump in by_dump, n
+                for name in (in_top, in_dump):
+                    r = cgview("cat", name, "id")
+                    assert (r.returncode, r.stdout) == \
+                        (0, expected_id(os.fsdecode(dirs[n]))), name
+        finally:
+            for d in dirs.values():
+                os.rmdir(d)
