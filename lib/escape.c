@@ -207,19 +207,3 @@ size_t name_show(char *out, const char *raw, size_t n)
 	*o = '\0';
 	return o - out;
 }
-
-size_t name_unshow(char *out, const char *shown, size_t len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		if (shown[i] == '\\' && ambiguous(shown + i, len - i)) {
-			out[n++] = (char)hex2(shown + i + 2);
-			i += 3;
-		} else {
-			out[n++] = shown[i];
-		}
-	}
-	out[n] = '\0';
-	return n;
-}

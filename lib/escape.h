@@ -3,7 +3,8 @@
  * Names (cgroup names, file names, keys and labels: any bytes) as valid
  * UTF-8, reversibly (escape.c; README.md, "Names in the output"):
  * cgview-exporter writes them so, cgview top reads them back; and in the
- * form cgview top shows them in, reversibly too.
+ * form cgview top shows them in, reversibly too (its reading back is the
+ * fuzzer's, exporter/fuzz_parse.c: cgview takes names as they are).
  */
 #ifndef CGVIEW_LIB_ESCAPE_H
 #define CGVIEW_LIB_ESCAPE_H
@@ -35,9 +36,5 @@ size_t name_unescape(char *out, const char *text, size_t len);
 #define NAME_SHOWN_MAX(len) (4 * (len) + 1) /* bytes, with the NUL */
 /* RAW (N bytes) shown, into OUT (NAME_SHOWN_MAX(N) bytes); its length */
 size_t name_show(char *out, const char *raw, size_t n);
-/* The bytes shown as SHOWN (LEN bytes) into OUT (LEN + 1 bytes); their
- * length (they may hold NULs)
- */
-size_t name_unshow(char *out, const char *shown, size_t len);
 
 #endif
