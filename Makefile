@@ -390,11 +390,12 @@ $(BUILD)/bench/recorders: bench/recorders.c bench/empty.c bench/empty.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ bench/recorders.c bench/empty.c -lbpf
 
-$(BUILD)/bench/empty.bpf.o: bench/empty.bpf.c $(BUILD)/views/vmlinux.h
+$(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(BUILD)/views/vmlinux.h
 	@mkdir -p $(@D)
 	clang $(BPF_CFLAGS) -c $< -o $@
 
-bench-recorders: deps cgview $(BUILD)/bench/recorders $(BUILD)/bench/empty.bpf.o
+bench-recorders: deps cgview $(BUILD)/bench/recorders $(BUILD)/bench/empty.bpf.o \
+		$(BUILD)/bench/floor.bpf.o
 	bench/recorders
 
 # The demo on the running (stock) kernel: every view, --inherit, cat

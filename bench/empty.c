@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Load bench/empty.bpf.o with only the programs of the given hooks and
- * attach them; they stay attached until the process exits. With
- * kernel.bpf_stats_enabled, empty_stats() tells how often they ran and
- * for how long.
+/* Load bench/empty.bpf.o (or floor.bpf.o) with only the programs of the
+ * given hooks and attach them; they stay attached until the process exits.
+ * A program's hook is its name after the first '_' (empty_sched_switch,
+ * floor_block_io_start). With kernel.bpf_stats_enabled, empty_stats()
+ * tells how often they ran and for how long.
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,11 +12,14 @@
 
 #include "empty.h"
 
-/* Whether PROG is the empty program of one of HOOKS */
+/* Whether PROG is the program of one of HOOKS */
 static int wanted(const struct bpf_program *prog, char **hooks, int n)
 {
-	const char *name = bpf_program__name(prog) + strlen("empty_");
+	const char *name = strchr(bpf_program__name(prog), '_');
 
+	if (!name)
+		return 0;
+	name++;
 	for (int i = 0; i < n; i++)
 		if (!strcmp(name, hooks[i]))
 			return 1;

@@ -2,7 +2,8 @@
 /* recorders WORKLOAD OPS [HOOK...]: run OPS operations of a workload that
  * makes the events a view's recorders hook, and print the median
  * nanoseconds of an operation. With HOOKs, an empty program is attached to
- * each first (bench/empty.bpf.c, from $RECORDERS_EMPTY_OBJ); with
+ * each first (bench/empty.bpf.c, or another object of programs named
+ * for their hooks, from $RECORDERS_EMPTY_OBJ); with
  * $RECORDERS_PROG_STATS set as well, what is printed is how often those
  * ran per operation and their ns per run (kernel.bpf_stats_enabled).
  * bench/recorders runs it without each view, with it, and with empty
