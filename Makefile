@@ -15,6 +15,9 @@ CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
 # machine `make deps` installs the libraries and pkg-config after make has
 # read this file
 LIBBPF_LIBS = $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf)
+# BPF objects: clang 15 or later emits the btf_type_tag of a kptr
+# (scripts/deps.sh installs Debian's clang-19)
+BPF_CC := clang-19
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I$(BUILD)/views -Iviews
 
@@ -103,7 +106,7 @@ $(BUILD)/views/vmlinux.h: | deps
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@
 
 $(BUILD)/views/%.bpf.o: views/%.bpf.c $(wildcard views/*.bpf.h) $(BUILD)/views/vmlinux.h
-	clang $(BPF_CFLAGS) -c $< -o $@
+	$(BPF_CC) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/views/%.skel.h: $(BUILD)/views/%.bpf.o
 	bpftool gen skeleton $< name $* > $@
@@ -155,7 +158,7 @@ TEST_VIEWS := $(patsubst tests/vm/views/%.bpf.c,$(BUILD)/tests/%.bpf.o,$(wildcar
 $(BUILD)/tests/%.bpf.o: tests/vm/views/%.bpf.c views/view.bpf.h tests/vm/views/refused.h \
 		$(BUILD)/views/vmlinux.h
 	@mkdir -p $(@D)
-	clang $(BPF_CFLAGS) -c $< -o $@
+	$(BPF_CC) $(BPF_CFLAGS) -c $< -o $@
 # io_latency recording loop devices' requests only (major 7), with a table
 # of one window (4 slots), where any two loop devices' requests share the
 # window, and with the stock table of 16,384 slots, which counts what the
@@ -165,14 +168,14 @@ $(BUILD)/tests/io_latency_tiny.bpf.o: IO_LATENCY_FLAGS := -DINFLIGHT_SHIFT=2
 $(BUILD)/tests/io_latency_tiny.bpf.o $(BUILD)/tests/io_latency_loop.bpf.o: \
 		views/io_latency.bpf.c $(wildcard views/*.bpf.h) $(BUILD)/views/vmlinux.h
 	@mkdir -p $(@D)
-	clang $(BPF_CFLAGS) $(IO_LATENCY_FLAGS) -DINFLIGHT_ONLY_MAJOR=7 -c $< -o $@
+	$(BPF_CC) $(BPF_CFLAGS) $(IO_LATENCY_FLAGS) -DINFLIGHT_ONLY_MAJOR=7 -c $< -o $@
 
 # the id view as views built before the bulk walk resumed by cgroup id
 # answer cgview-exporter (tests/host/test_view_records.py)
 TEST_VIEWS += $(BUILD)/tests/old/id.bpf.o
 $(BUILD)/tests/old/id.bpf.o: views/id.bpf.c $(wildcard views/*.bpf.h) $(BUILD)/views/vmlinux.h
 	@mkdir -p $(@D)
-	clang $(BPF_CFLAGS) -DCGVIEW_TEST_OLD_BULK -c $< -o $@
+	$(BPF_CC) $(BPF_CFLAGS) -DCGVIEW_TEST_OLD_BULK -c $< -o $@
 
 # Each tier runs even when an earlier one failed; `make test` fails if any did.
 test:
@@ -298,7 +301,7 @@ $(BUILD)/exporter/schemas.c: $(EXPORTER_SCHEMAS)
 # the bulk read's program, CO-RE like the views
 $(BUILD)/exporter/bulk.bpf.o: exporter/bulk.bpf.c exporter/bulk_rec.h views/walk.bpf.h $(BUILD)/views/vmlinux.h
 	@mkdir -p $(@D)
-	clang $(BPF_CFLAGS) -Iexporter -c $< -o $@
+	$(BPF_CC) $(BPF_CFLAGS) -Iexporter -c $< -o $@
 $(BUILD)/exporter/bulk.skel.h: $(BUILD)/exporter/bulk.bpf.o
 	bpftool gen skeleton $< name bulk_bpf > $@
 
@@ -392,7 +395,7 @@ $(BUILD)/bench/recorders: bench/recorders.c bench/empty.c bench/empty.h
 
 $(BUILD)/bench/%.bpf.o: bench/%.bpf.c $(BUILD)/views/vmlinux.h
 	@mkdir -p $(@D)
-	clang $(BPF_CFLAGS) -c $< -o $@
+	$(BPF_CC) $(BPF_CFLAGS) -c $< -o $@
 
 bench-recorders: deps cgview $(BUILD)/bench/recorders $(BUILD)/bench/empty.bpf.o \
 		$(BUILD)/bench/floor.bpf.o

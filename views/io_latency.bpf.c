@@ -11,24 +11,16 @@
  *
  * I/O counts in the cgroup of the task that submitted the request (hosts
  * without the io controller on cgroup v2 have no bio->bi_blkg to go by):
- * its cgroup id is noted when the request starts, in the submitter's
- * context, in a slot of the table of requests in flight (below) where
- * the completion finds it, and a bio merged into a request later counts
- * with it. The bytes count as they complete. Completions run in
- * interrupt context, often after the submitter's cgroup is gone, so the
- * statistics are kept by cgroup id (cgid_stats.bpf.h), made only in the
- * submitter's context and deleted when the cgroup is removed: no state
- * outlives its cgroup.
- * The request's start notes the slot of its cgroup's statistics too (as
- * a rule without a hash lookup: through the CPU's note of the last
- * cgroup), so that the completion finds them without a hash lookup (nor
- * a reference to take and drop). The start takes the note on trust and
- * the completion checks that the slot is still the cgroup's: the start
- * does not read the slot, whose cache line the completion writes, often
- * on another CPU (a read there cost about 70 ns per start on a KVM guest
- * whose completions ran on the other CPU). The start does read its own
- * slot of requests in flight, to claim it: a line that the completion of
- * that slot's last request wrote.
+ * when the request starts, in the submitter's context, a reference to
+ * its cgroup is taken and kept in a slot of the table of requests in
+ * flight (below), where the completion finds it, and a bio merged into a
+ * request later counts with it. The bytes count as they complete. The
+ * statistics are kept in the cgroup's local storage, freed with the
+ * cgroup, like every view's: no cgroup's state outlives it, and no table
+ * of cgroups can be filled, by a tenant with many cgroups or otherwise,
+ * so that another cgroup's I/O goes uncounted. The completion, in
+ * interrupt context, reaches the storage through the reference, which it
+ * drops when the request is done.
  *
  * Not counted: a request that started when its window of that table was
  * full of requests in flight; a request whose completion the programs
@@ -36,7 +28,6 @@
  */
 #include "view.bpf.h"
 #include "hist.bpf.h"
-#include "cgid_stats.bpf.h"
 
 #define REQ_OP_MASK 0xff
 #define REQ_OP_READ 0
@@ -51,8 +42,13 @@ struct io_stats {
 	struct log2_hist latency;
 };
 
-/* Statistics by cgroup id, for the cgroups that did block I/O. */
-CGID_STATS(io_by_cgroup, struct io_stats);
+/* The statistics of each cgroup that did block I/O */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGRP_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct io_stats);
+} io_by_cgroup SEC(".maps");
 
 /*
  * Requests in flight, in a fixed table of slots: no map update and no
@@ -73,12 +69,13 @@ CGID_STATS(io_by_cgroup, struct io_stats);
  * bytes that hold its first slot (two lines, one page), in the order
  * first, first ^ 1 (the same line), first ^ 2, first ^ 3. A slot holds
  * the address of the request's struct (no two requests in flight share
- * one: a struct is freed before it serves another). The start claims a slot with a
- * compare-and-swap of 0 for that address, so that two starts on two CPUs
- * never take the same slot; a start whose first slot is free, the rule,
- * touches no other. The completion looks for its request in the same
- * order and frees the slot (0). So two requests in flight never take
- * each other's slot while their window has one free.
+ * one: a struct is freed before it serves another), and a reference to
+ * the submitter's cgroup. The start claims a slot with a compare-and-swap
+ * of 0 for that address, so that two starts on two CPUs never take the
+ * same slot; a start whose first slot is free, the rule, touches no
+ * other. The completion looks for its request in the same order, frees
+ * the slot (0) and drops the reference. So two requests in flight never
+ * take each other's slot while their window has one free.
  *
  * A slot whose completion was never seen stays taken (a request freed
  * without one; or a completion whose programs the kernel did not run:
@@ -91,7 +88,10 @@ CGID_STATS(io_by_cgroup, struct io_stats);
  * reference left to it (request->ref 0, or unreadable). Requests in
  * flight are never taken over: a start whose window holds four of them
  * is not counted. (A slot of a device removed while it was stale stays
- * taken unless its struct's memory reads as free.)
+ * taken unless its struct's memory reads as free.) A stale slot holds
+ * its cgroup's reference until it is taken again, when the reference is
+ * dropped: a cgroup removed meanwhile stays a dying cgroup until then,
+ * at most one per stale slot; unloading the view drops them all.
  */
 #ifndef INFLIGHT_SHIFT /* test builds make it small, to share windows */
 #define INFLIGHT_SHIFT 14
@@ -102,10 +102,9 @@ _Static_assert(INFLIGHT_SHIFT >= 2, "a table of at least one window");
 
 struct rq_start {
 	__u64 rq; /* the request's address, 0 when free */
-	__u64 cgroup_id;
+	struct cgroup __kptr *cgrp; /* the submitter's, referenced */
 	__u64 start_ns; /* when the queue keeps no start time */
-	__u32 stats; /* the slot of the cgroup's statistics */
-	__u32 pad;
+	__u64 pad;
 };
 
 struct {
@@ -211,19 +210,20 @@ static __always_inline struct rq_start *find_slot(const struct request *rq)
 SEC("tp_btf/block_io_start")
 int BPF_PROG(io_start, struct request *rq)
 {
-	struct cgroup *cgrp = task_dfl_cgroup(bpf_get_current_task_btf());
-	__u64 cgid = cgrp->kn->id;
+	struct cgroup *cgrp;
 	struct rq_start *s;
-	__u32 stats;
 
-	if (!recorded(rq) || !io_by_cgroup_slot_of(cgrp, cgid, &stats))
+	if (!recorded(rq))
 		return 0;
 	s = claim_slot(rq);
 	if (!s)
 		return 0;
-	s->cgroup_id = cgid;
-	s->stats = stats;
 	s->start_ns = rq->start_time_ns ? 0 : bpf_ktime_get_ns();
+	cgrp = bpf_cgroup_acquire(task_dfl_cgroup(bpf_get_current_task_btf()));
+	if (cgrp)
+		cgrp = bpf_kptr_xchg(&s->cgrp, cgrp);
+	if (cgrp) /* a stale slot's */
+		bpf_cgroup_release(cgrp);
 	return 0;
 }
 
@@ -252,15 +252,18 @@ static __always_inline void account_done(struct io_stats *st, __u32 op,
 /*
  * Runs once per completion, in interrupt context; a driver may complete
  * a request in parts (nr_bytes less than what it has left), and the
- * request is done with the part that completes the rest. A cgroup
- * removed before its request completed has no statistics: not counted.
+ * request is done with the part that completes the rest: then the slot
+ * is freed and the reference dropped. A cgroup removed before its
+ * request completed gets no statistics (local storage is not made for a
+ * cgroup that is going): not counted.
  */
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(io_complete, struct request *rq, int error, unsigned int nr_bytes)
 {
 	__u32 op = rq->cmd_flags & REQ_OP_MASK;
+	struct io_stats *st = NULL;
+	struct cgroup *cgrp;
 	struct rq_start *s;
-	struct io_stats *st;
 	__u64 start;
 
 	if (!recorded(rq))
@@ -268,16 +271,21 @@ int BPF_PROG(io_complete, struct request *rq, int error, unsigned int nr_bytes)
 	s = find_slot(rq);
 	if (!s)
 		return 0;
-	st = io_by_cgroup_at(s->stats, s->cgroup_id);
+	cgrp = s->cgrp;
+	if (cgrp)
+		st = cgrp_storage(&io_by_cgroup, cgrp);
 	if (st)
 		account_bytes(st, op, nr_bytes);
 	if (nr_bytes < rq->__data_len)
 		return 0; /* more parts to come */
 	start = rq->start_time_ns ?: s->start_ns;
+	cgrp = bpf_kptr_xchg(&s->cgrp, NULL);
 	barrier(); /* the slot read before it is freed */
 	s->rq = 0;
 	if (st)
 		account_done(st, op, bpf_ktime_get_ns() - start);
+	if (cgrp)
+		bpf_cgroup_release(cgrp);
 	return 0;
 }
 
@@ -293,8 +301,9 @@ struct io_latency_record {
 static __always_inline void
 io_latency_fill(struct cgroup *cgrp, struct io_latency_record *r, bool walk)
 {
-	const struct io_stats *st = io_by_cgroup_read(cgrp);
+	const struct io_stats *st;
 
+	st = bpf_cgrp_storage_get(&io_by_cgroup, cgrp, 0, 0);
 	if (!st)
 		return;
 	r->rbytes = st->rbytes;

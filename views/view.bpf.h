@@ -201,6 +201,15 @@ static __always_inline void *cgrp_storage(void *map, struct cgroup *cgrp)
 	return v ? v : bpf_cgrp_storage_get(map, cgrp, 0, 0);
 }
 
+/*
+ * Recorders that meet an event where no cgroup is at hand (an I/O
+ * completion, a socket's event in softirq) keep a reference to the
+ * cgroup, a kptr, taken where it was.
+ */
+extern struct cgroup *bpf_cgroup_acquire(struct cgroup *cgrp) __ksym;
+extern struct cgroup *bpf_cgroup_from_id(__u64 cgid) __ksym;
+extern void bpf_cgroup_release(struct cgroup *cgrp) __ksym;
+
 /* The cgroup v2 cgroup of task P, where its events are counted. */
 static __always_inline struct cgroup *task_dfl_cgroup(struct task_struct *p)
 {

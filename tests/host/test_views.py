@@ -129,6 +129,49 @@ def test_net_counts_tcp_bytes_of_its_sockets(view, busy_idle):
     assert show(idle, view) == zeros(got)
 
 
+# Both ends of a connection made in this cgroup, then used from another
+# (cgroup.procs of the other in {other}): 1,000 bytes each way.
+HANDED_OVER = """
+import socket
+srv = socket.create_server(("127.0.0.1", 0))
+c = socket.create_connection(srv.getsockname())
+s, _ = srv.accept()
+with open({other!r}, "w") as f:
+    f.write("0")
+c.sendall(b"x" * 1000)
+got = 0
+while got < 1000:
+    got += len(s.recv(1000))
+s.sendall(b"y" * 1000)
+got = 0
+while got < 1000:
+    got += len(c.recv(1000))
+"""
+
+
+def dying(cg):
+    with open(os.path.join(cg, "cgroup.stat")) as f:
+        return int(dict(line.split() for line in f)["nr_dying_descendants"])
+
+
+@pytest.mark.parametrize("view", ["net"], indirect=True)
+def test_net_counts_a_socket_where_it_was_made_whoever_uses_it(view):
+    # The sockets' events come from tasks of another cgroup: the program
+    # takes a reference to the sockets' cgroup by id and keeps it in each
+    # socket's storage; it goes with the sockets, and the cgroup, once
+    # removed, is freed.
+    with cgroup("parent") as parent:
+        with cgroup("made", parent) as made, cgroup("user", parent) as user:
+            python_in([made], HANDED_OVER.format(
+                other=os.path.join(user, "cgroup.procs")))
+            assert show(made, view) == {"tcp_rx_bytes": 2000,
+                                        "tcp_tx_bytes": 2000,
+                                        "tcp_retransmits": 0}
+            assert show(user, view) == zeros(show(made, view))
+        wait_until(lambda: dying(parent) == 0, timeout=60,
+                   what="both cgroups freed")
+
+
 @pytest.mark.parametrize("view", ["net"], indirect=True)
 def test_net_counts_retransmitted_syns(view, busy_idle):
     busy, idle = busy_idle
