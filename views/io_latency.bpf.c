@@ -24,7 +24,11 @@
  *
  * Not counted: a request that started when its window of that table was
  * full of requests in flight; a request whose completion the programs
- * did not see; what completed after its cgroup was removed.
+ * did not see; what completed after its cgroup was removed (counted in
+ * its storage, if it had any, which nobody reads then); the first
+ * completion of a cgroup whose storage could not be made then (the
+ * completion interrupted another use of cgroup local storage on its CPU,
+ * or the allocation failed).
  */
 #include "view.bpf.h"
 #include "hist.bpf.h"
@@ -222,6 +226,8 @@ int BPF_PROG(io_start, struct request *rq)
 	cgrp = bpf_cgroup_acquire(task_dfl_cgroup(bpf_get_current_task_btf()));
 	if (cgrp)
 		cgrp = bpf_kptr_xchg(&s->cgrp, cgrp);
+	else /* none: not counted, not in a stale cgroup either */
+		cgrp = bpf_kptr_xchg(&s->cgrp, NULL);
 	if (cgrp) /* a stale slot's */
 		bpf_cgroup_release(cgrp);
 	return 0;
@@ -254,8 +260,8 @@ static __always_inline void account_done(struct io_stats *st, __u32 op,
  * a request in parts (nr_bytes less than what it has left), and the
  * request is done with the part that completes the rest: then the slot
  * is freed and the reference dropped. A cgroup removed before its
- * request completed gets no statistics (local storage is not made for a
- * cgroup that is going): not counted.
+ * request completed is not counted: local storage is not made for a
+ * cgroup that is going, and what it had is not read any more.
  */
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(io_complete, struct request *rq, int error, unsigned int nr_bytes)

@@ -13,7 +13,7 @@ import pytest
 
 from cgtest import cgroup, cgview, keyed, rel
 from views_fixture import bpf_ok  # noqa: F401 (fixture)
-from workloads import python_in
+from workloads import python_in, wait_until
 
 MANY = 16385
 
@@ -85,6 +85,17 @@ def data_file():
         yield f.name
 
 
+def remove_children(top):
+    for name in os.listdir(top):
+        if os.path.isdir(os.path.join(top, name)):
+            os.rmdir(os.path.join(top, name))
+
+
+def dying(cg):
+    with open(os.path.join(cg, "cgroup.stat")) as f:
+        return int(dict(line.split() for line in f)["nr_dying_descendants"])
+
+
 @pytest.fixture
 def tenant():
     """A tenant's cgroup; its children are removed after."""
@@ -92,9 +103,7 @@ def tenant():
         try:
             yield top
         finally:
-            for name in os.listdir(top):
-                if os.path.isdir(os.path.join(top, name)):
-                    os.rmdir(os.path.join(top, name))
+            remove_children(top)
 
 
 def show(cg, view):
@@ -117,3 +126,7 @@ def test_many_cgroups_of_a_tenant_hide_no_other_cgroups_io(views, sink,
     assert io["rios"] >= 256 and io["rbytes"] >= 4096 * 256
     assert sum(io["latency_hist_ns"].values()) == io["rios"] + io["wios"]
     assert net["tcp_tx_bytes"] == 1000
+    # and the views hold none of the tenant's cgroups once removed
+    remove_children(tenant)
+    wait_until(lambda: dying(tenant) == 0, timeout=120,
+               what=f"the tenant's {MANY} cgroups freed")
