@@ -25,10 +25,11 @@
  * Not counted: a request that started when its window of that table was
  * full of requests in flight; a request whose completion the programs
  * did not see; what completed after its cgroup was removed (counted in
- * its storage, if it had any, which nobody reads then); the first
- * completion of a cgroup whose storage could not be made then (the
- * completion interrupted another use of cgroup local storage on its CPU,
- * or the allocation failed).
+ * its storage, which nobody reads then); a cgroup's requests before its
+ * storage could be made (out of memory). The storage is made by a
+ * start, in the submitter's context, and else by a completion: one in
+ * interrupt context that interrupted another use of cgroup local
+ * storage on its CPU can find storage but not make it.
  */
 #include "view.bpf.h"
 #include "hist.bpf.h"
@@ -210,6 +211,31 @@ static __always_inline struct rq_start *find_slot(const struct request *rq)
 	return probe(first_slot(rq), (__u64)rq, false, NULL);
 }
 
+/* This CPU's note of the last cgroup whose storage its starts made */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64); /* the cgroup's address */
+} io_made SEC(".maps");
+
+/*
+ * CGRP's storage made, in the submitter's context, unless this CPU's
+ * last start made it: not looked up at every start (its line is the
+ * completions', often on another CPU). A cgroup at the address of one
+ * freed since finds the note wrong; its first completion makes it then.
+ */
+static __always_inline void made_storage(struct cgroup *cgrp)
+{
+	__u32 zero = 0;
+	__u64 *last = bpf_map_lookup_elem(&io_made, &zero);
+
+	if (!last || *last == (__u64)cgrp)
+		return;
+	if (cgrp_storage(&io_by_cgroup, cgrp))
+		*last = (__u64)cgrp;
+}
+
 /* A request starts in the context of the task that submitted it. */
 SEC("tp_btf/block_io_start")
 int BPF_PROG(io_start, struct request *rq)
@@ -224,6 +250,8 @@ int BPF_PROG(io_start, struct request *rq)
 		return 0;
 	s->start_ns = rq->start_time_ns ? 0 : bpf_ktime_get_ns();
 	cgrp = bpf_cgroup_acquire(task_dfl_cgroup(bpf_get_current_task_btf()));
+	if (cgrp)
+		made_storage(cgrp);
 	if (cgrp)
 		cgrp = bpf_kptr_xchg(&s->cgrp, cgrp);
 	else /* none: not counted, not in a stale cgroup either */
@@ -260,8 +288,8 @@ static __always_inline void account_done(struct io_stats *st, __u32 op,
  * a request in parts (nr_bytes less than what it has left), and the
  * request is done with the part that completes the rest: then the slot
  * is freed and the reference dropped. A cgroup removed before its
- * request completed is not counted: local storage is not made for a
- * cgroup that is going, and what it had is not read any more.
+ * request completed is not counted: what its storage has is not read
+ * any more.
  */
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(io_complete, struct request *rq, int error, unsigned int nr_bytes)
