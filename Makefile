@@ -162,10 +162,16 @@ $(BUILD)/tests/%.bpf.o: tests/vm/views/%.bpf.c views/view.bpf.h tests/vm/views/r
 # io_latency recording loop devices' requests only (major 7), with a table
 # of one window (4 slots), where any two loop devices' requests share the
 # window, and with the stock table of 16,384 slots, which counts what the
-# small one must count (tests/host/test_io_latency_collisions.py)
-TEST_VIEWS += $(BUILD)/tests/io_latency_tiny.bpf.o $(BUILD)/tests/io_latency_loop.bpf.o
+# small one must count (tests/host/test_io_latency_collisions.py); and the
+# small one seeing no read's completion, so that each read leaves its
+# slot stale (tests/host/test_io_latency_stale.py)
+TEST_VIEWS += $(BUILD)/tests/io_latency_tiny.bpf.o $(BUILD)/tests/io_latency_loop.bpf.o \
+	$(BUILD)/tests/io_latency_stale.bpf.o
 $(BUILD)/tests/io_latency_tiny.bpf.o: IO_LATENCY_FLAGS := -DINFLIGHT_SHIFT=2
-$(BUILD)/tests/io_latency_tiny.bpf.o $(BUILD)/tests/io_latency_loop.bpf.o: \
+$(BUILD)/tests/io_latency_stale.bpf.o: IO_LATENCY_FLAGS := -DINFLIGHT_SHIFT=2 \
+	-DCGVIEW_TEST_LOSE_READS
+$(BUILD)/tests/io_latency_tiny.bpf.o $(BUILD)/tests/io_latency_loop.bpf.o \
+		$(BUILD)/tests/io_latency_stale.bpf.o: \
 		views/io_latency.bpf.c $(wildcard views/*.bpf.h) $(BUILD)/views/vmlinux.h
 	@mkdir -p $(@D)
 	$(BPF_CC) $(BPF_CFLAGS) $(IO_LATENCY_FLAGS) -DINFLIGHT_ONLY_MAJOR=7 -c $< -o $@

@@ -13,24 +13,12 @@ import tempfile
 
 import pytest
 
-from cgtest import cgroup, cgview, keyed, mirror_path, pins, rel
+from cgtest import cgroup, cgview, dying, mirror_path, pins, rel, show
 from views_fixture import bpf_ok  # noqa: F401 (fixture)
 from workloads import wait_until, watching
 
 CHURN = 1000
 VIEWS = ["cpu", "id", "io_latency", "mem_events", "net", "oom", "sched_wait"]
-
-
-def show(cg, view):
-    r = cgview("cat", rel(cg), view)
-    assert r.returncode == 0, r.stderr
-    return keyed(r.stdout)
-
-
-def dying(cg):
-    with open(os.path.join(cg, "cgroup.stat")) as f:
-        stat = dict(line.split() for line in f)
-    return int(stat["nr_dying_descendants"])
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ them), and then it runs none, the two views' alike. Before the window, a
 request whose slot another queue's request took was not counted: the
 tiny view lost 2 to 9 % of them."""
 
-import contextlib
 import mmap
 import os
 import shutil
@@ -33,10 +32,10 @@ import pytest
 
 from cgtest import REPO, cgroup, cgview, keyed, rel
 from views_fixture import bpf_ok  # noqa: F401 (fixture)
+from workloads import loop_device
 
 TINY = "io_latency_tiny"
 LOOP = "io_latency_loop"  # the stock table, loop devices alone
-LOOP_MAJOR = 7  # the build's INFLIGHT_ONLY_MAJOR
 BLOCK = 4096
 BLOCKS = 2048  # per device: each written, then read back, in turn
 
@@ -50,21 +49,6 @@ def views(bpf_ok):
     assert r.returncode == 0, r.stderr
     yield TINY, LOOP
     cgview("unload", TINY, LOOP)
-
-
-@contextlib.contextmanager
-def loop_device(directory):
-    """A loop device over a new file of BLOCKS blocks in DIRECTORY."""
-    path = os.path.join(directory, f"loop{len(os.listdir(directory))}")
-    with open(path, "wb") as f:
-        f.truncate(BLOCKS * BLOCK)
-    dev = subprocess.run(["losetup", "--find", "--show", path], check=True,
-                         capture_output=True, text=True).stdout.strip()
-    try:
-        assert os.major(os.stat(dev).st_rdev) == LOOP_MAJOR, dev
-        yield dev
-    finally:
-        subprocess.run(["losetup", "--detach", dev], check=True)
 
 
 def start_worker(dev, cg, ready, go, done):
@@ -139,7 +123,8 @@ def counts(cg, view):
 def test_requests_of_two_queues_sharing_slots_all_count(views):
     tiny, loop = views
     with tempfile.TemporaryDirectory(dir="/dev/shm") as d, \
-            loop_device(d) as a, loop_device(d) as b, cgroup("io") as cg:
+            loop_device(d, BLOCKS * BLOCK) as a, \
+            loop_device(d, BLOCKS * BLOCK) as b, cgroup("io") as cg:
         if shutil.which("udevadm"):  # udev may probe the new devices
             subprocess.run(["udevadm", "settle"], check=False)
         times = run_workers([a, b], cg)

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from cgtest import cgroup, cgview, keyed, rel
+from cgtest import cgroup, cgview, dying, show
 from views_fixture import bpf_ok  # noqa: F401 (fixture)
 from workloads import python_in, wait_until
 
@@ -91,11 +91,6 @@ def remove_children(top):
             os.rmdir(os.path.join(top, name))
 
 
-def dying(cg):
-    with open(os.path.join(cg, "cgroup.stat")) as f:
-        return int(dict(line.split() for line in f)["nr_dying_descendants"])
-
-
 @pytest.fixture
 def tenant():
     """A tenant's cgroup; its children are removed after."""
@@ -104,12 +99,6 @@ def tenant():
             yield top
         finally:
             remove_children(top)
-
-
-def show(cg, view):
-    r = cgview("cat", rel(cg), view)
-    assert r.returncode == 0, r.stderr
-    return keyed(r.stdout)
 
 
 def test_many_cgroups_of_a_tenant_hide_no_other_cgroups_io(views, sink,

@@ -7,7 +7,7 @@ import tempfile
 
 import pytest
 
-from cgtest import cgroup, cgroup2_root, cgview, keyed, rel
+from cgtest import cgroup, cgroup2_root, cgview, dying, show
 from views_fixture import bpf_ok  # noqa: F401 (fixture)
 from workloads import (MAJOR_FAULTS, SYN_RETRANSMIT, TCP_TRAFFIC, TOUCH_ANON,
                        python_in, run_in, v1_memcg, wait_until)
@@ -21,12 +21,6 @@ def view(request, bpf_ok):
     assert r.returncode == 0, r.stderr
     yield name
     cgview("unload", name)
-
-
-def show(cg, view):
-    r = cgview("cat", rel(cg), view)
-    assert r.returncode == 0, r.stderr
-    return keyed(r.stdout)
 
 
 def zeros(got):
@@ -147,11 +141,6 @@ got = 0
 while got < 1000:
     got += len(c.recv(1000))
 """
-
-
-def dying(cg):
-    with open(os.path.join(cg, "cgroup.stat")) as f:
-        return int(dict(line.split() for line in f)["nr_dying_descendants"])
 
 
 @pytest.mark.parametrize("view", ["net"], indirect=True)

@@ -149,3 +149,16 @@ def keyed(text):
     "key a=N b=N" lines dicts of ints."""
     return {line.split()[0]: _value(line.split()[1:])
             for line in text.splitlines()}
+
+
+def show(cg, view):
+    """`cgview cat` of VIEW on cgroup CG, keyed (it must succeed)."""
+    r = cgview("cat", rel(cg), view)
+    assert r.returncode == 0, r.stderr
+    return keyed(r.stdout)
+
+
+def dying(cg):
+    """How many removed cgroups below CG the kernel has not freed yet."""
+    with open(os.path.join(cg, "cgroup.stat")) as f:
+        return int(dict(line.split() for line in f)["nr_dying_descendants"])

@@ -58,6 +58,26 @@ def wait_until(cond, timeout=20, what="condition"):
         time.sleep(0.05)
 
 
+LOOP_MAJOR = 7  # loop devices' block major
+
+
+@contextlib.contextmanager
+def loop_device(directory, size):
+    """A loop device over a new file of SIZE bytes in DIRECTORY (put it
+    on tmpfs, /dev/shm, so that its I/O reads no other block device);
+    detached after."""
+    path = os.path.join(directory, f"loop{len(os.listdir(directory))}")
+    with open(path, "wb") as f:
+        f.truncate(size)
+    dev = subprocess.run(["losetup", "--find", "--show", path], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    try:
+        assert os.major(os.stat(dev).st_rdev) == LOOP_MAJOR, dev
+        yield dev
+    finally:
+        subprocess.run(["losetup", "--detach", dev], check=True)
+
+
 @contextlib.contextmanager
 def watching():
     """`cgview watch` running; stopped after."""
