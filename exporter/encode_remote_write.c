@@ -195,6 +195,19 @@ static size_t nseries(const struct snapshot *snap, const struct sample *s,
 	return h->n + 1 + h->has_sum;
 }
 
+/* At most how many series a sample becomes (a histogram's classic
+ * form), without working its series out: what a request must hold
+ */
+static size_t nseries_max(const struct snapshot *snap, const struct sample *s)
+{
+	const struct hist *hi;
+
+	if (sample_metric(snap, s)->type != MT_HISTOGRAM)
+		return 1;
+	hi = sample_hist(snap, s);
+	return hist_nbounds(snap, hi) + 1 + hi->has_sum;
+}
+
 /* The native histogram's buckets (series.c): one span, deltas */
 static void native_buckets(struct req *r, Prometheus__Histogram *nh)
 {
@@ -305,8 +318,8 @@ static void gone(struct req *r, const struct snapshot *snap, bool lay_out,
 				continue;
 			if (lay_out)
 				point(r, prev, &pt, true);
-			else if ((k = nseries(prev, &prev->samples[x], &r->h,
-					      r->classic)) > *max)
+			else if ((k = nseries_max(prev, &prev->samples[x])) >
+				 *max)
 				*max = k;
 		}
 	}
@@ -326,8 +339,8 @@ void encode_remote_write(const struct snapshot *snap, const struct schemas *ss,
 	struct point *pts = snapshot_by_metric(snap, ss->nids, &n);
 
 	for (size_t i = 0; i < n; i++) /* a histogram is never split */
-		if ((k = nseries(snap, &snap->samples[pts[i].sample], &r.h,
-				 classic)) > max)
+		if ((k = nseries_max(snap, &snap->samples[pts[i].sample])) >
+		    max)
 			max = k;
 	gone(&r, snap, false, &max);
 	req_alloc(&r, max + max_points,

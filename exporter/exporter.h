@@ -335,6 +335,7 @@ void hist_series(const struct snapshot *snap, const struct sample *s,
 		 struct hseries *h);
 const double *hist_bounds(const struct snapshot *snap, const struct hist *hi,
 			  double div, double count, struct hbounds *l);
+size_t hist_nbounds(const struct snapshot *snap, const struct hist *hi);
 void hseries_free(struct hseries *h);
 
 /* self.c: the exporter's own metrics */

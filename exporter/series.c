@@ -131,6 +131,17 @@ static void learn_bounds(struct hbounds *l, const double *le, size_t n,
 	l->first = first;
 }
 
+/* How many bounds histogram HI has as the outputs show it: its
+ * buckets', and +Inf if the last is not
+ */
+size_t hist_nbounds(const struct snapshot *snap, const struct hist *hi)
+{
+	const double *le = &snap->bounds[hi->bound];
+	uint32_t nb = hi->nbuckets;
+
+	return nb + !(nb && isinf(le[nb - 1]));
+}
+
 /* The bounds of histogram HI (of a metric of DIV raw units in one) as the
  * outputs show them, +Inf last, N of them: log2 ones as the exact powers
  * while its count, COUNT, is a whole number in a double. L keeps them
@@ -140,8 +151,7 @@ const double *hist_bounds(const struct snapshot *snap, const struct hist *hi,
 			  double div, double count, struct hbounds *l)
 {
 	const double *le = &snap->bounds[hi->bound];
-	uint32_t nb = hi->nbuckets;
-	size_t n = nb + !(nb && isinf(le[nb - 1]));
+	size_t n = hist_nbounds(snap, hi);
 
 	if (!same_bounds(l, le, n, div))
 		learn_bounds(l, le, n, div);
