@@ -13,6 +13,10 @@
  *           pipes: per operation 2 wakeups and 2 context switches
  *   tcp     two processes on one CPU echo a byte over loopback TCP: per
  *           operation 2 sends and 2 receives (and the switches between)
+ *   tcp-moved  the same, the sockets made in this process's cgroup and
+ *           used from the cgroup v2 directory $RECORDERS_CGROUP, which
+ *           the process joins after making them: a socket whose cgroup is
+ *           not the current task's
  *   dio     4 KiB O_DIRECT reads of a file on a block device (FILE from
  *           $RECORDERS_FILE): per operation one bio and one request
  *   oom     a child joins the limited cgroup v1 memory cgroup
@@ -174,6 +178,33 @@ static double bench_tcp(long ops)
 	return run_pair(client, client, server, server, ops);
 }
 
+/* Move this process into the cgroup v2 directory DIR */
+static int join(const char *dir)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	err = fprintf(f, "%d\n", getpid()) < 0;
+	return fclose(f) || err ? -1 : 0;
+}
+
+static double bench_tcp_moved(long ops)
+{
+	const char *dir = getenv("RECORDERS_CGROUP");
+	int client, server;
+
+	if (tcp_pair(&client, &server))
+		die("loopback tcp");
+	if (!dir || join(dir))
+		die("RECORDERS_CGROUP");
+	return run_pair(client, client, server, server, ops);
+}
+
 static double bench_dio(long ops)
 {
 	const char *path = getenv("RECORDERS_FILE");
@@ -250,7 +281,8 @@ int main(int argc, char **argv)
 
 	if (ops <= 0) {
 		fprintf(stderr,
-			"usage: recorders switch|tcp|dio|oom OPS [HOOK...]\n");
+			"usage: recorders switch|tcp|tcp-moved|dio|oom OPS "
+			"[HOOK...]\n");
 		return 2;
 	}
 	if (argc > 3) {
@@ -263,6 +295,8 @@ int main(int argc, char **argv)
 		ns = bench_switch(ops);
 	else if (!strcmp(argv[1], "tcp"))
 		ns = bench_tcp(ops);
+	else if (!strcmp(argv[1], "tcp-moved"))
+		ns = bench_tcp_moved(ops);
 	else if (!strcmp(argv[1], "dio"))
 		ns = bench_dio(ops);
 	else if (!strcmp(argv[1], "oom"))
