@@ -198,10 +198,15 @@ static double bench_tcp_moved(long ops)
 	const char *dir = getenv("RECORDERS_CGROUP");
 	int client, server;
 
+	if (!dir) {
+		fprintf(stderr, "recorders: tcp-moved needs RECORDERS_CGROUP, "
+				"a cgroup v2 directory to join\n");
+		exit(2);
+	}
 	if (tcp_pair(&client, &server))
 		die("loopback tcp");
-	if (!dir || join(dir))
-		die("RECORDERS_CGROUP");
+	if (join(dir))
+		die(dir);
 	return run_pair(client, client, server, server, ops);
 }
 
